@@ -1,0 +1,54 @@
+"""The delivery worker: outbox → rendered message → platform, marked done only on success."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Protocol
+
+from bot.alerts import story_message
+from bot.models import Message
+from storage import OutboxEntry, SQLiteStore
+
+log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    platform: str
+
+    async def post(self, channel: str, message: Message) -> str:
+        """Send a new message; return the platform's id for it."""
+
+    async def edit(self, channel: str, message_id: str, message: Message) -> None: ...
+
+
+async def deliver_pending(
+    store: SQLiteStore,
+    sender: Sender,
+    clock: Callable[[], datetime],
+    article_titles: Mapping[int, str] | None = None,
+) -> int:
+    """Deliver what the outbox holds for this sender's platform; return how many went out."""
+    done = 0
+    for entry in await store.pending(sender.platform):
+        story = await store.story(entry.story_id)
+        if story is None:
+            continue
+        message = story_message(story, article_titles)
+        try:
+            message_id = await _send(sender, entry, message)
+        except Exception as exc:  # one channel's failure must not stop the others
+            log.warning("delivery %s to %s failed: %s", entry.id, entry.channel, exc)
+            await store.mark_failed(entry, str(exc)[:300])
+            continue
+        await store.mark_delivered(entry, message_id, clock())
+        done += 1
+    return done
+
+
+async def _send(sender: Sender, entry: OutboxEntry, message: Message) -> str:
+    if entry.message_id is None:
+        return await sender.post(entry.channel, message)
+    await sender.edit(entry.channel, entry.message_id, message)
+    return entry.message_id

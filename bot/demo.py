@@ -1,0 +1,110 @@
+"""The demo (bundled samples over local HTTP) and a one-off poll of the real feeds."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from bot.config import Config, parse_config
+from bot.deliver import deliver_pending
+from bot.fetch import Fetcher
+from bot.models import Message
+from bot.pipeline import Pipeline, fetch_limits, utc_now
+from bot.render.console import render
+from bot.sampleserver import serve_folder
+from bot.samples import default_config_text, demo_config, samples_dir
+from storage import SQLiteStore, Stats, Subscription
+
+# The samples are 2024–25 news: the demo lifts max_age so that they alert.
+DEMO_MAX_AGE_DAYS = 3650
+CONSOLE_CHANNEL = "terminal"
+
+
+class ConsoleSender:
+    """Prints alerts. An update is printed as a short line; the post showed the story."""
+
+    platform = "console"
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+
+    async def post(self, channel: str, message: Message) -> str:
+        print(render(message), end="\n\n", file=self.out)
+        return message.footer.split("·")[0].strip()
+
+    async def edit(self, channel: str, message_id: str, message: Message) -> None:
+        print(f"↻ {message_id} updated: {message.footer}", file=self.out)
+
+
+@cache
+def article_titles() -> Mapping[int, str]:
+    from bot.treaty import load_treaty
+
+    return {a.number: a.title for a in load_treaty().articles}
+
+
+async def _subscribe_console(store: SQLiteStore, topics: list[str]) -> None:
+    await store.sync_config_subscriptions(
+        Subscription("console", CONSOLE_CHANNEL, topic, None, "config") for topic in topics
+    )
+
+
+def summary(stats: Stats) -> str:
+    by_topic = ", ".join(f"{t} {n}" for t, n in stats.stories_by_topic.items()) or "none"
+    return (
+        f"Stored: {stats.feeds} feeds ({stats.unhealthy_feeds} unhealthy), {stats.items} items, "
+        f"{stats.stories} stories ({stats.alerting_stories} alerted; by topic: {by_topic}), "
+        f"{stats.delivered} deliveries, {stats.pending_deliveries} pending."
+    )
+
+
+async def _cycle(config: Config, store: SQLiteStore, out: TextIO) -> int:
+    """One poll of every feed, then delivery to the terminal; returns the alerts printed."""
+    pipeline = Pipeline(config, store)
+    await pipeline.sync()
+    await _subscribe_console(store, list(config.topics))
+    async with Fetcher(fetch_limits(config)) as fetcher:
+        reports = await pipeline.poll(fetcher)
+    sent = await deliver_pending(store, ConsoleSender(out), utc_now, article_titles())
+    for report in reports:
+        if report.status == "error":
+            print(f"! feed {report.feed}: {report.error}", file=out)
+    return sent
+
+
+async def run_demo(db_path: Path, *, fresh: bool = False, out: TextIO = sys.stdout) -> int:
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    base = parse_config(yaml.safe_load(default_config_text()), "bundled feeds.yaml")
+    store = await SQLiteStore.open(db_path)
+    try:
+        async with serve_folder(samples_dir()) as base_url:
+            config = demo_config(base, base_url, DEMO_MAX_AGE_DAYS)
+            print(f"Serving {len(config.feeds)} sample feeds at {base_url}; database {db_path}",
+                  file=out)
+            print(f"(max_age lifted to {DEMO_MAX_AGE_DAYS} days: the samples are 2024–25 news)\n",
+                  file=out)
+            sent = await _cycle(config, store, out)
+        if not sent:
+            print("No new alerts (everything was seen on an earlier run; --fresh starts over).",
+                  file=out)
+        print(summary(await store.stats()), file=out)
+    finally:
+        await store.close()
+    return 0
+
+
+async def run_poll(config: Config, db_path: Path, out: TextIO = sys.stdout) -> int:
+    store = await SQLiteStore.open(db_path)
+    try:
+        await _cycle(config, store, out)
+        print(summary(await store.stats()), file=out)
+    finally:
+        await store.close()
+    return 0

@@ -1,0 +1,97 @@
+"""Feed bytes → Items. feedparser gets the bytes, never a URL, so it opens nothing itself."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from bot.models import Item
+from bot.text import one_line, strip_html
+from bot.urls import canonical_url
+
+SUMMARY_CHARS = 12_000
+
+# feedparser's "bozo" errors that still leave usable entries (lemon24/reader does the same).
+_TOLERATED = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
+class ParseError(Exception):
+    """The body is not a feed, in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str
+    language: str
+    items: list[Item]
+
+
+def _when(entry: Any, now: datetime) -> tuple[datetime, bool]:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                when = datetime.fromtimestamp(calendar.timegm(value), UTC)
+            except (OverflowError, ValueError, TypeError):
+                continue
+            if when <= now:
+                return when, True
+            return now, False  # a date in the future is a wrong date
+    return now, False
+
+
+def _summary(entry: Any) -> str:
+    candidates = [c.get("value", "") for c in entry.get("content") or ()]
+    candidates.append(entry.get("summary", ""))
+    best = max(candidates, key=len, default="")
+    return strip_html(best)[:SUMMARY_CHARS]
+
+
+def _language(entry: Any, feed_language: str, fallback: str) -> str:
+    for value in (
+        (entry.get("title_detail") or {}).get("language"),
+        feed_language,
+        fallback,
+    ):
+        if value:
+            return str(value).split("-")[0].split("_")[0].lower()
+    return ""
+
+
+def parse_feed(body: bytes, feed_name: str, now: datetime, *, language: str = "") -> ParsedFeed:
+    """Items in feed order. Raises ParseError when nothing in the body is a feed."""
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    if parsed.bozo and not isinstance(parsed.bozo_exception, _TOLERATED) and not parsed.entries:
+        raise ParseError(f"not a feed: {one_line(str(parsed.bozo_exception))[:160]}")
+    if not parsed.entries and not parsed.feed.get("title") and not parsed.get("version"):
+        raise ParseError("not a feed: no RSS or Atom document found")
+    feed_language = parsed.feed.get("language", "")
+    items: list[Item] = []
+    for entry in parsed.entries:
+        title = one_line(strip_html(entry.get("title", "")))
+        summary = _summary(entry)
+        link = canonical_url(entry.get("link", ""))
+        if not (title or summary or link):
+            continue
+        guid = entry.get("id") or entry.get("link") or hashlib.sha1(
+            f"{title}\n{summary}".encode()
+        ).hexdigest()
+        published, from_feed = _when(entry, now)
+        items.append(
+            Item(
+                guid=str(guid)[:1000],
+                link=link,
+                title=title or summary[:120],
+                summary=summary,
+                published=published,
+                feed=feed_name,
+                language=_language(entry, feed_language, language),
+                date_from_feed=from_feed,
+            )
+        )
+    return ParsedFeed(one_line(parsed.feed.get("title", "")), feed_language, items)

@@ -1,0 +1,207 @@
+"""One poll cycle: fetch → parse → match → fold → store (with the deliveries it causes)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.backoff import next_poll
+from bot.config import Config
+from bot.fetch import Fetcher, FetchLimits
+from bot.fold import SYNDICATION_WINDOW, Candidate, Decision, Features, decide, features
+from bot.match import Matcher
+from bot.models import Analysis, Item
+from bot.parse import ParseError, parse_feed
+from storage import FeedState, NewItem, SQLiteStore
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """What happened to one item, and why: the replay output and the demo's alerts."""
+
+    item: Item
+    analysis: Analysis
+    item_id: int | None
+    story_id: int | None
+    new_story: bool
+    duplicate_of: int | None
+    decision: Decision | None
+    alert: bool
+    why: dict[str, Any]
+
+
+@dataclass(slots=True)
+class FeedReport:
+    feed: str
+    status: str  # "ok", "not_modified", "error"
+    error: str | None = None
+    results: list[ItemResult] = field(default_factory=list)
+
+
+def matcher_for(config: Config) -> Matcher:
+    return Matcher(config.topics, {f.name: f.topics for f in config.feeds})
+
+
+def fetch_limits(config: Config) -> FetchLimits:
+    f = config.fetch
+    return FetchLimits(
+        connect_timeout=f.connect_timeout, total_timeout=f.total_timeout, max_bytes=f.max_bytes,
+        max_concurrency=f.max_concurrency, per_host=f.per_host,
+    )
+
+
+class Pipeline:
+    def __init__(
+        self,
+        config: Config,
+        store: SQLiteStore,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.matcher = matcher_for(config)
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._languages = {f.name: f.language for f in config.feeds}
+        self._intervals = {f.name: config.interval(f) for f in config.feeds}
+
+    async def sync(self) -> None:
+        await self.store.sync_feeds(((f.name, f.url) for f in self.config.feeds), self.clock())
+
+    async def poll(self, fetcher: Fetcher, *, only_due: bool = False) -> list[FeedReport]:
+        """Poll feeds concurrently (the fetcher bounds the concurrency); a failing feed
+        is recorded on its row and never stops the others."""
+        now = self.clock()
+        feeds = [
+            f for f in await self.store.feeds()
+            if f.name in self._intervals and (not only_due or f.next_poll is None or f.next_poll <= now)
+        ]
+        return list(await asyncio.gather(*(self.poll_feed(fetcher, f) for f in feeds)))
+
+    async def poll_feed(self, fetcher: Fetcher, feed: FeedState) -> FeedReport:
+        result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        now = self.clock()
+        interval = self._intervals.get(feed.name, self.config.poll.interval)
+        if result.status == "not_modified":
+            await self.store.record_not_modified(feed.id, now, self._next(now, interval, 0))
+            return FeedReport(feed.name, "not_modified")
+        error = result.error
+        parsed = None
+        if result.status == "ok":
+            try:
+                parsed = parse_feed(
+                    result.body or b"", feed.name, now, language=self._languages.get(feed.name, "")
+                )
+            except ParseError as exc:
+                error = str(exc)
+        if parsed is None:
+            error = error or "unknown error"
+            when = self._next(now, interval, feed.failures + 1, result.retry_after)
+            await self.store.record_failure(feed.id, now, when, error)
+            log.warning("feed %r: %s", feed.name, error)
+            return FeedReport(feed.name, "error", error)
+        report = FeedReport(feed.name, "ok")
+        report.results = await self.ingest(feed.id, parsed.items)
+        await self.store.record_success(
+            feed.id, now, self._next(now, interval, 0),
+            etag=result.etag, last_modified=result.last_modified, url=result.permanent_url,
+        )
+        return report
+
+    def _next(
+        self, now: datetime, interval: timedelta, failures: int, retry_after: datetime | None = None
+    ) -> datetime:
+        return next_poll(
+            now, interval, failures, retry_after, cap=self.config.poll.max_backoff,
+            rng=self.rng, jitter=self.config.poll.jitter,
+        )
+
+    async def ingest(
+        self, feed_id: int, items: Sequence[Item], *, deliver: bool = True
+    ) -> list[ItemResult]:
+        """Match, fold and store items in feed order (an item can join a story that an
+        earlier item of the same feed started)."""
+        return [await self._ingest_one(feed_id, item, deliver) for item in items]
+
+    async def _ingest_one(self, feed_id: int, item: Item, deliver: bool) -> ItemResult:
+        analysis = self.matcher.analyse(item)
+        why: dict[str, Any] = {"topics": {t.topic: list(t.terms) for t in analysis.topics}}
+        duplicate = await self.store.find_item(feed_id, item.guid, item.link)
+        if duplicate is not None:
+            item_id, story_id = duplicate
+            why["fold"] = {"how": "same link or guid", "of_item": item_id, "story": story_id}
+            why["alert"] = "already stored"
+            return ItemResult(item, analysis, None, story_id, False, item_id, None, False, why)
+        feats = features(item.title, item.summary, [c.figure for c in analysis.troops])
+        decision = await self._decide(feats, item.published)
+        why["fold"] = _explain(decision)
+        now = self.clock()
+        alert, reason = self._alert(item, analysis, now)
+        why["alert"] = reason
+        saved = await self.store.save_item(
+            NewItem(
+                feed_id=feed_id, guid=item.guid, link=item.link, title=item.title,
+                summary=item.summary, published=item.published,
+                date_from_feed=item.date_from_feed, first_seen=now, language=item.language,
+                topics=list(analysis.topic_names), articles=list(analysis.articles),
+                troops=[
+                    {"figure": c.figure, "claimant": c.claimant, "sentence": c.sentence}
+                    for c in analysis.troops
+                ],
+                why=why, features=feats.to_json(), keys=feats.keys(),
+                story_id=decision.story_id, alert=alert and deliver,
+            ),
+            now,
+        )
+        if saved is None:  # stored meanwhile by another writer
+            return ItemResult(item, analysis, None, None, False, None, decision, False, why)
+        return ItemResult(
+            item, analysis, saved.item_id, saved.story_id, saved.new_story, None, decision,
+            alert, why,
+        )
+
+    async def _decide(self, feats: Features, published: datetime) -> Decision:
+        stored = await self.store.candidates(
+            feats.keys(), published - SYNDICATION_WINDOW, published + SYNDICATION_WINDOW
+        )
+        candidates = [
+            Candidate(c.item_id, c.story_id, c.published, Features.from_json(c.features))
+            for c in stored
+        ]
+        return decide(feats, published, candidates)
+
+    def _alert(self, item: Item, analysis: Analysis, now: datetime) -> tuple[bool, str]:
+        if not analysis.topics:
+            return False, "no topic matched"
+        max_age = self.config.poll.max_age
+        if item.published < now - max_age:
+            return False, f"older than max_age ({_hours(max_age)})"
+        return True, "alert"
+
+
+def _explain(decision: Decision) -> dict[str, Any]:
+    if decision.how == "new":
+        return {"how": "new story"}
+    if decision.how == "syndicated":
+        return {"how": "syndicated copy", "of_item": decision.item_id,
+                "similarity": decision.score, "story": decision.story_id}
+    return {"how": "same event", "story": decision.story_id, "score": decision.score,
+            **decision.detail}
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:g} h"

@@ -1,0 +1,1 @@
+"""Renderers: one Message, cut to each platform's limits."""

@@ -1,0 +1,28 @@
+"""Message → terminal text."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.models import Message
+from bot.text import truncate
+
+WIDTH = 96
+BODY_CHARS = 480
+
+
+def render(message: Message) -> str:
+    lines = [f"■ {message.title}"]
+    if message.link:
+        lines.append(f"  {message.link}")
+    if message.body:
+        body = truncate(" ".join(message.body.split()), BODY_CHARS)
+        lines += textwrap.wrap(body, WIDTH, initial_indent="  ", subsequent_indent="  ")
+    for field in message.fields:
+        values = field.value.splitlines() or [""]
+        lines.append(f"  {field.name}: {values[0]}")
+        lines += [f"  {' ' * len(field.name)}  {v}" for v in values[1:]]
+    if message.footer:
+        when = f" · {message.timestamp:%Y-%m-%d %H:%M} UTC" if message.timestamp else ""
+        lines.append(f"  — {message.footer}{when}")
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""Text normalization shared by matching, folding and search."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK = re.compile(r"</?(?:p|br|div|li|h[1-6]|tr|blockquote)\b[^>]*>", re.IGNORECASE)
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+# Not after a lone capital ("N. Korea", "U.S."): headlines abbreviate names that way.
+_SENTENCE_END = re.compile(r"(?<=[.!?。])(?<!\b[A-Z]\.)[\"'”’)]*\s+|\n+")
+
+
+def strip_html(markup: str) -> str:
+    """Plain text of an HTML fragment, whitespace normalized."""
+    text = _SCRIPT.sub(" ", markup)
+    text = _BLOCK.sub("\n", text)
+    text = _TAG.sub("", text)
+    text = html.unescape(text)
+    lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def one_line(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of `text`.
+
+    Decomposes to drop accents, then recomposes so that Hangul syllables (which
+    NFKD splits into jamo) come back whole: Korean terms still match Korean text.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def is_hangul(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3" or "\u3131" <= ch <= "\u318e"
+
+
+def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
+    """Cut at a word boundary so that the result, ellipsis included, fits `limit`."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(ellipsis):
+        return text[:limit]
+    cut = text[: limit - len(ellipsis)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + ellipsis

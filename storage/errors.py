@@ -1,0 +1,9 @@
+"""Storage errors: the driver's exceptions never cross the storage boundary."""
+
+
+class StorageError(Exception):
+    """A database problem, in one line a user can act on."""
+
+
+class SchemaTooNewError(StorageError):
+    pass

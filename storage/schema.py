@@ -1,0 +1,105 @@
+"""Schema versions. Each step runs in its own transaction; `PRAGMA user_version` tracks them."""
+
+from __future__ import annotations
+
+MIGRATIONS: dict[int, list[str]] = {
+    1: [
+        """CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            config_url TEXT NOT NULL,
+            url TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            added_at TEXT NOT NULL,
+            last_polled TEXT,
+            next_poll TEXT,
+            last_success TEXT,
+            last_error TEXT,
+            last_error_at TEXT,
+            failures INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            link TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            first_published TEXT NOT NULL,
+            last_published TEXT NOT NULL,
+            topics TEXT NOT NULL,
+            articles TEXT NOT NULL,
+            item_count INTEGER NOT NULL DEFAULT 0,
+            alerted INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX stories_published ON stories(last_published)",
+        """CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            guid TEXT NOT NULL,
+            link TEXT NOT NULL,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            published TEXT NOT NULL,
+            date_from_feed INTEGER NOT NULL,
+            first_seen TEXT NOT NULL,
+            language TEXT NOT NULL,
+            topics TEXT NOT NULL,
+            articles TEXT NOT NULL,
+            why TEXT NOT NULL,
+            features TEXT NOT NULL,
+            alerted INTEGER NOT NULL,
+            UNIQUE (feed_id, guid)
+        )""",
+        "CREATE UNIQUE INDEX items_link ON items(link) WHERE link != ''",
+        "CREATE INDEX items_story ON items(story_id)",
+        """CREATE TABLE item_keys (
+            key TEXT NOT NULL,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            published TEXT NOT NULL
+        )""",
+        "CREATE INDEX item_keys_lookup ON item_keys(key, published)",
+        """CREATE TABLE troop_claims (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            figure INTEGER NOT NULL,
+            claimant TEXT NOT NULL,
+            sentence TEXT NOT NULL
+        )""",
+        "CREATE INDEX troop_claims_item ON troop_claims(item_id)",
+        """CREATE TABLE subscriptions (
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            role TEXT,
+            source TEXT NOT NULL,
+            broken_at TEXT,
+            PRIMARY KEY (platform, channel, topic)
+        )""",
+        """CREATE TABLE deliveries (
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            posted_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (story_id, platform, channel)
+        )""",
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('post', 'update')),
+            created_at TEXT NOT NULL,
+            done_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )""",
+        "CREATE INDEX outbox_pending ON outbox(platform, done_at)",
+    ],
+}
+
+LATEST = max(MIGRATIONS)

@@ -1,0 +1,143 @@
+"""What storage hands back: plain, frozen records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    id: int
+    name: str
+    url: str  # where it is fetched now (a permanent redirect changes it)
+    config_url: str
+    etag: str | None
+    last_modified: str | None
+    added_at: datetime
+    last_polled: datetime | None
+    next_poll: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    failures: int
+
+    @property
+    def healthy(self) -> bool:
+        return self.failures == 0
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An item with everything decided about it, saved in one transaction."""
+
+    feed_id: int
+    guid: str
+    link: str
+    title: str
+    summary: str
+    published: datetime
+    date_from_feed: bool
+    first_seen: datetime
+    language: str
+    topics: list[str]
+    articles: list[int]
+    troops: list[dict[str, Any]]  # {"figure", "claimant", "sentence"}
+    why: dict[str, Any]
+    features: dict[str, Any]
+    keys: list[str]
+    story_id: int | None  # None: start a new story
+    alert: bool  # queue deliveries for subscribed channels
+
+
+@dataclass(frozen=True, slots=True)
+class SavedItem:
+    item_id: int
+    story_id: int
+    new_story: bool
+    queued: int  # outbox rows written
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCandidate:
+    item_id: int
+    story_id: int
+    published: datetime
+    features: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryItem:
+    item_id: int
+    feed: str
+    title: str
+    link: str
+    published: datetime
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class TroopRecord:
+    figure: int
+    claimant: str
+    sentence: str
+    item_id: int
+    story_id: int
+    published: datetime
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    id: int
+    title: str
+    link: str
+    summary: str
+    created_at: datetime
+    updated_at: datetime
+    first_published: datetime
+    topics: list[str]
+    articles: list[int]
+    items: list[StoryItem] = field(default_factory=list)
+    troops: list[TroopRecord] = field(default_factory=list)
+
+    @property
+    def outlets(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for item in self.items:
+            seen.setdefault(item.feed, None)
+        return list(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    platform: str  # "discord", "slack", "console"
+    channel: str
+    topic: str
+    role: str | None
+    source: str  # "config" or "command"
+    broken_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    story_id: int
+    platform: str
+    channel: str
+    action: str  # "post" or "update"
+    message_id: str | None  # the platform's message of an earlier post, for "update"
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    feeds: int
+    unhealthy_feeds: int
+    items: int
+    stories: int
+    alerting_stories: int
+    pending_deliveries: int
+    delivered: int
+    stories_by_topic: dict[str, int]

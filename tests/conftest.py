@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.config import Config, parse_config
+from bot.samples import default_config_text
+from storage import SQLiteStore
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def config() -> Config:
+    return parse_config(yaml.safe_load(default_config_text()), "feeds.yaml")
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    s = await SQLiteStore.open(tmp_path / "tw.sqlite")
+    yield s
+    await s.close()
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2025, 7, 1, 12, 0, tzinfo=UTC))
