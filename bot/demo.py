@@ -30,7 +30,7 @@ class ConsoleSender:
 
     platform = "console"
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
+    def __init__(self, out: TextIO) -> None:
         self.out = out
 
     async def post(self, channel: str, message: Message) -> str:
@@ -77,7 +77,8 @@ async def _cycle(config: Config, store: SQLiteStore, out: TextIO) -> int:
     return sent
 
 
-async def run_demo(db_path: Path, *, fresh: bool = False, out: TextIO = sys.stdout) -> int:
+async def run_demo(db_path: Path, *, fresh: bool = False, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -100,7 +101,8 @@ async def run_demo(db_path: Path, *, fresh: bool = False, out: TextIO = sys.stdo
     return 0
 
 
-async def run_poll(config: Config, db_path: Path, out: TextIO = sys.stdout) -> int:
+async def run_poll(config: Config, db_path: Path, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     store = await SQLiteStore.open(db_path)
     try:
         await _cycle(config, store, out)

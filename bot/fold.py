@@ -28,6 +28,11 @@ from bot.text import fold, sentences, words
 SYNDICATION_THRESHOLD = 0.5
 EVENT_THRESHOLD = 0.45
 EVENT_WINDOW = timedelta(days=4)
+DRIFT_PER_DAY = 0.05
+# Concepts of the headline and lead say what the event is; the body adds background
+# (earlier events, context) that other stories share too.
+HEAD_FACTOR = 2.0
+BODY_FACTOR = 0.5
 SYNDICATION_WINDOW = timedelta(days=14)
 LEAD_CHARS = 500
 _SHINGLE = 3
@@ -166,9 +171,9 @@ def features(
         if concept.kind != "entity":
             continue
         if _found(concept, head):
-            concepts[concept.name] = concept.weight * 2
+            concepts[concept.name] = concept.weight * HEAD_FACTOR
         elif _found(concept, body):
-            concepts[concept.name] = concept.weight
+            concepts[concept.name] = concept.weight * BODY_FACTOR
     for figure in figures:
         concepts[f"N:{figure}"] = 1.0
     action = _action(lexicon, title, lead)
@@ -199,6 +204,9 @@ class Decision:
     item_id: int | None = None  # the item it copies (syndicated)
     score: float = 0.0
     detail: dict[str, Any] = field(default_factory=dict)
+    # Other stories the item also matches: the item bridges them, so they are one event
+    # seen first through different reports (merged where not yet delivered).
+    also: tuple[int, ...] = ()
 
 
 def _compatible(a: str | None, b: str | None) -> bool:
@@ -208,6 +216,21 @@ def _compatible(a: str | None, b: str | None) -> bool:
         return True
     (kind_a, _, side_a), (kind_b, _, side_b) = a.partition(":"), b.partition(":")
     return kind_a == kind_b and (side_a == side_b or "?" in (side_a, side_b))
+
+
+def _event_score(item: Features, published: datetime, members: Sequence[Candidate]) -> float:
+    """Concept overlap with the story (as a whole, or its closest report), less a small
+    penalty per day from its nearest report: follow-ups drift from the event."""
+    merged: dict[str, float] = {}
+    for member in members:
+        for c, w in member.features.concepts.items():
+            merged[c] = max(merged.get(c, 0.0), w)
+    overlap = max(
+        cosine(item.concepts, merged),
+        *(cosine(item.concepts, m.features.concepts) for m in members),
+    )
+    gap = min(abs(m.published - published) for m in members)
+    return overlap - DRIFT_PER_DAY * gap / timedelta(days=1)
 
 
 def decide(item: Features, published: datetime, candidates: Sequence[Candidate]) -> Decision:
@@ -227,21 +250,20 @@ def decide(item: Features, published: datetime, candidates: Sequence[Candidate])
     for cand in candidates:
         if abs(cand.published - published) <= EVENT_WINDOW:
             stories.setdefault(cand.story_id, []).append(cand)
-    best: tuple[float, int, list[str]] | None = None
+    matches: list[tuple[float, int, list[str]]] = []
     for story_id, members in stories.items():
         if not all(_compatible(item.action, m.features.action) for m in members):
             continue
-        merged: dict[str, float] = {}
-        for member in members:
-            for c, w in member.features.concepts.items():
-                merged[c] = max(merged.get(c, 0.0), w)
-        score = cosine(item.concepts, merged)
-        if score >= EVENT_THRESHOLD and (best is None or score > best[0]):
-            shared = sorted(c for c in item.concepts if c in merged)
-            best = (score, story_id, shared)
-    if best:
-        score, story_id, shared = best
-        return Decision(story_id, "event", score=round(score, 3), detail={"shared": shared})
+        score = _event_score(item, published, members)
+        if score >= EVENT_THRESHOLD:
+            shared = sorted({c for m in members for c in m.features.concepts} & set(item.concepts))
+            matches.append((score, story_id, shared))
+    if matches:
+        matches.sort(reverse=True)
+        score, story_id, shared = matches[0]
+        also = tuple(sorted(other for _, other, _ in matches[1:]))
+        return Decision(story_id, "event", score=round(score, 3), detail={"shared": shared},
+                        also=also)
     return Decision(None, "new")
 
 

@@ -77,6 +77,9 @@ class Pipeline:
         self.rng = rng or random.Random()
         self._languages = {f.name: f.language for f in config.feeds}
         self._intervals = {f.name: config.interval(f) for f in config.feeds}
+        # Folding reads candidates then writes: two feeds folding at once could each miss
+        # the other's item and start two stories for one event. Fetching stays concurrent.
+        self._fold_lock = asyncio.Lock()
 
     async def sync(self) -> None:
         await self.store.sync_feeds(((f.name, f.url) for f in self.config.feeds), self.clock())
@@ -134,7 +137,8 @@ class Pipeline:
     ) -> list[ItemResult]:
         """Match, fold and store items in feed order (an item can join a story that an
         earlier item of the same feed started)."""
-        return [await self._ingest_one(feed_id, item, deliver) for item in items]
+        async with self._fold_lock:
+            return [await self._ingest_one(feed_id, item, deliver) for item in items]
 
     async def _ingest_one(self, feed_id: int, item: Item, deliver: bool) -> ItemResult:
         analysis = self.matcher.analyse(item)
@@ -162,10 +166,12 @@ class Pipeline:
                     for c in analysis.troops
                 ],
                 why=why, features=feats.to_json(), keys=feats.keys(),
-                story_id=decision.story_id, alert=alert and deliver,
+                story_id=decision.story_id, alert=alert and deliver, merge=decision.also,
             ),
             now,
         )
+        if saved is not None and saved.merged:
+            why["fold"]["merged_stories"] = list(saved.merged)
         if saved is None:  # stored meanwhile by another writer
             return ItemResult(item, analysis, None, None, False, None, decision, False, why)
         return ItemResult(

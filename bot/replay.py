@@ -119,9 +119,10 @@ async def replay(
 
 async def run_replay(
     sources: list[str], config_path: Path | None, db_path: Path | None, *, as_json: bool,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
     config = replay_config(config_path)
+    out = out or sys.stdout
     if db_path is not None:
         return await replay(sources, config, db_path, out, as_json=as_json)
     with tempfile.TemporaryDirectory(prefix="treatywatch-replay-") as tmp:

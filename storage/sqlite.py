@@ -246,6 +246,7 @@ class SQLiteStore:
             if dup is not None:
                 return None
             story_id, created = await self._story_for(db, new, now)
+            merged = tuple([m for m in new.merge if await self._merge(db, story_id, m)])
             cur = await db.execute(
                 """INSERT INTO items (feed_id, story_id, guid, link, title, summary, published,
                    date_from_feed, first_seen, language, topics, articles, why, features, alerted)
@@ -266,7 +267,7 @@ class SQLiteStore:
                 [(item_id, t["figure"], t["claimant"], t["sentence"]) for t in new.troops],
             )
             queued = await self._queue(db, story_id, now) if new.alert and new.topics else 0
-            return SavedItem(item_id, story_id, created, queued)
+            return SavedItem(item_id, story_id, created, queued, merged)
 
     async def _story_for(
         self, db: aiosqlite.Connection, new: NewItem, now: datetime
@@ -301,6 +302,42 @@ class SQLiteStore:
              int(new.alert and bool(new.topics)), new.story_id),
         )
         return new.story_id, False
+
+    async def _merge(self, db: aiosqlite.Connection, keep: int, drop: int) -> bool:
+        """Fold story `drop` into `keep`, unless a platform already shows `drop`:
+        a posted message stays the story it was."""
+        async with db.execute(
+            "SELECT topics, articles, first_published, last_published, alerted FROM stories "
+            "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE story_id = ?)",
+            (drop, drop),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None or keep == drop:
+            return False
+        await db.execute("UPDATE items SET story_id = ? WHERE story_id = ?", (keep, drop))
+        await db.execute(
+            """UPDATE outbox SET story_id = ? WHERE story_id = ? AND done_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.story_id = ? AND o.done_at IS NULL
+                               AND o.platform = outbox.platform AND o.channel = outbox.channel)""",
+            (keep, drop, keep),
+        )
+        await db.execute("DELETE FROM outbox WHERE story_id = ?", (drop,))
+        async with db.execute(
+            "SELECT topics, articles, first_published, last_published FROM stories WHERE id = ?",
+            (keep,),
+        ) as cur:
+            kept = await cur.fetchone()
+        assert kept is not None
+        await db.execute(
+            """UPDATE stories SET topics = ?, articles = ?, first_published = ?,
+               last_published = ?, item_count = (SELECT count(*) FROM items WHERE story_id = ?),
+               alerted = max(alerted, ?) WHERE id = ?""",
+            (json.dumps(sorted(set(json.loads(kept[0])) | set(json.loads(row[0])))),
+             json.dumps(list(dict.fromkeys([*json.loads(kept[1]), *json.loads(row[1])]))),
+             min(kept[2], row[2]), max(kept[3], row[3]), keep, row[4], keep),
+        )
+        await db.execute("DELETE FROM stories WHERE id = ?", (drop,))
+        return True
 
     async def _queue(self, db: aiosqlite.Connection, story_id: int, now: datetime) -> int:
         """One outbox row per subscribed channel: a post if the channel never got the story,

@@ -49,6 +49,7 @@ class NewItem:
     keys: list[str]
     story_id: int | None  # None: start a new story
     alert: bool  # queue deliveries for subscribed channels
+    merge: tuple[int, ...] = ()  # stories found to be the same event: fold into story_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class SavedItem:
     story_id: int
     new_story: bool
     queued: int  # outbox rows written
+    merged: tuple[int, ...] = ()  # stories folded into this one
 
 
 @dataclass(frozen=True, slots=True)
