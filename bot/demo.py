@@ -16,8 +16,8 @@ from bot.fetch import Fetcher
 from bot.models import Message
 from bot.pipeline import Pipeline, fetch_limits, utc_now
 from bot.render.console import render
-from bot.sampleserver import serve_folder
 from bot.samples import default_config_text, demo_config, samples_dir
+from bot.sampleserver import serve_folder
 from storage import SQLiteStore, Stats, Subscription
 
 # The samples are 2024–25 news: the demo lifts max_age so that they alert.
@@ -77,11 +77,15 @@ async def _cycle(config: Config, store: SQLiteStore, out: TextIO) -> int:
     return sent
 
 
+def _delete_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 async def run_demo(db_path: Path, *, fresh: bool = False, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        _delete_database(db_path)
     base = parse_config(yaml.safe_load(default_config_text()), "bundled feeds.yaml")
     store = await SQLiteStore.open(db_path)
     try:

@@ -148,7 +148,8 @@ def _subject(actors: Iterable[Concept], folded: str) -> str:
     mentions: list[tuple[int, int, str]] = []
     for actor in actors:
         if actor.terms.regex is not None:
-            mentions += [(m.start(), m.end(), actor.name) for m in actor.terms.regex.finditer(folded)]
+            found = actor.terms.regex.finditer(folded)
+            mentions += [(m.start(), m.end(), actor.name) for m in found]
     mentions.sort()
     for i, (start, end, name) in enumerate(mentions):
         follows_pair = _PAIR.search(folded[:start]) is not None
@@ -184,7 +185,9 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     dot = sum(w * b[c] for c, w in a.items() if c in b)
     if not dot:
         return 0.0
-    return dot / (math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values())))
+    norm_a = math.sqrt(sum(w * w for w in a.values()))
+    norm_b = math.sqrt(sum(w * w for w in b.values()))
+    return dot / (norm_a * norm_b)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,9 @@ _EN_REF = re.compile(
     rf"|(?<!\w)the\s+(?P<ord>{'|'.join(sorted(_ORDINALS, key=len, reverse=True))})\s+article"
 )
 _KO_REF = re.compile(r"제\s?(?P<nums>\d{1,3})\s?조(?!\s?원)")
-_RU_REF = re.compile(rf"(?<!\w)(?:стать(?:я|и|е|ю|еи|ью|ям|ями|ях)|ст\.)\s*(?P<nums>{_NUM_LIST})")
+_RU_REF = re.compile(
+    rf"(?<!\w)(?:стать(?:я|и|е|ю|еи|ью|ям|ями|ях)|ст\.)\s*(?P<nums>{_NUM_LIST})"
+)
 # "Article N of <document>": whose article it is.
 _OF_DOCUMENT = re.compile(
     r"^\s*(?:\(\d+\)\s*)?(?:of|under|in)\s+(?P<mod>[^.;:]{0,50}?)"
@@ -73,10 +75,12 @@ _OF_DOCUMENT = re.compile(
 _OTHER_NOUNS = re.compile(r"charter|constitution|convention|code|law|resolution|statute|"
                           r"declaration|устав|конституци|кодекс|закон")
 _OTHER_MODIFIERS = re.compile(
-    r"nato|north atlantic|washington|friendship|19\d\d|200\d|201\d|un(?!\w)|united nations|"
-    r"оон|нато|19\d\d|armistice|non-?proliferation|npt"
+    r"nato|north atlantic|washington|friendship|19\d\d|200\d|201\d|(?<!\w)un(?!\w)|"
+    r"united nations|оон|нато|armistice|non-?proliferation|npt"
 )
-_OTHER_NAMED_AFTER = re.compile(r"^\s*(?:of|under|in)\s+(?:the\s+)?(?:nato|un|u\.n\.|оон|нато)(?!\w)")
+_OTHER_NAMED_AFTER = re.compile(
+    r"^\s*(?:of|under|in)\s+(?:the\s+)?(?:nato|un|u\.n\.|оон|нато)(?!\w)"
+)
 
 
 def _other_document(after: str) -> bool:

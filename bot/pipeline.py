@@ -90,7 +90,7 @@ class Pipeline:
         now = self.clock()
         feeds = [
             f for f in await self.store.feeds()
-            if f.name in self._intervals and (not only_due or f.next_poll is None or f.next_poll <= now)
+            if f.name in self._intervals and (not only_due or _due(f, now))
         ]
         return list(await asyncio.gather(*(self.poll_feed(fetcher, f) for f in feeds)))
 
@@ -196,6 +196,10 @@ class Pipeline:
         if item.published < now - max_age:
             return False, f"older than max_age ({_hours(max_age)})"
         return True, "alert"
+
+
+def _due(feed: FeedState, now: datetime) -> bool:
+    return feed.next_poll is None or feed.next_poll <= now
 
 
 def _explain(decision: Decision) -> dict[str, Any]:

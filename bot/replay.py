@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import tempfile
@@ -49,7 +50,8 @@ def as_line(record: dict[str, Any]) -> str:
     if how == "syndicated copy":
         how += f" of item {fold['of_item']} (similarity {fold['similarity']})"
     elif how == "same event":
-        how += f" as story {fold['story']} (score {fold['score']}; shared {', '.join(fold['shared'])})"
+        shared = ", ".join(fold["shared"])
+        how += f" as story {fold['story']} (score {fold['score']}; shared {shared})"
     elif how == "same link or guid":
         how += f" as item {fold['of_item']}"
     topics = ", ".join(
@@ -76,7 +78,7 @@ async def _load(source: str, fetcher: Fetcher) -> bytes:
             raise ParseError(result.error or f"HTTP {result.http_status}")
         return result.body
     try:
-        return Path(source).read_bytes()
+        return await asyncio.to_thread(Path(source).read_bytes)
     except OSError as exc:
         raise ParseError(f"cannot read: {exc.strerror or exc}") from None
 

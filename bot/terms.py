@@ -22,10 +22,8 @@ def term_pattern(term: str) -> str:
     source = r"[\s\-]+".join(parts)
     first, last = words[0], words[-1]
     left = r"(?<!\w)" if first[:1].isalnum() else ""
-    if last.endswith("*") or is_hangul(last[-1]) or not last[-1].isalnum():
-        right = ""
-    else:
-        right = r"(?!\w)"
+    open_end = last.endswith("*") or is_hangul(last[-1]) or not last[-1].isalnum()
+    right = "" if open_end else r"(?!\w)"
     return f"{left}{source}{right}"
 
 

@@ -263,7 +263,8 @@ class SQLiteStore:
                 [(key, item_id, _ts(new.published)) for key in dict.fromkeys(new.keys)],
             )
             await db.executemany(
-                "INSERT INTO troop_claims (item_id, figure, claimant, sentence) VALUES (?, ?, ?, ?)",
+                """INSERT INTO troop_claims (item_id, figure, claimant, sentence)
+                   VALUES (?, ?, ?, ?)""",
                 [(item_id, t["figure"], t["claimant"], t["sentence"]) for t in new.troops],
             )
             queued = await self._queue(db, story_id, now) if new.alert and new.topics else 0

@@ -127,7 +127,9 @@ def test_topics_follow_the_config_rules_with_the_terms_that_matched(config: Conf
 def test_topics_match_korean_with_particles_and_russian_inflections(config: Config) -> None:
     matcher = Matcher(config.topics, {})
     ko = matcher.analyse(item("북한, 북러 조약을 비준…조선중앙통신 보도"))
-    ru = matcher.analyse(item("КНДР ратифицировала договор о всеобъемлющем стратегическом партнерстве"))
+    ru = matcher.analyse(
+        item("КНДР ратифицировала договор о всеобъемлющем стратегическом партнерстве")
+    )
     assert {"treaty", "kcna"} <= set(ko.topic_names)
     assert "treaty" in ru.topic_names
 

@@ -43,8 +43,10 @@ async def test_a_feed_is_stored_as_items_and_stories(
     config: Config, store: SQLiteStore, clock: Clock
 ) -> None:
     async with started_feed_server() as server:
-        server.add("/a", rss([{**RATIFY, "link": "https://a.example/1", "published": clock.now},
-                              {**OFF_TOPIC, "link": "https://a.example/2", "published": clock.now}]))
+        server.add("/a", rss([
+            {**RATIFY, "link": "https://a.example/1", "published": clock.now},
+            {**OFF_TOPIC, "link": "https://a.example/2", "published": clock.now},
+        ]))
         pipeline = Pipeline(with_feeds(config, server.url, "/a"), store, clock=clock)
         await pipeline.sync()
         async with Fetcher(limits()) as fetcher:

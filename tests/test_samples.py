@@ -16,8 +16,8 @@ import yaml
 from bot.config import Config
 from bot.fetch import Fetcher
 from bot.pipeline import ItemResult, Pipeline, fetch_limits
-from bot.sampleserver import serve_folder
 from bot.samples import demo_config, samples_dir
+from bot.sampleserver import serve_folder
 from storage import SQLiteStore
 
 LABELS = yaml.safe_load((Path(__file__).parent / "data" / "sample_labels.yaml").read_text("utf-8"))

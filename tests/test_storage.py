@@ -1,0 +1,517 @@
+"""SQLite storage: schema versions, items and stories, the outbox, feed state, subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage import NewItem, SchemaTooNewError, SQLiteStore, StorageError, Subscription
+from storage.schema import LATEST
+
+NOW = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
+
+
+def new_item(
+    feed_id: int,
+    guid: str,
+    *,
+    link: str = "",
+    title: str = "North Korea ratifies treaty with Russia",
+    published: datetime = NOW,
+    topics: tuple[str, ...] = ("treaty",),
+    articles: tuple[int, ...] = (),
+    keys: tuple[str, ...] = (),
+    story_id: int | None = None,
+    alert: bool = True,
+    troops: tuple[dict[str, Any], ...] = (),
+) -> NewItem:
+    return NewItem(
+        feed_id=feed_id, guid=guid, link=link, title=title,
+        summary=f"{title}, state media said.", published=published, date_from_feed=True,
+        first_seen=NOW, language="en", topics=list(topics), articles=list(articles),
+        troops=list(troops), why={"test": True}, features={"concepts": {}, "action": None,
+                                                           "minhash": []},
+        keys=list(keys), story_id=story_id, alert=alert,
+    )
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    s = await SQLiteStore.open(tmp_path / "tw.sqlite")
+    await s.sync_feeds([("wire", "https://wire.example/rss"), ("kcna", "https://kcna.example/rss")],
+                       NOW)
+    yield s
+    await s.close()
+
+
+async def feed_ids(store: SQLiteStore) -> dict[str, int]:
+    return {f.name: f.id for f in await store.feeds()}
+
+
+async def subscribe(store: SQLiteStore, channel: str, topic: str = "treaty") -> None:
+    await store.subscribe(Subscription("console", channel, topic, None, "command"))
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+
+async def test_a_new_file_is_migrated_to_the_latest_schema(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    store = await SQLiteStore.open(path)
+    await store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == LATEST
+
+
+async def test_a_new_file_uses_wal(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    store = await SQLiteStore.open(path)
+    await store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_the_parent_directory_is_created(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "tw.sqlite"
+    store = await SQLiteStore.open(path)
+    await store.close()
+    assert path.is_file()
+
+
+async def test_foreign_keys_are_enforced(store: SQLiteStore) -> None:
+    with pytest.raises((StorageError, sqlite3.IntegrityError)):
+        await store.save_item(new_item(9999, "g1"), NOW)
+    assert (await store.stats()).items == 0
+    assert (await store.stats()).stories == 0
+
+
+@pytest.mark.xfail(
+    reason="save_item lets sqlite3.IntegrityError (FOREIGN KEY constraint failed) escape "
+    "instead of a StorageError, against storage/errors.py's 'driver exceptions never cross'",
+    strict=True,
+)
+async def test_an_item_of_an_unknown_feed_is_refused_with_a_storage_error(
+    store: SQLiteStore,
+) -> None:
+    with pytest.raises(StorageError):
+        await store.save_item(new_item(9999, "g1"), NOW)
+
+
+async def test_reopening_keeps_the_data(tmp_path: Path) -> None:
+    path = tmp_path / "tw.sqlite"
+    store = await SQLiteStore.open(path)
+    await store.sync_feeds([("wire", "https://wire.example/rss")], NOW)
+    [feed] = await store.feeds()
+    saved = await store.save_item(new_item(feed.id, "g1", link="https://wire.example/1"), NOW)
+    await store.close()
+
+    store = await SQLiteStore.open(path)
+    try:
+        assert [f.name for f in await store.feeds()] == ["wire"]
+        assert saved is not None
+        story = await store.story(saved.story_id)
+        assert story is not None and [i.link for i in story.items] == ["https://wire.example/1"]
+    finally:
+        await store.close()
+
+
+async def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {LATEST + 1}")
+    with pytest.raises(SchemaTooNewError) as exc:
+        await SQLiteStore.open(path)
+    assert "newer" in str(exc.value)
+    assert str(path) in str(exc.value)
+
+
+async def test_a_file_from_a_newer_version_keeps_its_version(tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {LATEST + 1}")
+    with pytest.raises(SchemaTooNewError):
+        await SQLiteStore.open(path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == LATEST + 1
+        assert db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+
+
+async def test_another_programs_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+    with pytest.raises(StorageError, match="not a treatywatch database"):
+        await SQLiteStore.open(path)
+    with sqlite3.connect(path) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        assert tables == ["notes"]
+
+
+async def test_a_file_of_random_bytes_is_a_one_line_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "random.sqlite"
+    path.write_bytes(random.Random(7).randbytes(8192))
+    with pytest.raises(StorageError) as exc:
+        await SQLiteStore.open(path)
+    message = str(exc.value)
+    assert str(path) in message
+    assert "\n" not in message
+
+
+# --- items and stories ------------------------------------------------------------------------
+
+
+async def test_an_item_without_a_story_starts_one(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    saved = await store.save_item(new_item(ids["wire"], "g1", articles=(4,)), NOW)
+    assert saved is not None and saved.new_story
+    story = await store.story(saved.story_id)
+    assert story is not None
+    assert story.title == "North Korea ratifies treaty with Russia"
+    assert (story.topics, story.articles) == (["treaty"], [4])
+    assert [i.item_id for i in story.items] == [saved.item_id]
+
+
+async def test_the_same_guid_in_the_same_feed_is_stored_once(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    assert await store.save_item(new_item(ids["wire"], "g1"), NOW) is not None
+    assert await store.save_item(new_item(ids["wire"], "g1", title="Edited"), NOW) is None
+    assert (await store.stats()).items == 1
+
+
+async def test_the_same_guid_in_another_feed_is_another_item(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    assert await store.save_item(new_item(ids["wire"], "g1"), NOW) is not None
+    assert await store.save_item(new_item(ids["kcna"], "g1"), NOW) is not None
+    assert (await store.stats()).items == 2
+
+
+async def test_the_same_link_in_another_feed_is_stored_once(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    link = "https://wire.example/1"
+    assert await store.save_item(new_item(ids["wire"], "g1", link=link), NOW) is not None
+    assert await store.save_item(new_item(ids["kcna"], "other", link=link), NOW) is None
+    assert await store.find_item(ids["kcna"], "other", link) is not None
+    assert (await store.stats()).items == 1
+
+
+async def test_items_without_a_link_are_not_duplicates_of_each_other(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    assert await store.save_item(new_item(ids["wire"], "g1", link=""), NOW) is not None
+    assert await store.save_item(new_item(ids["kcna"], "g2", link=""), NOW) is not None
+    assert (await store.stats()).items == 2
+
+
+async def test_an_item_with_a_story_joins_it_and_unites_topics_and_articles(
+    store: SQLiteStore,
+) -> None:
+    ids = await feed_ids(store)
+    first = await store.save_item(
+        new_item(ids["wire"], "g1", topics=("treaty",), articles=(4,)), NOW
+    )
+    assert first is not None
+    second = await store.save_item(
+        new_item(ids["kcna"], "g2", topics=("kcna", "treaty"), articles=(4, 1),
+                 story_id=first.story_id, published=NOW + timedelta(hours=1)),
+        NOW,
+    )
+    assert second is not None
+    assert (second.story_id, second.new_story) == (first.story_id, False)
+    story = await store.story(first.story_id)
+    assert story is not None
+    assert story.topics == ["kcna", "treaty"]
+    assert story.articles == [4, 1]
+    assert [i.feed for i in story.items] == ["wire", "kcna"]
+    assert story.outlets == ["wire", "kcna"]
+    assert (await store.stats()).stories == 1
+
+
+async def test_joining_a_story_that_does_not_exist_is_a_storage_error(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    with pytest.raises(StorageError):
+        await store.save_item(new_item(ids["wire"], "g1", story_id=404), NOW)
+    assert (await store.stats()).items == 0
+
+
+async def test_troop_claims_are_stored_with_the_story(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    claim = {"figure": 11000, "claimant": "NIS", "sentence": "NIS says 11,000 troops."}
+    saved = await store.save_item(new_item(ids["wire"], "g1", troops=(claim,)), NOW)
+    assert saved is not None
+    story = await store.story(saved.story_id)
+    assert story is not None
+    assert [(t.figure, t.claimant) for t in story.troops] == [(11000, "NIS")]
+
+
+async def test_candidates_are_found_by_key_only_inside_the_time_range(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    saved = await store.save_item(
+        new_item(ids["wire"], "g1", keys=("c:KURSK", "m:0:123")), NOW
+    )
+    assert saved is not None
+    hour = timedelta(hours=1)
+
+    inside = await store.candidates(["c:KURSK"], NOW - hour, NOW + hour)
+    assert [(c.item_id, c.story_id, c.published) for c in inside] == [
+        (saved.item_id, saved.story_id, NOW)
+    ]
+    assert inside[0].features == {"concepts": {}, "action": None, "minhash": []}
+    assert await store.candidates(["c:KURSK"], NOW + hour, NOW + 2 * hour) == []
+    assert await store.candidates(["c:KURSK"], NOW - 2 * hour, NOW - hour) == []
+
+
+async def test_candidates_need_a_shared_key(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    await store.save_item(new_item(ids["wire"], "g1", keys=("c:KURSK",)), NOW)
+    hour = timedelta(hours=1)
+    assert await store.candidates(["c:PUTIN"], NOW - hour, NOW + hour) == []
+    assert await store.candidates([], NOW - hour, NOW + hour) == []
+
+
+async def test_an_item_found_by_several_keys_is_one_candidate(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    await store.save_item(new_item(ids["wire"], "g1", keys=("c:KURSK", "c:PUTIN")), NOW)
+    hour = timedelta(hours=1)
+    assert len(await store.candidates(["c:KURSK", "c:PUTIN"], NOW - hour, NOW + hour)) == 1
+
+
+# --- the outbox -------------------------------------------------------------------------------
+
+
+async def test_an_alerting_item_queues_one_post_per_subscribed_channel(
+    store: SQLiteStore,
+) -> None:
+    await subscribe(store, "c1")
+    await subscribe(store, "c2")
+    ids = await feed_ids(store)
+    saved = await store.save_item(new_item(ids["wire"], "g1"), NOW)
+    assert saved is not None and saved.queued == 2
+    pending = await store.pending("console")
+    assert sorted((p.channel, p.action, p.story_id) for p in pending) == [
+        ("c1", "post", saved.story_id), ("c2", "post", saved.story_id)
+    ]
+    assert all(p.message_id is None and p.attempts == 0 for p in pending)
+
+
+async def test_a_channel_subscribed_to_several_matching_topics_gets_one_post(
+    store: SQLiteStore,
+) -> None:
+    await subscribe(store, "c1", "treaty")
+    await subscribe(store, "c1", "kcna")
+    ids = await feed_ids(store)
+    await store.save_item(new_item(ids["wire"], "g1", topics=("treaty", "kcna")), NOW)
+    assert [(p.channel, p.action) for p in await store.pending("console")] == [("c1", "post")]
+
+
+async def test_an_item_joining_an_undelivered_story_queues_nothing_more(
+    store: SQLiteStore,
+) -> None:
+    await subscribe(store, "c1")
+    ids = await feed_ids(store)
+    first = await store.save_item(new_item(ids["wire"], "g1"), NOW)
+    assert first is not None
+    second = await store.save_item(new_item(ids["kcna"], "g2", story_id=first.story_id), NOW)
+    assert second is not None and second.queued == 0
+    assert len(await store.pending("console")) == 1
+
+
+async def test_an_item_joining_a_delivered_story_queues_an_update_of_that_message(
+    store: SQLiteStore,
+) -> None:
+    await subscribe(store, "c1")
+    ids = await feed_ids(store)
+    first = await store.save_item(new_item(ids["wire"], "g1"), NOW)
+    assert first is not None
+    [post] = await store.pending("console")
+    await store.mark_delivered(post, "msg-1", NOW)
+    assert await store.pending("console") == []
+
+    await store.save_item(new_item(ids["kcna"], "g2", story_id=first.story_id), NOW)
+    [update] = await store.pending("console")
+    assert (update.action, update.message_id, update.channel) == ("update", "msg-1", "c1")
+    assert update.story_id == first.story_id
+
+
+async def test_a_channel_subscribed_to_another_topic_gets_nothing(store: SQLiteStore) -> None:
+    await subscribe(store, "kcna-only", "kcna")
+    ids = await feed_ids(store)
+    saved = await store.save_item(new_item(ids["wire"], "g1", topics=("treaty",)), NOW)
+    assert saved is not None and saved.queued == 0
+    assert await store.pending("console") == []
+
+
+async def test_an_item_that_does_not_alert_queues_nothing(store: SQLiteStore) -> None:
+    await subscribe(store, "c1")
+    ids = await feed_ids(store)
+    saved = await store.save_item(new_item(ids["wire"], "g1", alert=False), NOW)
+    assert saved is not None and saved.queued == 0
+    assert await store.pending("console") == []
+
+
+async def test_pending_is_per_platform(store: SQLiteStore) -> None:
+    await subscribe(store, "c1")
+    ids = await feed_ids(store)
+    await store.save_item(new_item(ids["wire"], "g1"), NOW)
+    assert await store.pending("discord") == []
+    assert len(await store.pending("console")) == 1
+
+
+async def test_a_failed_delivery_counts_an_attempt_and_stays_pending(store: SQLiteStore) -> None:
+    await subscribe(store, "c1")
+    ids = await feed_ids(store)
+    await store.save_item(new_item(ids["wire"], "g1"), NOW)
+    [entry] = await store.pending("console")
+    await store.mark_failed(entry, "HTTP 503")
+    await store.mark_failed(entry, "HTTP 503")
+    [again] = await store.pending("console")
+    assert (again.id, again.attempts, again.action) == (entry.id, 2, "post")
+
+
+async def test_delivery_counts_show_in_the_stats(store: SQLiteStore) -> None:
+    await subscribe(store, "c1")
+    ids = await feed_ids(store)
+    await store.save_item(new_item(ids["wire"], "g1"), NOW)
+    [entry] = await store.pending("console")
+    assert (await store.stats()).pending_deliveries == 1
+    await store.mark_delivered(entry, "msg-1", NOW)
+    stats = await store.stats()
+    assert (stats.pending_deliveries, stats.delivered, stats.alerting_stories) == (0, 1, 1)
+
+
+# --- feeds ------------------------------------------------------------------------------------
+
+
+async def feed(store: SQLiteStore, name: str) -> Any:
+    return next(f for f in await store.feeds() if f.name == name)
+
+
+async def test_sync_feeds_keeps_the_validators_when_the_url_is_unchanged(
+    store: SQLiteStore,
+) -> None:
+    wire = await feed(store, "wire")
+    await store.record_success(wire.id, NOW, NOW + timedelta(minutes=10), etag='"v1"',
+                               last_modified="Tue, 01 Jul 2025 11:00:00 GMT")
+    await store.sync_feeds([("wire", "https://wire.example/rss")], NOW + timedelta(hours=1))
+    again = await feed(store, "wire")
+    assert (again.etag, again.last_modified) == ('"v1"', "Tue, 01 Jul 2025 11:00:00 GMT")
+    assert again.id == wire.id and again.added_at == NOW
+
+
+async def test_sync_feeds_clears_the_validators_when_the_configured_url_changes(
+    store: SQLiteStore,
+) -> None:
+    wire = await feed(store, "wire")
+    await store.record_success(wire.id, NOW, NOW, etag='"v1"', last_modified="yesterday",
+                               url="https://wire.example/moved")
+    await store.sync_feeds([("wire", "https://wire.example/new-rss")], NOW)
+    again = await feed(store, "wire")
+    assert (again.etag, again.last_modified) == (None, None)
+    assert again.url == again.config_url == "https://wire.example/new-rss"
+
+
+async def test_sync_feeds_keeps_a_redirected_url_while_the_config_is_unchanged(
+    store: SQLiteStore,
+) -> None:
+    wire = await feed(store, "wire")
+    await store.record_success(wire.id, NOW, NOW, etag=None, last_modified=None,
+                               url="https://wire.example/moved")
+    await store.sync_feeds([("wire", "https://wire.example/rss")], NOW)
+    again = await feed(store, "wire")
+    assert (again.url, again.config_url) == (
+        "https://wire.example/moved", "https://wire.example/rss"
+    )
+
+
+async def test_record_failure_counts_failures_and_keeps_the_error(store: SQLiteStore) -> None:
+    wire = await feed(store, "wire")
+    retry = NOW + timedelta(minutes=30)
+    await store.record_failure(wire.id, NOW, retry, "HTTP 500")
+    await store.record_failure(wire.id, NOW, retry, "timed out")
+    failing = await feed(store, "wire")
+    assert failing.failures == 2 and not failing.healthy
+    assert (failing.last_error, failing.last_error_at) == ("timed out", NOW)
+    assert (failing.last_polled, failing.next_poll) == (NOW, retry)
+    assert failing.last_success is None
+    assert (await store.stats()).unhealthy_feeds == 1
+
+
+async def test_record_success_resets_failures_and_can_change_the_url(store: SQLiteStore) -> None:
+    wire = await feed(store, "wire")
+    await store.record_failure(wire.id, NOW, NOW, "HTTP 500")
+    later = NOW + timedelta(hours=1)
+    await store.record_success(wire.id, later, later + timedelta(minutes=10), etag='"v2"',
+                               last_modified=None, url="https://wire.example/moved")
+    ok = await feed(store, "wire")
+    assert ok.failures == 0 and ok.healthy
+    assert (ok.url, ok.etag, ok.last_success) == ("https://wire.example/moved", '"v2"', later)
+
+
+async def test_record_success_without_a_url_keeps_the_url(store: SQLiteStore) -> None:
+    wire = await feed(store, "wire")
+    await store.record_success(wire.id, NOW, NOW, etag=None, last_modified=None)
+    assert (await feed(store, "wire")).url == "https://wire.example/rss"
+
+
+async def test_record_not_modified_resets_failures_and_keeps_validators(
+    store: SQLiteStore,
+) -> None:
+    wire = await feed(store, "wire")
+    await store.record_success(wire.id, NOW, NOW, etag='"v1"', last_modified=None)
+    await store.record_failure(wire.id, NOW, NOW, "HTTP 500")
+    await store.record_not_modified(wire.id, NOW, NOW)
+    again = await feed(store, "wire")
+    assert (again.failures, again.etag) == (0, '"v1"')
+
+
+# --- subscriptions ----------------------------------------------------------------------------
+
+
+async def test_config_subscriptions_replace_config_rows_and_keep_command_rows(
+    store: SQLiteStore,
+) -> None:
+    await store.subscribe(Subscription("discord", "d1", "kcna", None, "command"))
+    await store.sync_config_subscriptions([
+        Subscription("discord", "d1", "treaty", "@here", "config"),
+        Subscription("slack", "s1", "troops", None, "config"),
+    ])
+    await store.sync_config_subscriptions([Subscription("slack", "s2", "treaty", None, "config")])
+    rows = {(s.platform, s.channel, s.topic, s.source) for s in await store.subscriptions()}
+    assert rows == {("discord", "d1", "kcna", "command"), ("slack", "s2", "treaty", "config")}
+
+
+async def test_subscribing_again_changes_the_role(store: SQLiteStore) -> None:
+    await store.subscribe(Subscription("discord", "d1", "treaty", None, "command"))
+    await store.subscribe(Subscription("discord", "d1", "treaty", "@analysts", "command"))
+    [sub] = await store.subscriptions()
+    assert sub.role == "@analysts"
+
+
+# --- concurrency ------------------------------------------------------------------------------
+
+
+async def test_two_stores_on_one_file_can_write_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "shared.sqlite"
+    a = await SQLiteStore.open(path)
+    b = await SQLiteStore.open(path)
+    try:
+        await a.sync_feeds([("wire", "https://wire.example/rss")], NOW)
+        [wire] = await a.feeds()
+        await a.subscribe(Subscription("console", "c1", "treaty", None, "command"))
+        saves = [
+            store.save_item(new_item(wire.id, f"{name}-{i}", keys=(f"k{i}",)), NOW)
+            for i in range(50)
+            for name, store in (("a", a), ("b", b))
+        ]
+        results = await asyncio.gather(*saves)
+        assert all(r is not None for r in results)
+        stats = await b.stats()
+        assert (stats.items, stats.stories, stats.pending_deliveries) == (100, 100, 100)
+    finally:
+        await a.close()
+        await b.close()

@@ -1,0 +1,154 @@
+"""Text normalization: plain text from HTML, folding, sentences and truncation."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.text import fold, sentences, strip_html, truncate
+
+# --- strip_html -----------------------------------------------------------------------------
+
+
+def test_strip_html_removes_tags() -> None:
+    assert strip_html('<b>Kim</b> met <a href="https://x.example/">Putin</a>') == "Kim met Putin"
+
+
+def test_strip_html_unescapes_entities() -> None:
+    assert strip_html("Kim &amp; Putin &quot;allies&quot; &#8212; &lt;pact&gt;") == (
+        'Kim & Putin "allies" — <pact>'
+    )
+
+
+def test_strip_html_turns_paragraphs_and_line_breaks_into_lines() -> None:
+    assert strip_html("<p>First paragraph.</p><p>Second<br>line<br/>three</p>") == (
+        "First paragraph.\nSecond\nline\nthree"
+    )
+
+
+def test_strip_html_drops_scripts_and_styles_with_their_content() -> None:
+    markup = "<p>Text</p><script type='text/javascript'>var x = '<b>';</script>" \
+        "<STYLE>p { color: red }</STYLE><p>More</p>"
+    assert strip_html(markup) == "Text\nMore"
+
+
+def test_strip_html_normalizes_whitespace() -> None:
+    assert strip_html("  Kim\t\tmet \n\n  Putin&nbsp;&nbsp;today  ") == "Kim met\nPutin today"
+
+
+def test_strip_html_drops_empty_lines() -> None:
+    assert strip_html("<p>One</p><p>  </p><div></div><p>Two</p>") == "One\nTwo"
+
+
+# --- fold -------------------------------------------------------------------------------------
+
+
+def test_fold_ignores_case() -> None:
+    assert fold("KCNA Reports") == fold("kcna reports") == "kcna reports"
+
+
+def test_fold_drops_accents() -> None:
+    assert fold("Rôdong") == "rodong"
+    assert fold("Rôdong Sinmun") == fold("Rodong Sinmun")
+
+
+def test_fold_keeps_korean_text_whole() -> None:
+    assert fold("조선중앙통신") == "조선중앙통신"
+    assert fold("북러 조약을 비준했다") == "북러 조약을 비준했다"
+
+
+def test_fold_turns_russian_yo_into_ye() -> None:
+    assert fold("ещё") == "еще"
+    assert fold("Ёлка") == "елка"
+
+
+def test_fold_lower_cases_cyrillic() -> None:
+    assert fold("Путин и Ким") == "путин и ким"
+
+
+# --- sentences --------------------------------------------------------------------------------
+
+
+def test_sentences_split_on_a_full_stop_and_a_space() -> None:
+    assert sentences("Kim met Putin. They signed a treaty.") == [
+        "Kim met Putin.", "They signed a treaty."
+    ]
+
+
+def test_sentences_split_on_other_end_marks() -> None:
+    assert sentences("Is it ratified? Yes! It is.") == ["Is it ratified?", "Yes!", "It is."]
+
+
+def test_sentences_split_on_newlines() -> None:
+    assert sentences("A headline\nA second line without a stop") == [
+        "A headline", "A second line without a stop"
+    ]
+
+
+def test_sentences_do_not_split_n_korea() -> None:
+    assert sentences("N. Korea sent troops to Kursk. Seoul said so.") == [
+        "N. Korea sent troops to Kursk.", "Seoul said so."
+    ]
+
+
+def test_sentences_do_not_split_u_s() -> None:
+    assert sentences("The U.S. condemned the pact. Moscow did not reply.") == [
+        "The U.S. condemned the pact.", "Moscow did not reply."
+    ]
+
+
+@pytest.mark.xfail(
+    reason="the split pattern consumes closing quotes/brackets after the stop, so the "
+    "sentence loses them (troop claims quote sentences)",
+    strict=True,
+)
+def test_sentences_keep_a_closing_quote_with_its_sentence() -> None:
+    assert sentences('"It is an alliance." Analysts agree.') == [
+        '"It is an alliance."', "Analysts agree."
+    ]
+
+
+def test_sentences_of_blank_text_are_none() -> None:
+    assert sentences("  \n ") == []
+
+
+# --- truncate ---------------------------------------------------------------------------------
+
+TEXT = "North Korea ratified the treaty with Russia on Tuesday"
+
+
+def test_truncate_leaves_a_short_text_alone() -> None:
+    assert truncate(TEXT, len(TEXT)) == TEXT
+    assert truncate(TEXT, 200) == TEXT
+
+
+@pytest.mark.parametrize("limit", [10, 20, 25, 33, 40, len(TEXT) - 1])
+def test_truncate_fits_the_limit_including_the_ellipsis(limit: int) -> None:
+    cut = truncate(TEXT, limit)
+    assert len(cut) <= limit
+    assert cut.endswith("…")
+
+
+@pytest.mark.parametrize("limit", [20, 25, 33, 40, len(TEXT) - 1])
+def test_truncate_cuts_at_a_word_boundary(limit: int) -> None:
+    kept = truncate(TEXT, limit).removesuffix("…")
+    assert TEXT.startswith(kept)
+    assert TEXT[len(kept)] == " "
+
+
+def test_truncate_cuts_inside_a_word_rather_than_keep_less_than_half() -> None:
+    assert truncate("Comprehensive strategic partnership", 12) == "Comprehensi…"
+
+
+def test_truncate_honours_a_longer_ellipsis() -> None:
+    cut = truncate(TEXT, 30, ellipsis=" [...]")
+    assert len(cut) <= 30
+    assert cut.endswith(" [...]")
+    assert TEXT.startswith(cut.removesuffix(" [...]"))
+
+
+def test_truncate_to_no_more_than_the_ellipsis_just_cuts() -> None:
+    assert truncate(TEXT, 1) == "N"
+
+
+def test_truncate_drops_trailing_punctuation_before_the_ellipsis() -> None:
+    assert truncate("Kim, Putin, Lavrov, Shoigu and others", 22) == "Kim, Putin, Lavrov…"
