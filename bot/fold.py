@@ -150,7 +150,11 @@ def _subject(actors: Iterable[Concept], folded: str) -> str:
         if actor.terms.regex is not None:
             found = actor.terms.regex.finditer(folded)
             mentions += [(m.start(), m.end(), actor.name) for m in found]
-    mentions.sort()
+    pairs = [(start, end) for start, end, name in mentions if name == "PAIR"]
+    mentions = sorted(
+        m for m in mentions
+        if m[2] != "PAIR" and not any(s <= m[0] < e for s, e in pairs)
+    )
     for i, (start, end, name) in enumerate(mentions):
         follows_pair = _PAIR.search(folded[:start]) is not None
         nxt = mentions[i + 1] if i + 1 < len(mentions) else None

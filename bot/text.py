@@ -11,8 +11,9 @@ _BLOCK = re.compile(r"</?(?:p|br|div|li|h[1-6]|tr|blockquote)\b[^>]*>", re.IGNOR
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
-# Not after a lone capital ("N. Korea", "U.S."): headlines abbreviate names that way.
-_SENTENCE_END = re.compile(r"(?<=[.!?。])(?<!\b[A-Z]\.)[\"'”’)]*\s+|\n+")
+# A sentence ends at . ! ? (with any closing quotes or brackets) before a space, but not
+# after a lone capital ("N. Korea", "U.S."): headlines abbreviate names that way.
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?。]+[\"'”’»)\]]*(?=\s)|\n+")
 
 
 def strip_html(markup: str) -> str:
@@ -45,7 +46,13 @@ def words(text: str) -> list[str]:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        out.append(text[start : m.end()].strip())
+        start = m.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
 
 
 def is_hangul(ch: str) -> bool:
@@ -60,6 +67,6 @@ def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
         return text[:limit]
     cut = text[: limit - len(ellipsis)]
     space = cut.rfind(" ")
-    if space > limit // 2:
+    if not text[len(cut)].isspace() and space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:") + ellipsis

@@ -84,11 +84,6 @@ class SQLiteStore:
             row = await cur.fetchone()
         if row is None or row[0] != "ok":
             raise StorageError(f"{self.path}: database is damaged ({row[0] if row else '?'})")
-        await db.execute("PRAGMA journal_mode = WAL")
-        await db.execute("PRAGMA synchronous = NORMAL")
-        await self._migrate()
-
-    async def _migrate(self) -> None:
         version = await self._scalar("PRAGMA user_version")
         if version > LATEST:
             raise SchemaTooNewError(
@@ -97,6 +92,12 @@ class SQLiteStore:
             )
         if version == 0 and await self._scalar("SELECT count(*) FROM sqlite_master"):
             raise StorageError(f"{self.path}: not a treatywatch database (it has other tables)")
+        # Only now that the file is known to be ours may it be changed.
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await self._migrate(version)
+
+    async def _migrate(self, version: int) -> None:
         for step in range(version + 1, LATEST + 1):
             async with self._write():
                 for statement in MIGRATIONS[step]:
@@ -115,6 +116,9 @@ class SQLiteStore:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+            except sqlite3.Error as exc:
+                await self._db.execute("ROLLBACK")
+                raise StorageError(f"{self.path}: {exc}") from exc
             except BaseException:
                 await self._db.execute("ROLLBACK")
                 raise
@@ -403,7 +407,8 @@ class SQLiteStore:
             await db.execute(
                 """INSERT INTO subscriptions (platform, channel, topic, role, source)
                    VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, channel, topic)
-                   DO UPDATE SET role = excluded.role, broken_at = NULL""",
+                   DO UPDATE SET role = excluded.role, source = excluded.source,
+                                 broken_at = NULL""",
                 (sub.platform, sub.channel, sub.topic, sub.role, sub.source),
             )
 

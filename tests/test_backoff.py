@@ -98,8 +98,8 @@ def test_result_is_aware_utc() -> None:
 @pytest.mark.parametrize(
     ("now", "interval", "failures", "retry_after"),
     [
-        (datetime(2025, 6, 1, 12, 0), MINUTE, 0, None),  # naive now
-        (NOW, MINUTE, 0, datetime(2025, 6, 1, 13, 0)),  # naive retry_after
+        (datetime(2025, 6, 1, 12, 0), MINUTE, 0, None),  # noqa: DTZ001 (naive now on purpose)
+        (NOW, MINUTE, 0, datetime(2025, 6, 1, 13, 0)),  # noqa: DTZ001 (naive on purpose)
         (NOW, timedelta(0), 0, None),
         (NOW, MINUTE, -1, None),
     ],

@@ -146,20 +146,10 @@ def test_the_action_comes_from_the_headline_with_the_acting_side(
     assert features(headline, "").action == action
 
 
-@pytest.mark.xfail(
-    reason="the RU term '러' gets a (?<!\\w) left boundary, so it never matches inside '북러': "
-    "only '북' is found and the pair is attributed to North Korea",
-    strict=True,
-)
 def test_the_korean_pair_bukreo_names_both_sides() -> None:
     assert features("북러 조약 비준", "").action == "RATIFY:?"
 
 
-@pytest.mark.xfail(
-    reason="'북러' is read as North Korea alone, so the first actor is KP, not the Russian "
-    "lower house that the headline says ratified",
-    strict=True,
-)
 def test_a_korean_headline_on_russias_ratification_of_the_bukreo_treaty_is_russian() -> None:
     assert features("북러 조약, 러시아 하원서 비준", "").action == "RATIFY:RU"
 

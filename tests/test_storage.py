@@ -92,11 +92,6 @@ async def test_foreign_keys_are_enforced(store: SQLiteStore) -> None:
     assert (await store.stats()).stories == 0
 
 
-@pytest.mark.xfail(
-    reason="save_item lets sqlite3.IntegrityError (FOREIGN KEY constraint failed) escape "
-    "instead of a StorageError, against storage/errors.py's 'driver exceptions never cross'",
-    strict=True,
-)
 async def test_an_item_of_an_unknown_feed_is_refused_with_a_storage_error(
     store: SQLiteStore,
 ) -> None:
@@ -515,3 +510,12 @@ async def test_two_stores_on_one_file_can_write_at_once(tmp_path: Path) -> None:
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_subscribe_command_on_a_config_route_survives_the_next_config_sync(
+    store: SQLiteStore,
+) -> None:
+    await store.sync_config_subscriptions([Subscription("console", "c1", "treaty", None, "config")])
+    await store.subscribe(Subscription("console", "c1", "treaty", None, "command"))
+    await store.sync_config_subscriptions([])
+    assert [(s.channel, s.source) for s in await store.subscriptions()] == [("c1", "command")]

@@ -96,11 +96,6 @@ def test_sentences_do_not_split_u_s() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    reason="the split pattern consumes closing quotes/brackets after the stop, so the "
-    "sentence loses them (troop claims quote sentences)",
-    strict=True,
-)
 def test_sentences_keep_a_closing_quote_with_its_sentence() -> None:
     assert sentences('"It is an alliance." Analysts agree.') == [
         '"It is an alliance."', "Analysts agree."
@@ -152,3 +147,7 @@ def test_truncate_to_no_more_than_the_ellipsis_just_cuts() -> None:
 
 def test_truncate_drops_trailing_punctuation_before_the_ellipsis() -> None:
     assert truncate("Kim, Putin, Lavrov, Shoigu and others", 22) == "Kim, Putin, Lavrov…"
+
+
+def test_truncate_keeps_a_word_that_ends_exactly_at_the_cut() -> None:
+    assert truncate("alpha beta gamma", 11) == "alpha beta…"

@@ -91,3 +91,9 @@ def test_surrounding_whitespace_is_ignored() -> None:
 )
 def test_non_http_urls_and_garbage_become_empty(url: str) -> None:
     assert canonical_url(url) == ""
+
+
+def test_kept_query_parameters_are_not_re_encoded() -> None:
+    assert canonical_url("https://x.example/a?q=a%20b&utm_source=rss&id=1/2") == (
+        "https://x.example/a?q=a%20b&id=1/2"
+    )
