@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -11,8 +12,14 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
+from bot.commands import treaty as commands
+from bot.commands.treaty import Knowledge, official_text_path
 from bot.config import DEFAULT_CONFIG, ConfigError, load_config
-from storage import StorageError
+from bot.official_text import OfficialTextError
+from bot.pipeline import utc_now
+from bot.render.console import render
+from bot.treaty import ArticleRefError, TreatyDataError
+from storage import SQLiteStore, StorageError
 
 EXIT_USAGE = 2
 
@@ -45,6 +52,24 @@ def _parser() -> argparse.ArgumentParser:
     poll.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     poll.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
 
+    article = sub.add_parser(
+        "article", help="a treaty article and the news that cites it",
+        description="Show an article of the treaty by number (4, IV, fourth, 제4조, статья 4, "
+        "preamble) or by words: its title, our summary, the official wording if configured, "
+        "and the stored stories that cite it.",
+    )
+    article.add_argument("ref", nargs="+", metavar="NUMBER_OR_WORDS")
+    _knowledge_options(article, db_help="database with the news (default: the bot's)")
+
+    ask = sub.add_parser("ask", help="which articles answer a plain-language question")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("--json", action="store_true", help="print the ranking as JSON")
+    ask.add_argument("-k", type=int, default=5, help="how many articles (default 5)")
+    ask.add_argument("--config", type=Path, default=None, help="feeds.yaml, for an official text")
+
+    timeline = sub.add_parser("timeline", help="the treaty's dated steps and status")
+    timeline.add_argument("--config", type=Path, default=None)
+
     replay = sub.add_parser(
         "replay", help="explain what the pipeline makes of feed files or URLs",
         description="Run feed files (or URLs) through parse → match → fold against a database "
@@ -61,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _knowledge_options(parser: argparse.ArgumentParser, db_help: str) -> None:
+    parser.add_argument("--config", type=Path, default=None,
+                        help="feeds.yaml, for treaty.official_text (default: ./feeds.yaml if "
+                        "present)")
+    parser.add_argument("--db", type=Path, help=db_help)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -69,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return asyncio.run(_dispatch(args))
-    except ConfigError as exc:
+    except (ConfigError, TreatyDataError, OfficialTextError, ArticleRefError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except StorageError as exc:
@@ -77,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `| head`: the reader has gone, nothing more to say
+        sys.stderr.close()
+        return 0
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
@@ -92,9 +127,48 @@ async def _dispatch(args: argparse.Namespace) -> int:
         from bot.demo import run_poll
 
         config = load_config(args.config)
-        return await run_poll(config, args.db or default_db("treatywatch.sqlite"))
+        knowledge = _knowledge(args.config)
+        return await run_poll(config, knowledge, args.db or default_db("treatywatch.sqlite"))
+    if args.command in ("article", "ask", "timeline"):
+        return await _treaty_command(args)
     if args.command == "replay":
         from bot.replay import run_replay
 
         return await run_replay(args.sources, args.config, args.db, as_json=args.json)
     raise AssertionError(args.command)
+
+
+def _knowledge(config_path: Path | None) -> Knowledge:
+    """The treaty, with the official text that feeds.yaml names, if any."""
+    path = config_path or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    if path is None:
+        return Knowledge.load()
+    config = load_config(path)
+    return Knowledge.load(official_text_path(config.treaty.official_text, path))
+
+
+async def _treaty_command(args: argparse.Namespace) -> int:
+    knowledge = _knowledge(args.config)
+    if args.command == "timeline":
+        print(render(commands.timeline(knowledge)))
+        return 0
+    if args.command == "ask":
+        question = " ".join(args.question)
+        if args.json:
+            print(json.dumps(commands.ask_results(question, knowledge, args.k),
+                             ensure_ascii=False))
+            return 0
+        message = commands.ask(question, knowledge, args.k)
+    else:
+        db_path = args.db or default_db("treatywatch.sqlite")
+        store = await SQLiteStore.open(db_path) if db_path.exists() else None
+        try:
+            message = await commands.article(" ".join(args.ref), knowledge, store, utc_now())
+        finally:
+            if store is not None:
+                await store.close()
+    if message.ephemeral:  # an answer to a bad request: one line, usage status
+        print(f"error: {message.title}", file=sys.stderr)
+        return EXIT_USAGE
+    print(render(message))
+    return 0

@@ -162,7 +162,13 @@ class Digest(_Strict):
         return value
 
 
+class TreatySettings(_Strict):
+    # An official text of the treaty (docs/official-text.md); relative to feeds.yaml.
+    official_text: str | None = None
+
+
 class Config(_Strict):
+    treaty: TreatySettings = TreatySettings()
     poll: Poll = Poll()
     fetch: Fetch = Fetch()
     digest: Digest = Digest()

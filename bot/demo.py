@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from typing import TextIO
 
 import yaml
 
+from bot.commands.treaty import Knowledge
 from bot.config import Config, parse_config
 from bot.deliver import deliver_pending
 from bot.fetch import Fetcher
@@ -41,13 +40,6 @@ class ConsoleSender:
         print(f"↻ {message_id} updated: {message.footer}", file=self.out)
 
 
-@cache
-def article_titles() -> Mapping[int, str]:
-    from bot.treaty import load_treaty
-
-    return {a.number: a.title for a in load_treaty().articles}
-
-
 async def _subscribe_console(store: SQLiteStore, topics: list[str]) -> None:
     await store.sync_config_subscriptions(
         Subscription("console", CONSOLE_CHANNEL, topic, None, "config") for topic in topics
@@ -63,14 +55,14 @@ def summary(stats: Stats) -> str:
     )
 
 
-async def _cycle(config: Config, store: SQLiteStore, out: TextIO) -> int:
+async def _cycle(config: Config, store: SQLiteStore, knowledge: Knowledge, out: TextIO) -> int:
     """One poll of every feed, then delivery to the terminal; returns the alerts printed."""
-    pipeline = Pipeline(config, store)
+    pipeline = Pipeline(config, store, treaty_index=knowledge.index)
     await pipeline.sync()
     await _subscribe_console(store, list(config.topics))
     async with Fetcher(fetch_limits(config)) as fetcher:
         reports = await pipeline.poll(fetcher)
-    sent = await deliver_pending(store, ConsoleSender(out), utc_now, article_titles())
+    sent = await deliver_pending(store, ConsoleSender(out), utc_now, knowledge.titles)
     for report in reports:
         if report.status == "error":
             print(f"! feed {report.feed}: {report.error}", file=out)
@@ -95,7 +87,7 @@ async def run_demo(db_path: Path, *, fresh: bool = False, out: TextIO | None = N
                   file=out)
             print(f"(max_age lifted to {DEMO_MAX_AGE_DAYS} days: the samples are 2024–25 news)\n",
                   file=out)
-            sent = await _cycle(config, store, out)
+            sent = await _cycle(config, store, Knowledge.load(), out)
         if not sent:
             print("No new alerts (everything was seen on an earlier run; --fresh starts over).",
                   file=out)
@@ -105,11 +97,13 @@ async def run_demo(db_path: Path, *, fresh: bool = False, out: TextIO | None = N
     return 0
 
 
-async def run_poll(config: Config, db_path: Path, out: TextIO | None = None) -> int:
+async def run_poll(
+    config: Config, knowledge: Knowledge, db_path: Path, out: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     store = await SQLiteStore.open(db_path)
     try:
-        await _cycle(config, store, out)
+        await _cycle(config, store, knowledge, out)
         print(summary(await store.stats()), file=out)
     finally:
         await store.close()

@@ -17,6 +17,7 @@ from bot.fold import SYNDICATION_WINDOW, Candidate, Decision, Features, decide, 
 from bot.match import Matcher
 from bot.models import Analysis, Item
 from bot.parse import ParseError, parse_feed
+from bot.treaty import TreatyIndex
 from storage import FeedState, NewItem, SQLiteStore
 
 log = logging.getLogger(__name__)
@@ -69,9 +70,11 @@ class Pipeline:
         *,
         clock: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
+        treaty_index: TreatyIndex | None = None,
     ) -> None:
         self.config = config
         self.store = store
+        self.treaty_index = treaty_index
         self.matcher = matcher_for(config)
         self.clock = clock
         self.rng = rng or random.Random()
@@ -152,6 +155,9 @@ class Pipeline:
         feats = features(item.title, item.summary, [c.figure for c in analysis.troops])
         decision = await self._decide(feats, item.published)
         why["fold"] = _explain(decision)
+        phrased = self._phrased(item)
+        if phrased:
+            why["articles_by_phrasing"] = list(phrased)
         now = self.clock()
         alert, reason = self._alert(item, analysis, now)
         why["alert"] = reason
@@ -167,6 +173,7 @@ class Pipeline:
                 ],
                 why=why, features=feats.to_json(), keys=feats.keys(),
                 story_id=decision.story_id, alert=alert and deliver, merge=decision.also,
+                phrased_articles=phrased,
             ),
             now,
         )
@@ -178,6 +185,11 @@ class Pipeline:
             item, analysis, saved.item_id, saved.story_id, saved.new_story, None, decision,
             alert, why,
         )
+
+    def _phrased(self, item: Item) -> tuple[int, ...]:
+        if self.treaty_index is None:
+            return ()
+        return tuple(sorted(self.treaty_index.phrasing_citations(f"{item.title}\n{item.summary}")))
 
     async def _decide(self, feats: Features, published: datetime) -> Decision:
         stored = await self.store.candidates(

@@ -3,6 +3,8 @@
 from storage.errors import SchemaTooNewError, StorageError
 from storage.sqlite import SQLiteStore
 from storage.types import (
+    ArticleNews,
+    CitingStory,
     FeedState,
     NewItem,
     OutboxEntry,
@@ -23,6 +25,7 @@ async def open_store(path: str) -> SQLiteStore:
 
 
 __all__ = [
+    "ArticleNews", "CitingStory",
     "FeedState",
     "NewItem",
     "OutboxEntry",

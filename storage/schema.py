@@ -100,6 +100,20 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
         "CREATE INDEX outbox_pending ON outbox(platform, done_at)",
     ],
+    2: [
+        # Which treaty articles each item cites: by number ("Article 4") or by one of the
+        # article's distinctive phrasings ("assistance without delay").
+        """CREATE TABLE article_citations (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            article INTEGER NOT NULL,
+            how TEXT NOT NULL CHECK (how IN ('number', 'phrasing')),
+            published TEXT NOT NULL,
+            PRIMARY KEY (article, item_id)
+        )""",
+        "CREATE INDEX article_citations_recent ON article_citations(article, published)",
+        """INSERT INTO article_citations (item_id, article, how, published)
+           SELECT i.id, a.value, 'number', i.published FROM items i, json_each(i.articles) a""",
+    ],
 }
 
 LATEST = max(MIGRATIONS)

@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ import aiosqlite
 from storage.errors import SchemaTooNewError, StorageError
 from storage.schema import LATEST, MIGRATIONS
 from storage.types import (
+    ArticleNews,
+    CitingStory,
     FeedState,
     NewItem,
     OutboxEntry,
@@ -266,6 +268,16 @@ class SQLiteStore:
                 "INSERT INTO item_keys (key, item_id, published) VALUES (?, ?, ?)",
                 [(key, item_id, _ts(new.published)) for key in dict.fromkeys(new.keys)],
             )
+            citations = [(item_id, n, "number", _ts(new.published)) for n in new.articles]
+            citations += [
+                (item_id, n, "phrasing", _ts(new.published))
+                for n in new.phrased_articles if n not in new.articles
+            ]
+            await db.executemany(
+                """INSERT OR IGNORE INTO article_citations (item_id, article, how, published)
+                   VALUES (?, ?, ?, ?)""",
+                citations,
+            )
             await db.executemany(
                 """INSERT INTO troop_claims (item_id, figure, claimant, sentence)
                    VALUES (?, ?, ?, ?)""",
@@ -388,6 +400,25 @@ class SQLiteStore:
             items=[StoryItem(r[0], r[1], r[2], r[3], _dt_req(r[4]), r[5]) for r in items],
             troops=[TroopRecord(r[0], r[1], r[2], r[3], r[4], _dt_req(r[5]), r[6]) for r in troops],
         )
+
+    async def article_news(self, article: int, now: datetime, limit: int = 10) -> ArticleNews:
+        """The stories that cite an article, newest first, with counts over 7 and 30 days."""
+        rows = await self._rows(
+            """SELECT s.id, s.title, s.link, max(c.published),
+                      min(CASE c.how WHEN 'number' THEN 0 ELSE 1 END)
+               FROM article_citations c JOIN items i ON i.id = c.item_id
+               JOIN stories s ON s.id = i.story_id
+               WHERE c.article = ? GROUP BY s.id ORDER BY max(c.published) DESC, s.id DESC""",
+            (article,),
+        )
+        stories = [
+            CitingStory(r[0], r[1], r[2], _dt_req(r[3]), "number" if r[4] == 0 else "phrasing")
+            for r in rows
+        ]
+        def since(days: int) -> int:
+            return sum(s.cited_at >= now - timedelta(days=days) for s in stories)
+
+        return ArticleNews(article, stories[:limit], since(7), since(30), len(stories))
 
     # --- subscriptions and delivery ----------------------------------------------------------
 

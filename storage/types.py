@@ -50,6 +50,7 @@ class NewItem:
     story_id: int | None  # None: start a new story
     alert: bool  # queue deliveries for subscribed channels
     merge: tuple[int, ...] = ()  # stories found to be the same event: fold into story_id
+    phrased_articles: tuple[int, ...] = ()  # articles cited by phrasing, not by number
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,24 @@ class Story:
         for item in self.items:
             seen.setdefault(item.feed, None)
         return list(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class CitingStory:
+    story_id: int
+    title: str
+    link: str
+    cited_at: datetime  # the newest citing item's date
+    how: str  # "number" when any item names the article, else "phrasing"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleNews:
+    article: int
+    stories: list[CitingStory]  # newest first
+    last_7_days: int
+    last_30_days: int
+    all_time: int
 
 
 @dataclass(frozen=True, slots=True)

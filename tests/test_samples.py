@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.commands.treaty import Knowledge
 from bot.config import Config
 from bot.fetch import Fetcher
 from bot.pipeline import ItemResult, Pipeline, fetch_limits
@@ -20,6 +21,7 @@ from bot.samples import demo_config, samples_dir
 from bot.sampleserver import serve_folder
 from storage import SQLiteStore
 
+KNOWLEDGE = Knowledge.load()
 LABELS = yaml.safe_load((Path(__file__).parent / "data" / "sample_labels.yaml").read_text("utf-8"))
 
 
@@ -32,7 +34,7 @@ async def poll_samples(
     try:
         async with serve_folder(samples_dir()) as base_url:
             cfg = demo_config(config, base_url, 3650)
-            pipeline = Pipeline(cfg, store)
+            pipeline = Pipeline(cfg, store, treaty_index=KNOWLEDGE.index)
             await pipeline.sync()
             feeds = await store.feeds()
             if order_seed is not None:
