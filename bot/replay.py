@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from bot.commands.treaty import Knowledge
 from bot.config import DEFAULT_CONFIG, Config, load_config, parse_config
 from bot.fetch import Fetcher
 from bot.parse import ParseError, parse_feed
@@ -65,6 +66,8 @@ def as_line(record: dict[str, Any]) -> str:
     ]
     if record["articles"]:
         lines.append(f"  articles: {', '.join(map(str, record['articles']))}")
+    if phrased := why.get("articles_by_phrasing"):
+        lines.append(f"  articles by their wording: {', '.join(map(str, phrased))}")
     if record["troops"]:
         lines.append(f"  troops: {', '.join(f'{n:,}' for n in record['troops'])}")
     lines.append(f"  alert: {why.get('alert', '?')}")
@@ -96,7 +99,7 @@ async def replay(
     store = await SQLiteStore.open(db_path)
     status = 0
     try:
-        pipeline = Pipeline(config, store)
+        pipeline = Pipeline(config, store, treaty_index=Knowledge.load().index)
         async with Fetcher(fetch_limits(config)) as fetcher:
             for source in sources:
                 name = _feed_name(config, source)
