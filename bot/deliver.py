@@ -14,11 +14,19 @@ from storage import OutboxEntry, SQLiteStore
 log = logging.getLogger(__name__)
 
 
+class ChannelGone(Exception):
+    """The channel is deleted, or the bot may no longer post there."""
+
+
 class Sender(Protocol):
     platform: str
 
-    async def post(self, channel: str, message: Message) -> str:
-        """Send a new message; return the platform's id for it."""
+    async def post(
+        self, channel: str, message: Message, *, mention: str | None = None,
+        nonce: str | None = None,
+    ) -> str:
+        """Send a new message; return the platform's id for it. `nonce` is the same for
+        every attempt of one outbox row, so the platform can drop a repeat."""
 
     async def edit(self, channel: str, message_id: str, message: Message) -> None: ...
 
@@ -38,6 +46,11 @@ async def deliver_pending(
         message = story_message(story, article_titles)
         try:
             message_id = await _send(sender, entry, message)
+        except ChannelGone as exc:
+            if await store.mark_broken(entry.platform, entry.channel, clock()):
+                log.warning("%s channel %s is unavailable (%s): subscription marked broken",
+                            entry.platform, entry.channel, exc)
+            continue
         except Exception as exc:  # one channel's failure must not stop the others
             log.warning("delivery %s to %s failed: %s", entry.id, entry.channel, exc)
             await store.mark_failed(entry, str(exc)[:300])
@@ -49,6 +62,8 @@ async def deliver_pending(
 
 async def _send(sender: Sender, entry: OutboxEntry, message: Message) -> str:
     if entry.message_id is None:
-        return await sender.post(entry.channel, message)
+        return await sender.post(
+            entry.channel, message, mention=entry.role, nonce=f"tw-{entry.id}"
+        )
     await sender.edit(entry.channel, entry.message_id, message)
     return entry.message_id

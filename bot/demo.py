@@ -32,7 +32,10 @@ class ConsoleSender:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    async def post(self, channel: str, message: Message) -> str:
+    async def post(
+        self, channel: str, message: Message, *, mention: str | None = None,
+        nonce: str | None = None,
+    ) -> str:
         print(render(message), end="\n\n", file=self.out)
         return message.footer.split("·")[0].strip()
 

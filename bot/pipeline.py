@@ -85,16 +85,15 @@ class Pipeline:
         self._fold_lock = asyncio.Lock()
 
     async def sync(self) -> None:
-        await self.store.sync_feeds(((f.name, f.url) for f in self.config.feeds), self.clock())
+        await self.store.sync_feeds(
+            ((f.name, f.url) for f in self.config.feeds), self.clock(), exclusive=True
+        )
 
     async def poll(self, fetcher: Fetcher, *, only_due: bool = False) -> list[FeedReport]:
         """Poll feeds concurrently (the fetcher bounds the concurrency); a failing feed
         is recorded on its row and never stops the others."""
         now = self.clock()
-        feeds = [
-            f for f in await self.store.feeds()
-            if f.name in self._intervals and (not only_due or _due(f, now))
-        ]
+        feeds = [f for f in await self.store.feeds() if not only_due or _due(f, now)]
         return list(await asyncio.gather(*(self.poll_feed(fetcher, f) for f in feeds)))
 
     async def poll_feed(self, fetcher: Fetcher, feed: FeedState) -> FeedReport:
@@ -108,9 +107,8 @@ class Pipeline:
         parsed = None
         if result.status == "ok":
             try:
-                parsed = parse_feed(
-                    result.body or b"", feed.name, now, language=self._languages.get(feed.name, "")
-                )
+                language = self._languages.get(feed.name) or feed.language
+                parsed = parse_feed(result.body or b"", feed.name, now, language=language)
             except ParseError as exc:
                 error = str(exc)
         if parsed is None:

@@ -1,6 +1,6 @@
 """All of treatywatch's SQL lives in this package; nothing above it knows the database."""
 
-from storage.errors import SchemaTooNewError, StorageError
+from storage.errors import FeedExistsError, SchemaTooNewError, StorageError
 from storage.sqlite import SQLiteStore
 from storage.types import (
     ArticleNews,
@@ -25,7 +25,7 @@ async def open_store(path: str) -> SQLiteStore:
 
 
 __all__ = [
-    "ArticleNews", "CitingStory",
+    "ArticleNews", "CitingStory", "FeedExistsError",
     "FeedState",
     "NewItem",
     "OutboxEntry",

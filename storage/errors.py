@@ -7,3 +7,7 @@ class StorageError(Exception):
 
 class SchemaTooNewError(StorageError):
     pass
+
+
+class FeedExistsError(StorageError):
+    """A feed with that name or URL is already watched."""

@@ -114,6 +114,13 @@ MIGRATIONS: dict[int, list[str]] = {
         """INSERT INTO article_citations (item_id, article, how, published)
            SELECT i.id, a.value, 'number', i.published FROM items i, json_each(i.articles) a""",
     ],
+    3: [
+        # Feeds added by /feeds add live beside those of feeds.yaml; a feed dropped from
+        # either is kept (its items stay) but no longer polled.
+        "ALTER TABLE feeds ADD COLUMN source TEXT NOT NULL DEFAULT 'config'",
+        "ALTER TABLE feeds ADD COLUMN active INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE feeds ADD COLUMN language TEXT NOT NULL DEFAULT ''",
+    ],
 }
 
 LATEST = max(MIGRATIONS)

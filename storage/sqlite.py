@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.errors import SchemaTooNewError, StorageError
+from storage.errors import FeedExistsError, SchemaTooNewError, StorageError
 from storage.schema import LATEST, MIGRATIONS
 from storage.types import (
     ArticleNews,
@@ -137,17 +137,23 @@ class SQLiteStore:
 
     # --- feeds --------------------------------------------------------------------------
 
-    async def sync_feeds(self, feeds: Iterable[tuple[str, str]], now: datetime) -> None:
-        """Make the stored feeds those of the config (name, URL), keeping their state.
+    async def sync_feeds(
+        self, feeds: Iterable[tuple[str, str]], now: datetime, *, exclusive: bool = False
+    ) -> None:
+        """Store the config's feeds (name, URL), keeping their state.
 
         A feed whose configured URL changed starts from that URL again, without validators.
+        With `exclusive`, config feeds no longer listed stop being polled (kept, with items).
         """
         feeds = list(feeds)
         async with self._write() as db:
+            if exclusive:
+                await db.execute("UPDATE feeds SET active = 0 WHERE source = 'config'")
             for name, url in feeds:
                 await db.execute(
                     """INSERT INTO feeds (name, config_url, url, added_at) VALUES (?, ?, ?, ?)
                        ON CONFLICT (name) DO UPDATE SET
+                         active = 1, source = 'config',
                          url = CASE WHEN feeds.config_url = excluded.config_url
                                     THEN feeds.url ELSE excluded.url END,
                          etag = CASE WHEN feeds.config_url = excluded.config_url
@@ -158,8 +164,38 @@ class SQLiteStore:
                     (name, url, url, _ts(now)),
                 )
 
-    async def feeds(self) -> list[FeedState]:
-        rows = await self._rows("SELECT * FROM feeds ORDER BY name")
+    async def add_feed(self, name: str, url: str, now: datetime, language: str = "") -> None:
+        """A feed added at run time (/feeds add); raises FeedExistsError for a taken
+        name or URL."""
+        async with self._write() as db:
+            async with db.execute(
+                "SELECT name, active FROM feeds WHERE name = ? OR config_url = ? OR url = ?",
+                (name, url, url),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is not None and (row[1] or row[0] != name):
+                raise FeedExistsError(f"already watched as {row[0]!r}")
+            await db.execute(
+                """INSERT INTO feeds (name, config_url, url, added_at, source, language)
+                   VALUES (?, ?, ?, ?, 'command', ?)
+                   ON CONFLICT (name) DO UPDATE SET active = 1, source = 'command',
+                     config_url = excluded.config_url, url = excluded.url, etag = NULL,
+                     last_modified = NULL, failures = 0, language = excluded.language""",
+                (name, url, url, _ts(now), language),
+            )
+
+    async def deactivate_feed(self, name: str) -> bool:
+        """Stop polling a feed added by command; its items stay. False if there is none."""
+        async with self._write() as db:
+            cur = await db.execute(
+                "UPDATE feeds SET active = 0 WHERE name = ? AND source = 'command' AND active",
+                (name,),
+            )
+            return cur.rowcount > 0
+
+    async def feeds(self, *, active_only: bool = True) -> list[FeedState]:
+        where = "WHERE active" if active_only else ""
+        rows = await self._rows(f"SELECT * FROM feeds {where} ORDER BY name")
         return [
             FeedState(
                 id=r["id"], name=r["name"], url=r["url"], config_url=r["config_url"],
@@ -167,7 +203,8 @@ class SQLiteStore:
                 added_at=_dt_req(r["added_at"]), last_polled=_dt(r["last_polled"]),
                 next_poll=_dt(r["next_poll"]), last_success=_dt(r["last_success"]),
                 last_error=r["last_error"], last_error_at=_dt(r["last_error_at"]),
-                failures=r["failures"],
+                failures=r["failures"], source=r["source"], active=bool(r["active"]),
+                language=r["language"],
             )
             for r in rows
         ]
@@ -451,9 +488,37 @@ class SQLiteStore:
             for r in rows
         ]
 
+    async def unsubscribe(self, platform: str, channel: str, topic: str) -> bool:
+        async with self._write() as db:
+            cur = await db.execute(
+                "DELETE FROM subscriptions WHERE platform = ? AND channel = ? AND topic = ?",
+                (platform, channel, topic),
+            )
+            return cur.rowcount > 0
+
+    async def mark_broken(self, platform: str, channel: str, now: datetime) -> bool:
+        """A channel that is gone or forbids us: stop queueing for it, and drop what is
+        queued. True the first time, so that it is logged once."""
+        async with self._write() as db:
+            cur = await db.execute(
+                """UPDATE subscriptions SET broken_at = ?
+                   WHERE platform = ? AND channel = ? AND broken_at IS NULL""",
+                (_ts(now), platform, channel),
+            )
+            await db.execute(
+                "UPDATE outbox SET done_at = ?, last_error = 'channel unavailable' "
+                "WHERE platform = ? AND channel = ? AND done_at IS NULL",
+                (_ts(now), platform, channel),
+            )
+            return cur.rowcount > 0
+
     async def pending(self, platform: str, limit: int = 100) -> list[OutboxEntry]:
         rows = await self._rows(
-            """SELECT o.id, o.story_id, o.platform, o.channel, o.action, d.message_id, o.attempts
+            """SELECT o.id, o.story_id, o.platform, o.channel, o.action, d.message_id, o.attempts,
+                 (SELECT s.role FROM subscriptions s JOIN stories st ON st.id = o.story_id
+                  WHERE s.platform = o.platform AND s.channel = o.channel AND s.role IS NOT NULL
+                    AND s.topic IN (SELECT value FROM json_each(st.topics))
+                  ORDER BY s.topic LIMIT 1)
                FROM outbox o LEFT JOIN deliveries d ON d.story_id = o.story_id
                  AND d.platform = o.platform AND d.channel = o.channel
                WHERE o.platform = ? AND o.done_at IS NULL ORDER BY o.id LIMIT ?""",
@@ -495,6 +560,51 @@ class SQLiteStore:
                ORDER BY t.value"""
         )
         return Stats(*row, stories_by_topic={r[0]: r[1] for r in by_topic})
+
+    async def latest_stories(self, topic: str | None, limit: int) -> list[Story]:
+        """Stories with a topic, most recently published first."""
+        rows = await self._rows(
+            """SELECT s.id FROM stories s WHERE s.topics != '[]'
+                 AND (? IS NULL OR EXISTS (SELECT 1 FROM json_each(s.topics) t WHERE t.value = ?))
+               ORDER BY s.last_published DESC, s.id DESC LIMIT ?""",
+            (topic, topic, limit),
+        )
+        stories = [await self.story(r[0]) for r in rows]
+        return [s for s in stories if s is not None]
+
+    async def stories_between(self, since: datetime, until: datetime) -> list[Story]:
+        """Stories with a topic whose first report falls in [since, until)."""
+        rows = await self._rows(
+            """SELECT id FROM stories WHERE topics != '[]'
+               AND first_published >= ? AND first_published < ? ORDER BY first_published""",
+            (_ts(since), _ts(until)),
+        )
+        stories = [await self.story(r[0]) for r in rows]
+        return [s for s in stories if s is not None]
+
+    async def article_counts(self, since: datetime, until: datetime) -> dict[int, int]:
+        """For each treaty article, how many stories cited it in [since, until)."""
+        rows = await self._rows(
+            """SELECT c.article, count(DISTINCT i.story_id) FROM article_citations c
+               JOIN items i ON i.id = c.item_id
+               WHERE c.published >= ? AND c.published < ? GROUP BY c.article
+               ORDER BY count(DISTINCT i.story_id) DESC, c.article""",
+            (_ts(since), _ts(until)),
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def troop_claims(
+        self, limit: int, since: datetime | None = None, until: datetime | None = None
+    ) -> list[TroopRecord]:
+        """Troop figures claimed, newest first."""
+        rows = await self._rows(
+            """SELECT t.figure, t.claimant, t.sentence, i.id, i.story_id, i.published, i.link
+               FROM troop_claims t JOIN items i ON i.id = t.item_id
+               WHERE i.published >= coalesce(?, '') AND i.published < coalesce(?, '~')
+               ORDER BY i.published DESC, t.id LIMIT ?""",
+            (_ts(since), _ts(until), limit),
+        )
+        return [TroopRecord(r[0], r[1], r[2], r[3], r[4], _dt_req(r[5]), r[6]) for r in rows]
 
     async def item_rows(self, item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Title, link and feed of items, for explaining decisions."""

@@ -22,6 +22,9 @@ class FeedState:
     last_error: str | None
     last_error_at: datetime | None
     failures: int
+    source: str = "config"  # "config" (feeds.yaml) or "command" (/feeds add)
+    active: bool = True
+    language: str = ""
 
     @property
     def healthy(self) -> bool:
@@ -150,6 +153,7 @@ class OutboxEntry:
     action: str  # "post" or "update"
     message_id: str | None  # the platform's message of an earlier post, for "update"
     attempts: int
+    role: str | None = None  # a role to mention, from the channel's subscription
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.models import Field, Message
 from bot.text import truncate
@@ -18,6 +18,9 @@ from bot.treaty import (
     parse_article_ref,
 )
 from storage import ArticleNews, SQLiteStore
+
+if TYPE_CHECKING:
+    from bot.commands.context import Context
 
 SUMMARY_CHARS = 600
 NEWS_SHOWN = 5
@@ -143,3 +146,32 @@ def timeline(knowledge: Knowledge) -> Message:
         body=f"Status: {treaty.status}. Duration: {treaty.duration}.",
         fields=steps,
     )
+
+
+# --- the handlers as the platform adapters call them --------------------------------------
+
+CHOICES = 25  # Discord's limit for autocomplete choices
+
+
+async def article_cmd(ctx: Context, query: str) -> Message:
+    return await article(query, ctx.knowledge, ctx.store, ctx.clock())
+
+
+def ask_cmd(ctx: Context, question: str) -> Message:
+    return ask(question, ctx.knowledge)
+
+
+def timeline_cmd(ctx: Context) -> Message:
+    return timeline(ctx.knowledge)
+
+
+def article_choices(ctx: Context, prefix: str) -> list[tuple[str, str]]:
+    """(label, value) pairs for autocomplete: numbers or title words that fit the prefix."""
+    prefix = prefix.strip().casefold()
+    choices = [
+        (truncate(f"{a.label}: {a.title}", 100), str(a.number))
+        for a in ctx.knowledge.treaty.articles
+        if not prefix or str(a.number).startswith(prefix) or prefix in a.title.casefold()
+        or prefix in a.label.casefold()
+    ]
+    return choices[:CHOICES]

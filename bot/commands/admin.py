@@ -1,0 +1,106 @@
+"""/subscribe, /unsubscribe, /feeds: for server admins only; refused otherwise, writing nothing."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from bot.commands.context import Caller, Context
+from bot.commands.news import check_topic
+from bot.commands.treaty import error
+from bot.config import TOPICS
+from bot.models import Field, Message
+from storage import FeedExistsError, Subscription
+
+ADMIN_ONLY = "This command is for server admins (Manage Server) only."
+_NAME = re.compile(r"^[\w .,'()&/+-]{1,80}$")
+
+
+def _refuse(caller: Caller) -> Message | None:
+    return None if caller.is_admin else error(ADMIN_ONLY)
+
+
+async def subscribe(
+    ctx: Context, caller: Caller, topic: str, channel: str | None, role: str | None
+) -> Message:
+    if refused := _refuse(caller):
+        return refused
+    name = check_topic(topic)
+    if name is None:
+        return error(f"Unknown topic {topic!r}: choose one of {', '.join(TOPICS)}.")
+    target = channel or caller.channel_id
+    await ctx.store.subscribe(Subscription(caller.platform, target, name, role, "command"))
+    mention = f", mentioning role {role}" if role else ""
+    return Message(title=f"Subscribed {target} to {name}{mention}.", ephemeral=True)
+
+
+async def unsubscribe(ctx: Context, caller: Caller, topic: str, channel: str | None) -> Message:
+    if refused := _refuse(caller):
+        return refused
+    name = check_topic(topic)
+    if name is None:
+        return error(f"Unknown topic {topic!r}: choose one of {', '.join(TOPICS)}.")
+    target = channel or caller.channel_id
+    if not await ctx.store.unsubscribe(caller.platform, target, name):
+        return error(f"{target} is not subscribed to {name}.")
+    return Message(title=f"Unsubscribed {target} from {name}.", ephemeral=True)
+
+
+async def feeds_list(ctx: Context, caller: Caller) -> Message:
+    if refused := _refuse(caller):
+        return refused
+    feeds = await ctx.store.feeds()
+    lines = [f"{f.name} — {f.url}{' (added by command)' if f.source == 'command' else ''}"
+             for f in feeds]
+    return Message(title=f"{len(feeds)} feeds watched", body="\n".join(lines), ephemeral=True)
+
+
+def _check_url(url: str) -> str | None:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Give an http:// or https:// feed URL."
+    return None
+
+
+async def feeds_add(ctx: Context, caller: Caller, url: str, name: str | None) -> Message:
+    if refused := _refuse(caller):
+        return refused
+    url = url.strip()
+    if problem := _check_url(url):
+        return error(problem)
+    name = (name or urlsplit(url).hostname or url).strip()
+    if not _NAME.match(name):
+        return error("A feed name is 1–80 letters, digits, spaces or simple punctuation.")
+    try:
+        await ctx.store.add_feed(name, url, ctx.clock())
+    except FeedExistsError as exc:
+        return error(f"Not added: {exc}.")
+    return Message(title=f"Added feed {name!r}; it is polled from the next cycle.",
+                   ephemeral=True)
+
+
+async def feeds_remove(ctx: Context, caller: Caller, name: str) -> Message:
+    if refused := _refuse(caller):
+        return refused
+    if await ctx.store.deactivate_feed(name.strip()):
+        return Message(title=f"Removed feed {name!r}; its stories stay.", ephemeral=True)
+    if any(f.name == name.strip() for f in ctx.config.feeds):
+        return error(f"{name!r} comes from feeds.yaml: remove it there.")
+    return error(f"No feed added by command is named {name!r} (see /feeds list).")
+
+
+async def feeds_status(ctx: Context, caller: Caller) -> Message:
+    if refused := _refuse(caller):
+        return refused
+    feeds = await ctx.store.feeds()
+    fields = []
+    for f in feeds:
+        if f.healthy:
+            when = f"{f.last_success:%d %b %H:%M} UTC" if f.last_success else "not polled yet"
+            state = f"OK, last success {when}"
+        else:
+            state = f"FAILING ×{f.failures}: {f.last_error}"
+        fields.append(Field(f.name, state))
+    unhealthy = sum(not f.healthy for f in feeds)
+    return Message(title=f"Feeds: {len(feeds) - unhealthy} healthy, {unhealthy} failing",
+                   fields=tuple(fields), ephemeral=True)
