@@ -70,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
     timeline = sub.add_parser("timeline", help="the treaty's dated steps and status")
     timeline.add_argument("--config", type=Path, default=None)
 
+    run = sub.add_parser(
+        "run", help="run the bot: poll, deliver, answer commands (needs a platform token)",
+        description="Start the bot with the platforms whose tokens are set: DISCORD_TOKEN "
+        "(and optionally DISCORD_GUILD_ID); SLACK_BOT_TOKEN with SLACK_APP_TOKEN or "
+        "SLACK_SIGNING_SECRET. Tokens come from the environment or a .env file.",
+    )
+    run.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    run.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
+
     replay = sub.add_parser(
         "replay", help="explain what the pipeline makes of feed files or URLs",
         description="Run feed files (or URLs) through parse → match → fold against a database "
@@ -129,6 +138,12 @@ async def _dispatch(args: argparse.Namespace) -> int:
         config = load_config(args.config)
         knowledge = _knowledge(args.config)
         return await run_poll(config, knowledge, args.db or default_db("treatywatch.sqlite"))
+    if args.command == "run":
+        from bot.runtime import run
+        from bot.secrets import Secrets
+
+        return await run(args.config, args.db or default_db("treatywatch.sqlite"),
+                         Secrets.load())
     if args.command in ("article", "ask", "timeline"):
         return await _treaty_command(args)
     if args.command == "replay":

@@ -1,0 +1,86 @@
+"""`run`: the bot as a service — store, pipeline, scheduler and the platforms with a token."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from bot.commands.context import Context
+from bot.commands.treaty import Knowledge, official_text_path
+from bot.config import Config, load_config
+from bot.deliver import Sender
+from bot.fetch import Fetcher
+from bot.pipeline import Pipeline, fetch_limits, utc_now
+from bot.scheduler import build_scheduler
+from bot.secrets import HOW_TO, Secrets
+from storage import SQLiteStore, Subscription
+
+log = logging.getLogger(__name__)
+EXIT_USAGE = 2
+
+
+def config_subscriptions(config: Config) -> Iterator[Subscription]:
+    """The channels feeds.yaml routes each topic to."""
+    for topic, route in config.routes.items():
+        role = str(route.discord_role) if route.discord_role else None
+        for channel_id in route.discord:
+            yield Subscription("discord", str(channel_id), topic, role, "config")
+        for name in route.slack:
+            yield Subscription("slack", name.lstrip("#"), topic, None, "config")
+
+
+async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
+    if not (secrets.discord or secrets.slack):
+        print(f"error: {HOW_TO}", file=sys.stderr)
+        return EXIT_USAGE
+    config = load_config(config_path)  # an invalid file stops here, in one line
+    knowledge = Knowledge.load(official_text_path(config.treaty.official_text, config_path))
+    async with AsyncExitStack() as stack:
+        store = await SQLiteStore.open(db_path)
+        stack.push_async_callback(store.close)
+        pipeline = Pipeline(config, store, treaty_index=knowledge.index)
+        await pipeline.sync()
+        await store.sync_config_subscriptions(config_subscriptions(config))
+        ctx = Context(store, knowledge, config, utc_now)
+        fetcher = await stack.enter_async_context(Fetcher(fetch_limits(config)))
+
+        senders: list[Sender] = []
+        platforms: list[asyncio.Task[None]] = []
+        if secrets.discord:
+            from bot.platforms.discord_bot import DiscordBot
+
+            guild = secrets.get("DISCORD_GUILD_ID")
+            discord_bot = DiscordBot(ctx, guild_id=int(guild) if guild else None)
+            stack.push_async_callback(discord_bot.close)
+            senders.append(discord_bot.sender)
+            token = secrets.get("DISCORD_TOKEN") or ""
+            platforms.append(asyncio.create_task(discord_bot.start(token), name="discord"))
+
+        scheduler = build_scheduler(pipeline, fetcher, senders, knowledge.titles)
+        scheduler.start()
+        stack.callback(scheduler.shutdown, wait=False)
+        log.info("running: %d feeds, platforms: %s", len(config.feeds),
+                 ", ".join(s.platform for s in senders))
+        await _until_stopped(platforms)
+    return 0
+
+
+async def _until_stopped(platforms: list[asyncio.Task[None]]) -> None:
+    """Until SIGINT or SIGTERM, or a platform task ends (a bad token, say)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    waiter = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([waiter, *platforms], return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    for task in done:
+        if task is not waiter and task.exception() is not None:
+            log.error("%s stopped: %s", task.get_name(), task.exception())
+    for task in platforms:
+        task.cancel()
