@@ -20,14 +20,20 @@ def _refuse(caller: Caller) -> Message | None:
     return None if caller.is_admin else error(ADMIN_ONLY)
 
 
+def _topic(topic: str) -> tuple[str | None, Message | None]:
+    name = check_topic(topic)
+    if name is None:
+        return None, error(f"Unknown topic {topic!r}: choose one of {', '.join(TOPICS)}.")
+    return name, None
+
+
 async def subscribe(
     ctx: Context, caller: Caller, topic: str, channel: str | None, role: str | None
 ) -> Message:
-    if refused := _refuse(caller):
+    name, problem = _topic(topic)
+    if refused := _refuse(caller) or problem:
         return refused
-    name = check_topic(topic)
-    if name is None:
-        return error(f"Unknown topic {topic!r}: choose one of {', '.join(TOPICS)}.")
+    assert name is not None
     target = channel or caller.channel_id
     await ctx.store.subscribe(Subscription(caller.platform, target, name, role, "command"))
     mention = f", mentioning role {role}" if role else ""
@@ -35,11 +41,10 @@ async def subscribe(
 
 
 async def unsubscribe(ctx: Context, caller: Caller, topic: str, channel: str | None) -> Message:
-    if refused := _refuse(caller):
+    name, problem = _topic(topic)
+    if refused := _refuse(caller) or problem:
         return refused
-    name = check_topic(topic)
-    if name is None:
-        return error(f"Unknown topic {topic!r}: choose one of {', '.join(TOPICS)}.")
+    assert name is not None
     target = channel or caller.channel_id
     if not await ctx.store.unsubscribe(caller.platform, target, name):
         return error(f"{target} is not subscribed to {name}.")
