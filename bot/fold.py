@@ -10,8 +10,8 @@ Three ways to join a story, tried in order:
 
 from __future__ import annotations
 
+import heapq
 import math
-import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from bot.terms import TermSet
-from bot.text import fold, sentences, words
+from bot.terms import TermSet, Text
+from bot.text import sentences, words
 
 SYNDICATION_THRESHOLD = 0.5
 EVENT_THRESHOLD = 0.45
@@ -36,12 +36,8 @@ BODY_FACTOR = 0.5
 SYNDICATION_WINDOW = timedelta(days=14)
 LEAD_CHARS = 500
 _SHINGLE = 3
-_PERMUTATIONS = 32
-_BANDS = 8
-_ROWS = _PERMUTATIONS // _BANDS
-_PRIME = (1 << 61) - 1
-_SEEDS = [(1 + 2 * zlib.crc32(f"a{i}".encode()), zlib.crc32(f"b{i}".encode())) for i in range(32)]
-_MASK = (1 << 32) - 1
+_SKETCH = 32
+_SKETCH_KEYS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,22 +46,39 @@ class Concept:
     kind: str
     weight: float
     by_actor: bool
-    terms: TermSet
 
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
+    """The concepts, and all their terms in one TermSet: one pass over a text finds them."""
+
     concepts: tuple[Concept, ...]
+    terms: TermSet
+    owner: tuple[int, ...]  # term index -> concept index
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Lexicon:
-        concepts = []
+        concepts: list[Concept] = []
+        terms: list[str] = []
+        owner: list[int] = []
         for name, spec in data["concepts"].items():
             concepts.append(
-                Concept(name, spec["kind"], float(spec["weight"]), bool(spec.get("by_actor")),
-                        TermSet.build(spec["terms"]))
+                Concept(name, spec["kind"], float(spec["weight"]), bool(spec.get("by_actor")))
             )
-        return cls(tuple(concepts))
+            terms += spec["terms"]
+            owner += [len(concepts) - 1] * len(spec["terms"])
+        return cls(tuple(concepts), TermSet.build(terms), tuple(owner))
+
+    def present(self, text: Text) -> set[int]:
+        """Indices of the concepts the text mentions."""
+        return {self.owner[i] for i in self.terms.found_indices(text)}
+
+    def mentions(self, text: Text) -> list[tuple[int, int, Concept]]:
+        """(first word, word after the last, concept) of each mention."""
+        return [
+            (start, end, self.concepts[self.owner[i]])
+            for i, start, end in self.terms.occurrences(text)
+        ]
 
 
 @cache
@@ -85,7 +98,8 @@ class Features:
     def keys(self) -> list[str]:
         """Index keys to find candidates: specific concepts and MinHash bands."""
         keys = [f"c:{c}" for c, w in self.concepts.items() if w >= 0.8]
-        keys += [f"m:{b}:{h}" for b, h in enumerate(_bands(self.minhash))]
+        # Near copies share most of their smallest hashes: a few of them find candidates.
+        keys += [f"m:{h}" for h in self.minhash[:_SKETCH_KEYS]]
         return keys
 
     def to_json(self) -> dict[str, Any]:
@@ -96,29 +110,28 @@ class Features:
         return cls(dict(data["concepts"]), data["action"], tuple(data["minhash"]))
 
 
-def _bands(minhash: Sequence[int]) -> list[int]:
-    return [
-        zlib.crc32(",".join(map(str, minhash[b * _ROWS : (b + 1) * _ROWS])).encode())
-        for b in range(_BANDS)
-    ]
-
-
 def minhash(text: str) -> tuple[int, ...]:
+    """A bottom-k MinHash sketch: the k smallest hashes of the text's word 3-shingles.
+
+    One hash per shingle (k permutations would cost k times as much) and still an
+    unbiased estimate of the Jaccard similarity of two texts (see `similarity`).
+    """
     tokens = words(text)
     shingles = {
         zlib.crc32(" ".join(tokens[i : i + _SHINGLE]).encode())
         for i in range(max(1, len(tokens) - _SHINGLE + 1))
     }
-    return tuple(min(((a * s + b) % _PRIME) & _MASK for s in shingles) for a, b in _SEEDS)
+    return tuple(heapq.nsmallest(_SKETCH, shingles))
 
 
 def similarity(a: Sequence[int], b: Sequence[int]) -> float:
-    """MinHash estimate of the Jaccard similarity of two texts' shingle sets."""
-    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
-
-
-def _found(concept: Concept, folded: str) -> bool:
-    return bool(concept.terms.found(folded))
+    """Estimated Jaccard similarity of the two texts the sketches come from: the share of
+    the k smallest hashes of both together that both texts have."""
+    union = heapq.nsmallest(_SKETCH, set(a) | set(b))
+    if not union:
+        return 0.0
+    both = set(a) & set(b)
+    return sum(h in both for h in union) / len(union)
 
 
 def _action(lexicon: Lexicon, title: str, lead: str) -> str | None:
@@ -128,40 +141,26 @@ def _action(lexicon: Lexicon, title: str, lead: str) -> str | None:
     names (headlines and leads put the subject first), skipping pairs such as
     "DPRK-Russia" or "북러" that name both sides.
     """
-    actions = [c for c in lexicon.concepts if c.kind == "action"]
-    actors = [c for c in lexicon.concepts if c.kind == "actor"]
     for part in (title, *sentences(lead)[:3]):
-        folded = fold(part)
-        for concept in actions:  # in priority order
-            if not concept.terms.found(folded):
+        text = Text.of(part)
+        present = lexicon.present(text)
+        for index, concept in enumerate(lexicon.concepts):  # actions in priority order
+            if concept.kind != "action" or index not in present:
                 continue
             if not concept.by_actor:
                 return concept.name
-            return f"{concept.name}:{_subject(actors, folded)}"
+            return f"{concept.name}:{_subject(lexicon, text)}"
     return None
 
 
-_PAIR = re.compile(r"[\-–/·]\s*$")
-
-
-def _subject(actors: Iterable[Concept], folded: str) -> str:
-    mentions: list[tuple[int, int, str]] = []
-    for actor in actors:
-        if actor.terms.regex is not None:
-            found = actor.terms.regex.finditer(folded)
-            mentions += [(m.start(), m.end(), actor.name) for m in found]
-    pairs = [(start, end) for start, end, name in mentions if name == "PAIR"]
-    mentions = sorted(
-        m for m in mentions
-        if m[2] != "PAIR" and not any(s <= m[0] < e for s, e in pairs)
+def _subject(lexicon: Lexicon, text: Text) -> str:
+    mentions = [m for m in lexicon.mentions(text) if m[2].kind == "actor"]
+    pairs = [(start, end) for start, end, concept in mentions if concept.name == "PAIR"]
+    sides = sorted(
+        (start, concept.name) for start, _, concept in mentions
+        if concept.name != "PAIR" and not any(s <= start < e for s, e in pairs)
     )
-    for i, (start, end, name) in enumerate(mentions):
-        follows_pair = _PAIR.search(folded[:start]) is not None
-        nxt = mentions[i + 1] if i + 1 < len(mentions) else None
-        leads_pair = nxt is not None and re.fullmatch(r"\s*[\-–/·]?\s*", folded[end : nxt[0]])
-        if not follows_pair and not leads_pair:
-            return name
-    return "?"
+    return sides[0][1] if sides else "?"
 
 
 def features(
@@ -169,15 +168,15 @@ def features(
 ) -> Features:
     lexicon = lexicon or default_lexicon()
     lead = summary[:LEAD_CHARS]
-    head = fold(f"{title}\n{lead}")
-    body = fold(summary[LEAD_CHARS:])
+    head = lexicon.present(Text.of(f"{title}\n{lead}"))
+    body = lexicon.present(Text.of(summary[LEAD_CHARS:]))
     concepts: dict[str, float] = {}
-    for concept in lexicon.concepts:
+    for index, concept in enumerate(lexicon.concepts):
         if concept.kind != "entity":
             continue
-        if _found(concept, head):
+        if index in head:
             concepts[concept.name] = concept.weight * HEAD_FACTOR
-        elif _found(concept, body):
+        elif index in body:
             concepts[concept.name] = concept.weight * BODY_FACTOR
     for figure in figures:
         concepts[f"N:{figure}"] = 1.0

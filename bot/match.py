@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.config import Rule
 from bot.models import Analysis, Item, TopicMatch, TroopClaim
-from bot.terms import TermSet
+from bot.terms import TermSet, Text
 from bot.text import fold, one_line, sentences
 
 ARTICLE_COUNT = 23
@@ -28,16 +28,16 @@ class TopicRule:
     def build(cls, name: str, rule: Rule) -> TopicRule:
         return cls(name, TermSet.build(rule.any), TermSet.build(rule.all), TermSet.build(rule.none))
 
-    def match(self, folded: str) -> tuple[str, ...] | None:
+    def match(self, text: Text) -> tuple[str, ...] | None:
         """The terms that matched, or None when the topic does not apply."""
-        hits = self.any.found(folded)
+        hits = self.any.found(text)
         if self.any.terms and not hits:
             return None
         if self.all.terms:
-            if not self.all.all_found(folded):
+            if not self.all.all_found(text):
                 return None
             hits += list(self.all.terms)
-        if self.none.found(folded):
+        if self.none.found_indices(text):
             return None
         return tuple(hits)
 
@@ -239,11 +239,11 @@ class Matcher:
 
     def analyse(self, item: Item) -> Analysis:
         text = f"{item.title}\n{item.summary}"
-        folded = fold(text)
+        words = Text.of(text)
         topics: list[TopicMatch] = []
         forced = self._feed_topics.get(item.feed, ())
         for rule in self._rules:
-            terms = rule.match(folded)
+            terms = rule.match(words)
             if terms is not None:
                 topics.append(TopicMatch(rule.name, terms))
             elif rule.name in forced:

@@ -1,65 +1,130 @@
-"""Compile user terms (plain words, stems, Korean, regexes) into one regex per list."""
+"""Find many terms (plain words, stems, Korean words, regexes) in a text in one pass.
+
+Plain terms are matched on the text's words, not by a regex alternation: a set
+intersection finds the few words that can start a term, so the cost grows with the
+text, not with the number of terms, and overlapping terms are all found.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from bot.text import fold, is_hangul
 
+_WORD = re.compile(r"\w+")
 
-def term_pattern(term: str) -> str:
-    """Regex source for one term, to be searched in `fold`ed text.
 
-    Plain terms match on word boundaries; `*` at the end allows any ending; a
-    term ending in Hangul allows particles after it (조약 → 조약을, 조약이).
-    """
-    if term.startswith("re:"):
-        return term[3:]
-    words = [w for w in re.split(r"[\s\-]+", fold(term.strip())) if w]
-    parts = [re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "") for w in words]
-    source = r"[\s\-]+".join(parts)
-    first, last = words[0], words[-1]
-    left = r"(?<!\w)" if first[:1].isalnum() else ""
-    open_end = last.endswith("*") or is_hangul(last[-1]) or not last[-1].isalnum()
-    right = "" if open_end else r"(?!\w)"
-    return f"{left}{source}{right}"
+@dataclass
+class Text:
+    """A text folded (case and accents) and split into words, once for every term list."""
+
+    folded: str
+    words: list[str]
+
+    @classmethod
+    def of(cls, text: str) -> Text:
+        folded = fold(text)
+        return cls(folded, _WORD.findall(folded))
+
+    @cached_property
+    def wordset(self) -> frozenset[str]:
+        return frozenset(self.words)
+
+    @cached_property
+    def positions(self) -> dict[str, list[int]]:
+        where: dict[str, list[int]] = defaultdict(list)
+        for i, word in enumerate(self.words):
+            where[word].append(i)
+        return where
 
 
 @dataclass(frozen=True, slots=True)
+class _Word:
+    text: str
+    prefix: bool  # a stem (`*`) or a Korean word, which particles may follow
+
+    def matches(self, word: str) -> bool:
+        return word.startswith(self.text) if self.prefix else word == self.text
+
+
+def _words(term: str) -> list[_Word]:
+    """A plain term as words: `*` ends a stem; a Hangul word may take particles when last."""
+    parts = [w for w in re.split(r"[^\w*]+", fold(term)) if w.strip("*")]
+    words = []
+    for i, part in enumerate(parts):
+        stem = part.endswith("*")
+        text = part.rstrip("*")
+        last = i == len(parts) - 1
+        words.append(_Word(text, stem or (last and is_hangul(text[-1]))))
+    return words
+
+
+@dataclass(frozen=True)
 class TermSet:
-    """Finds which of a list of terms occur in a text, in one regex pass."""
+    """Which of a list of terms occur in a text. `re:` terms are regular expressions,
+    searched in the folded text; the others are word sequences."""
 
     terms: tuple[str, ...]
-    regex: re.Pattern[str] | None
-    each: tuple[re.Pattern[str], ...]
+    _exact: dict[str, list[tuple[int, tuple[_Word, ...]]]] = field(repr=False)
+    _prefix: dict[int, dict[str, list[tuple[int, tuple[_Word, ...]]]]] = field(repr=False)
+    _regexes: tuple[tuple[int, re.Pattern[str]], ...] = field(repr=False)
 
     @classmethod
     def build(cls, terms: Iterable[str]) -> TermSet:
         terms = tuple(terms)
-        if not terms:
-            return cls((), None, ())
-        sources = [term_pattern(t) for t in terms]
-        alternation = "|".join(f"(?P<t{i}>{src})" for i, src in enumerate(sources))
-        each = tuple(re.compile(src, re.IGNORECASE) for src in sources)
-        return cls(terms, re.compile(alternation, re.IGNORECASE), each)
+        exact: dict[str, list[tuple[int, tuple[_Word, ...]]]] = defaultdict(list)
+        prefix: dict[int, dict[str, list[tuple[int, tuple[_Word, ...]]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        regexes = []
+        for i, term in enumerate(terms):
+            if term.startswith("re:"):
+                regexes.append((i, re.compile(term[3:], re.IGNORECASE)))
+                continue
+            words = _words(term)
+            if not words:
+                continue
+            head, tail = words[0], tuple(words[1:])
+            if head.prefix:
+                prefix[len(head.text)][head.text].append((i, tail))
+            else:
+                exact[head.text].append((i, tail))
+        return cls(
+            terms, dict(exact), {n: dict(t) for n, t in prefix.items()}, tuple(regexes)
+        )
 
-    def found(self, folded: str) -> list[str]:
-        """Some of the terms present in already-folded text (at least one if any is).
+    def occurrences(self, text: Text) -> Iterator[tuple[int, int, int]]:
+        """(term index, first word, word after the last) of every plain-term occurrence."""
+        starts: list[tuple[str, list[tuple[int, tuple[_Word, ...]]]]] = [
+            (w, self._exact[w]) for w in text.wordset & self._exact.keys()
+        ]
+        for length, table in self._prefix.items():
+            heads = {w[:length] for w in text.wordset if len(w) >= length} & table.keys()
+            for head in heads:
+                starts += [(w, table[head]) for w in text.wordset if w.startswith(head)]
+        words = text.words
+        for word, candidates in starts:
+            for at in text.positions[word]:
+                for index, tail in candidates:
+                    end = at + 1 + len(tail)
+                    if end <= len(words) and all(
+                        w.matches(words[at + 1 + k]) for k, w in enumerate(tail)
+                    ):
+                        yield index, at, end
 
-        One pass over the text; a term overlapping an earlier match may be missed,
-        which is fine for `any` and `none` lists. Use `all_found` for `all` lists.
-        """
-        if self.regex is None:
-            return []
-        hits: set[int] = set()
-        for m in self.regex.finditer(folded):
-            if m.lastgroup:
-                hits.add(int(m.lastgroup[1:]))
-            if len(hits) == len(self.terms):
-                break
-        return [self.terms[i] for i in sorted(hits)]
+    def found_indices(self, text: Text) -> set[int]:
+        hits = {index for index, _, _ in self.occurrences(text)}
+        hits.update(i for i, rx in self._regexes if i not in hits and rx.search(text.folded))
+        return hits
 
-    def all_found(self, folded: str) -> bool:
-        return all(regex.search(folded) for regex in self.each)
+    def found(self, text: Text) -> list[str]:
+        """The terms present, in list order."""
+        return [self.terms[i] for i in sorted(self.found_indices(text))]
+
+    def all_found(self, text: Text) -> bool:
+        return len(self.found_indices(text)) == len(self.terms)
+

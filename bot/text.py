@@ -30,15 +30,21 @@ def one_line(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+# Combining marks (accents, the breve of й, the diaeresis of ё) in the blocks text uses.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form of `text`.
 
     Decomposes to drop accents, then recomposes so that Hangul syllables (which
     NFKD splits into jamo) come back whole: Korean terms still match Korean text.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped)
+    folded = text.casefold()
+    if folded.isascii():  # most English text: nothing to decompose
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed))
 
 
 def words(text: str) -> list[str]:
