@@ -19,27 +19,37 @@ ARTICLE_COUNT = 23
 
 @dataclass(frozen=True, slots=True)
 class TopicRule:
+    """A topic's rule as indices into the TermSet that holds every topic's terms."""
+
     name: str
-    any: TermSet
-    all: TermSet
-    none: TermSet
+    any: tuple[int, ...]
+    all: tuple[int, ...]
+    none: tuple[int, ...]
 
-    @classmethod
-    def build(cls, name: str, rule: Rule) -> TopicRule:
-        return cls(name, TermSet.build(rule.any), TermSet.build(rule.all), TermSet.build(rule.none))
-
-    def match(self, text: Text) -> tuple[str, ...] | None:
+    def match(self, hits: set[int], terms: tuple[str, ...]) -> tuple[str, ...] | None:
         """The terms that matched, or None when the topic does not apply."""
-        hits = self.any.found(text)
-        if self.any.terms and not hits:
+        found = [i for i in self.any if i in hits]
+        if self.any and not found:
             return None
-        if self.all.terms:
-            if not self.all.all_found(text):
-                return None
-            hits += list(self.all.terms)
-        if self.none.found_indices(text):
+        if not all(i in hits for i in self.all):
             return None
-        return tuple(hits)
+        if any(i in hits for i in self.none):
+            return None
+        return tuple(terms[i] for i in (*found, *self.all))
+
+
+def _topic_rules(rules: Mapping[str, Rule]) -> tuple[list[TopicRule], TermSet]:
+    terms: list[str] = []
+
+    def add(group: tuple[str, ...]) -> tuple[int, ...]:
+        terms.extend(group)
+        return tuple(range(len(terms) - len(group), len(terms)))
+
+    topic_rules = [
+        TopicRule(name, add(rule.any), add(rule.all), add(rule.none))
+        for name, rule in rules.items()
+    ]
+    return topic_rules, TermSet.build(terms)
 
 
 # --- treaty article references -----------------------------------------------------------
@@ -234,16 +244,16 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
 
 class Matcher:
     def __init__(self, rules: Mapping[str, Rule], feed_topics: Mapping[str, tuple[str, ...]]):
-        self._rules = [TopicRule.build(name, rule) for name, rule in rules.items()]
+        self._rules, self._terms = _topic_rules(rules)
         self._feed_topics = feed_topics
 
     def analyse(self, item: Item) -> Analysis:
         text = f"{item.title}\n{item.summary}"
-        words = Text.of(text)
+        hits = self._terms.found_indices(Text.of(text))
         topics: list[TopicMatch] = []
         forced = self._feed_topics.get(item.feed, ())
         for rule in self._rules:
-            terms = rule.match(words)
+            terms = rule.match(hits, self._terms.terms)
             if terms is not None:
                 topics.append(TopicMatch(rule.name, terms))
             elif rule.name in forced:

@@ -16,6 +16,7 @@ from functools import cached_property
 from bot.text import fold, is_hangul
 
 _WORD = re.compile(r"\w+")
+_KEY = 3
 
 
 @dataclass
@@ -34,12 +35,35 @@ class Text:
     def wordset(self) -> frozenset[str]:
         return frozenset(self.words)
 
+    def prefixes(self, length: int) -> set[str]:
+        """The words' first `length` characters (cached: every term list asks the same)."""
+        cached = self._prefixes.get(length)
+        if cached is None:
+            cached = self._prefixes[length] = {w[:length] for w in self.wordset
+                                               if len(w) >= length}
+        return cached
+
+    @cached_property
+    def _prefixes(self) -> dict[int, set[str]]:
+        return {}
+
     @cached_property
     def positions(self) -> dict[str, list[int]]:
         where: dict[str, list[int]] = defaultdict(list)
         for i, word in enumerate(self.words):
             where[word].append(i)
         return where
+
+
+def fold_pattern(source: str) -> str:
+    """Fold a regex's literal text like `fold` folds texts, leaving escapes (\\S, \\W, \\D,
+    \\B...) as they are."""
+    out: list[str] = []
+    escaped = False
+    for ch in source:
+        out.append(ch if escaped else fold(ch))
+        escaped = ch == "\\" and not escaped
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +107,18 @@ class TermSet:
         regexes = []
         for i, term in enumerate(terms):
             if term.startswith("re:"):
-                regexes.append((i, re.compile(term[3:], re.IGNORECASE)))
+                # Texts are folded already: a folded pattern needs no IGNORECASE, which
+                # would make every search several times slower.
+                regexes.append((i, re.compile(fold_pattern(term[3:]))))
                 continue
             words = _words(term)
             if not words:
                 continue
             head, tail = words[0], tuple(words[1:])
             if head.prefix:
-                prefix[len(head.text)][head.text].append((i, tail))
+                # Keyed by a short prefix: few distinct key lengths, so few passes per text.
+                key = head.text[:_KEY]
+                prefix[len(key)][key].append((i, (head, *tail)))
             else:
                 exact[head.text].append((i, tail))
         return cls(
@@ -103,9 +131,11 @@ class TermSet:
             (w, self._exact[w]) for w in text.wordset & self._exact.keys()
         ]
         for length, table in self._prefix.items():
-            heads = {w[:length] for w in text.wordset if len(w) >= length} & table.keys()
-            for head in heads:
-                starts += [(w, table[head]) for w in text.wordset if w.startswith(head)]
+            for key in text.prefixes(length) & table.keys():
+                for word in text.wordset:
+                    if word.startswith(key):
+                        fits = [(i, seq[1:]) for i, seq in table[key] if seq[0].matches(word)]
+                        starts.append((word, fits))
         words = text.words
         for word, candidates in starts:
             for at in text.positions[word]:
