@@ -12,6 +12,7 @@ values) is escaped; the footer is not parsed by Discord and is left as it is.
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,6 +51,8 @@ SOURCES = "Sources"
 # Characters that belong to the one before them: cutting before one of them would split
 # a letter from its accent or an emoji sequence in two.
 _JOINERS = ("\u200c", "\u200d")
+# Control characters (but the newline), line/paragraph separators, lone surrogates.
+_UNSENDABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _attaches(ch: str) -> bool:
@@ -64,14 +67,15 @@ def _attaches(ch: str) -> bool:
     )
 
 
+def _regional(ch: str) -> bool:
+    return "\U0001f1e6" <= ch <= "\U0001f1ff"
+
+
 def clean(value: Any) -> str:
     """Text Discord accepts: no control characters or lone surrogates, outer space trimmed."""
     text = value if isinstance(value, str) else ("" if value is None else str(value))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    return "".join(
-        c for c in text
-        if c == "\n" or not (unicodedata.category(c) in ("Cc", "Cs") or c in "\u2028\u2029")
-    ).strip()
+    return _UNSENDABLE.sub("", text).strip()
 
 
 def cut(text: str, limit: int) -> str:
@@ -87,7 +91,13 @@ def cut(text: str, limit: int) -> str:
     space = max(text.rfind(" ", 0, end + 1), text.rfind("\n", 0, end + 1))
     if space >= limit * 0.6:
         end = space
-    while 0 < end < len(text) and _attaches(text[end]):
+    while 0 < end < len(text) and (_attaches(text[end]) or text[end - 1] in _JOINERS):
+        end -= 1
+    # Flags are pairs of regional indicators (🇰🇵): never keep half of one.
+    run = 0
+    while end - run > 0 and _regional(text[end - run - 1]):
+        run += 1
+    if run % 2 and end < len(text) and _regional(text[end]):
         end -= 1
     head = text[:end].rstrip(" \n,;:–—-")
     # An odd run of backslashes at the end would escape the ellipsis and show a "\".
@@ -101,8 +111,11 @@ def one_line(text: str, limit: int) -> str:
     return cut(" ".join(clean(text).split()), limit)
 
 
-def _escaped(value: Any) -> str:
-    return escape_markdown(clean(value))
+def _escaped(value: Any, limit: int) -> str:
+    """Plain text made inert for Discord's markdown and cut to `limit`. Only a generous
+    head of a huge text is looked at: escaping at most doubles it."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    return cut(escape_markdown(clean(text[: limit * 4 + 64])), limit)
 
 
 def safe_url(value: Any) -> str | None:
@@ -173,8 +186,8 @@ def _fields(message: Message) -> list[_Part]:
     for item in list(message.fields or ()):
         name = getattr(item, "name", None)
         value = getattr(item, "value", item)
-        out.append(_Part(cut(_escaped(name), FIELD_NAME) or EMPTY,
-                         cut(_escaped(value), FIELD_VALUE) or EMPTY,
+        out.append(_Part(_escaped(name, FIELD_NAME) or EMPTY,
+                         _escaped(value, FIELD_VALUE) or EMPTY,
                          bool(getattr(item, "inline", False))))
     links = _source_links(message.links)
     if len(out) > FIELDS:
@@ -254,8 +267,8 @@ def render(message: Message) -> discord.Embed:
 
 
 def _render(message: Message) -> discord.Embed:
-    title = cut(_escaped(message.title), TITLE)
-    description = cut(_escaped(message.body), DESCRIPTION)
+    title = _escaped(message.title, TITLE)
+    description = _escaped(message.body, DESCRIPTION)
     footer = cut(clean(message.footer), FOOTER)
     fields = _fields(message)
     description, fields, footer = _fit_total(title, description, fields, footer)

@@ -1,0 +1,2 @@
+"""Platform adapters: each parses its platform's requests, calls the platform-neutral
+handlers in bot.commands, renders the Message they return, and delivers alerts."""
