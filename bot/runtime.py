@@ -61,6 +61,19 @@ async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
             token = secrets.get("DISCORD_TOKEN") or ""
             platforms.append(asyncio.create_task(discord_bot.start(token), name="discord"))
 
+        if secrets.slack:
+            from bot.platforms.slack_app import SlackApp
+
+            slack_app = SlackApp(
+                ctx, bot_token=secrets.get("SLACK_BOT_TOKEN") or "",
+                signing_secret=secrets.get("SLACK_SIGNING_SECRET"),
+                app_token=secrets.get("SLACK_APP_TOKEN"),
+                port=int(secrets.get("SLACK_PORT") or 3000),
+            )
+            stack.push_async_callback(slack_app.close)
+            senders.append(slack_app.sender)
+            platforms.append(asyncio.create_task(slack_app.start(), name="slack"))
+
         scheduler = build_scheduler(pipeline, fetcher, senders, knowledge.titles)
         scheduler.start()
         stack.callback(scheduler.shutdown, wait=False)

@@ -5,14 +5,20 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from yarl import URL
+
 from bot.commands.context import Caller, Context
 from bot.commands.news import check_topic
 from bot.commands.treaty import error
 from bot.config import TOPICS
 from bot.models import Field, Message
+from bot.netguard import AddressPolicy, host_refusal
 from storage import FeedExistsError, Subscription
 
-ADMIN_ONLY = "This command is for server admins (Manage Server) only."
+ADMIN_ONLY = (
+    "This command is for admins only (Manage Server on Discord; workspace admins and "
+    "owners on Slack)."
+)
 _NAME = re.compile(r"^[\w .,'()&/+-]{1,80}$")
 
 
@@ -60,18 +66,30 @@ async def feeds_list(ctx: Context, caller: Caller) -> Message:
     return Message(title=f"{len(feeds)} feeds watched", body="\n".join(lines), ephemeral=True)
 
 
-def _check_url(url: str) -> str | None:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+def _check_url(url: str, allow_private: bool) -> str | None:
+    try:
+        parsed = URL(url)  # as the fetcher will read it, so both judge the same host
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.raw_host:
         return "Give an http:// or https:// feed URL."
-    return None
+    # Judged here from the URL alone (no DNS from a command handler); every fetch judges again
+    # the addresses actually connected to, on every redirect hop, so a name that resolves (or
+    # later rebinds) to a private address fails there, with the reason in /feeds status.
+    refusal = host_refusal(parsed.raw_host, AddressPolicy.build(allow_private))
+    if refusal is None:
+        return None
+    hint = ""
+    if refusal.private_only:
+        hint = " (fetch.allow_private in feeds.yaml allows self-hosted ones)"
+    return f"Not added: {refusal.reason}; feeds must be on public addresses{hint}."
 
 
 async def feeds_add(ctx: Context, caller: Caller, url: str, name: str | None) -> Message:
     if refused := _refuse(caller):
         return refused
     url = url.strip()
-    if problem := _check_url(url):
+    if problem := _check_url(url, ctx.config.fetch.allow_private):
         return error(problem)
     name = (name or urlsplit(url).hostname or url).strip()
     if not _NAME.match(name):
