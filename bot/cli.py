@@ -79,6 +79,21 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     run.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
 
+    digest = sub.add_parser(
+        "digest", help="print a week's digest and write its chart (no token needed)",
+        description="Print the weekly digest of an ISO week from a database (the stories by "
+        "topic, ranked by outlets; the treaty articles cited; the troop figures claimed; feed "
+        "health) and write its chart, stories per day per topic over four weeks, as a PNG.",
+    )
+    digest.add_argument("--week", help="ISO week such as 2025-W18 (default: the last complete "
+                        "week, the one the bot posts next)")
+    digest.add_argument("--out", type=Path, default=Path("."),
+                        help="directory for the chart (default: the current one)")
+    digest.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
+    digest.add_argument("--config", type=Path, default=None,
+                        help="feeds.yaml, for the digest's time zone (default: ./feeds.yaml if "
+                        "present, else UTC)")
+
     replay = sub.add_parser(
         "replay", help="explain what the pipeline makes of feed files or URLs",
         description="Run feed files (or URLs) through parse → match → fold against a database "
@@ -146,11 +161,39 @@ async def _dispatch(args: argparse.Namespace) -> int:
                          Secrets.load())
     if args.command in ("article", "ask", "timeline"):
         return await _treaty_command(args)
+    if args.command == "digest":
+        return await _digest(args)
     if args.command == "replay":
         from bot.replay import run_replay
 
         return await run_replay(args.sources, args.config, args.db, as_json=args.json)
     raise AssertionError(args.command)
+
+
+async def _digest(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from bot.digest import IsoWeek, last_complete_week, print_digest
+
+    config_path = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    zone = ZoneInfo(load_config(config_path).digest.timezone if config_path else "UTC")
+    try:
+        week = IsoWeek.parse(args.week) if args.week else last_complete_week(utc_now(), zone)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    db_path = args.db or default_db("treatywatch.sqlite")
+    if not db_path.exists():  # opening it would create an empty database
+        print(f"error: {db_path}: no such database (run `python -m bot demo` or `poll` first, "
+              "or give --db)", file=sys.stderr)
+        return EXIT_USAGE
+    titles = _knowledge(args.config).titles
+    store = await SQLiteStore.open(db_path)
+    try:
+        await print_digest(store, week, zone, titles, args.out, sys.stdout)
+    finally:
+        await store.close()
+    return 0
 
 
 def _knowledge(config_path: Path | None) -> Knowledge:

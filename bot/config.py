@@ -135,6 +135,9 @@ class Fetch(_Strict):
     max_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_concurrency: int = Field(default=16, ge=1)
     per_host: int = Field(default=2, ge=1)
+    # Off: a feed URL (/feeds add) must not reach loopback, the LAN or cloud metadata. On for
+    # self-hosted feeds on a private network; metadata and 0.0.0.0 stay refused either way.
+    allow_private: bool = False
 
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -144,6 +147,16 @@ class Digest(_Strict):
     day: str = "monday"
     time: dt.time = dt.time(9, 0)
     timezone: str = "UTC"
+    # How late a digest missed while the bot was down is still posted on the next start.
+    grace: Duration = timedelta(hours=12)
+
+    @field_validator("grace")
+    @classmethod
+    def _grace(cls, value: timedelta) -> timedelta:
+        # A week or more would reach back to the digest before, already posted or missed.
+        if value >= timedelta(days=7):
+            raise ValueError("must be shorter than a week")
+        return value
 
     @field_validator("day")
     @classmethod

@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 import yaml
 
 from bot.commands.treaty import Knowledge
 from bot.config import Config, parse_config
 from bot.deliver import deliver_pending
+from bot.digest import IsoWeek, day_name, print_digest
 from bot.fetch import Fetcher
 from bot.models import Message
 from bot.pipeline import Pipeline, fetch_limits, utc_now
@@ -82,6 +84,7 @@ async def run_demo(db_path: Path, *, fresh: bool = False, out: TextIO | None = N
     if fresh:
         _delete_database(db_path)
     base = parse_config(yaml.safe_load(default_config_text()), "bundled feeds.yaml")
+    knowledge = Knowledge.load()
     store = await SQLiteStore.open(db_path)
     try:
         async with serve_folder(samples_dir()) as base_url:
@@ -90,14 +93,30 @@ async def run_demo(db_path: Path, *, fresh: bool = False, out: TextIO | None = N
                   file=out)
             print(f"(max_age lifted to {DEMO_MAX_AGE_DAYS} days: the samples are 2024–25 news)\n",
                   file=out)
-            sent = await _cycle(config, store, Knowledge.load(), out)
+            sent = await _cycle(config, store, knowledge, out)
         if not sent:
             print("No new alerts (everything was seen on an earlier run; --fresh starts over).",
                   file=out)
         print(summary(await store.stats()), file=out)
+        await _digest(store, config, knowledge, db_path.parent / "charts", out)
     finally:
         await store.close()
     return 0
+
+
+async def _digest(
+    store: SQLiteStore, config: Config, knowledge: Knowledge, chart_dir: Path, out: TextIO
+) -> None:
+    """The digest of the newest sample story's week: this week's would be empty."""
+    newest = await store.latest_stories(None, 1)
+    if not newest:
+        return
+    zone = ZoneInfo(config.digest.timezone)
+    week = IsoWeek.of(newest[0].first_published, zone)
+    when = f"{day_name(config.digest.day)}s at {config.digest.time:%H:%M} {zone.key}"
+    print(f"\nThe weekly digest of {week}, the week of the newest sample story (the bot posts "
+          f"each week's digest on {when}):\n", file=out)
+    await print_digest(store, week, zone, knowledge.titles, chart_dir, out)
 
 
 async def run_poll(

@@ -74,9 +74,11 @@ async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
             senders.append(slack_app.sender)
             platforms.append(asyncio.create_task(slack_app.start(), name="slack"))
 
+        # Callbacks run in reverse: the platforms stop only after the scheduler's jobs end.
+        stack.callback(lambda: [task.cancel() for task in platforms])
         scheduler = build_scheduler(pipeline, fetcher, senders, knowledge.titles)
         scheduler.start()
-        stack.callback(scheduler.shutdown, wait=False)
+        stack.push_async_callback(scheduler.stop)
         log.info("running: %d feeds, platforms: %s", len(config.feeds),
                  ", ".join(s.platform for s in senders))
         await _until_stopped(platforms)
@@ -95,5 +97,3 @@ async def _until_stopped(platforms: list[asyncio.Task[None]]) -> None:
     for task in done:
         if task is not waiter and task.exception() is not None:
             log.error("%s stopped: %s", task.get_name(), task.exception())
-    for task in platforms:
-        task.cancel()

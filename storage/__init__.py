@@ -5,6 +5,7 @@ from storage.sqlite import SQLiteStore
 from storage.types import (
     ArticleNews,
     CitingStory,
+    DigestPost,
     FeedState,
     NewItem,
     OutboxEntry,
@@ -25,7 +26,7 @@ async def open_store(path: str) -> SQLiteStore:
 
 
 __all__ = [
-    "ArticleNews", "CitingStory", "FeedExistsError",
+    "ArticleNews", "CitingStory", "DigestPost", "FeedExistsError",
     "FeedState",
     "NewItem",
     "OutboxEntry",

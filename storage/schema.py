@@ -121,6 +121,23 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE feeds ADD COLUMN active INTEGER NOT NULL DEFAULT 1",
         "ALTER TABLE feeds ADD COLUMN language TEXT NOT NULL DEFAULT ''",
     ],
+    4: [
+        # When a feed's failure was last reported to the admins: the report goes out once
+        # per failure episode, and a later success after it is reported as a recovery.
+        "ALTER TABLE feeds ADD COLUMN failure_reported_at TEXT",
+        # One row per ISO week covered and channel. 'posted' is written only after the
+        # platform accepted the digest (as the outbox does); 'missed' when it fell due while
+        # the bot was down and the grace period had passed, so that it is said once.
+        """CREATE TABLE digest_posts (
+            week TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('posted', 'missed')),
+            message_id TEXT,
+            at TEXT NOT NULL,
+            PRIMARY KEY (week, platform, channel)
+        )""",
+    ],
 }
 
 LATEST = max(MIGRATIONS)

@@ -6,7 +6,7 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from storage.schema import LATEST, MIGRATIONS
 from storage.types import (
     ArticleNews,
     CitingStory,
+    DigestPost,
     FeedState,
     NewItem,
     OutboxEntry,
@@ -115,16 +116,24 @@ class SQLiteStore:
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
+                # Inside the try: a task cancelled while BEGIN waits on the busy timeout must
+                # not leave the connection in a transaction that no one will end.
+                await self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
             except sqlite3.Error as exc:
-                await self._db.execute("ROLLBACK")
+                await self._rollback()
                 raise StorageError(f"{self.path}: {exc}") from exc
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await self._rollback()
                 raise
             await self._db.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        # aiosqlite runs statements in order on its thread, so a cancelled statement has run
+        # (or will) before this ROLLBACK; "no transaction is active" means BEGIN never ran.
+        with suppress(sqlite3.OperationalError):
+            await self._db.execute("ROLLBACK")
 
     async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         async with self._db.execute(sql, params) as cur:
@@ -204,7 +213,7 @@ class SQLiteStore:
                 next_poll=_dt(r["next_poll"]), last_success=_dt(r["last_success"]),
                 last_error=r["last_error"], last_error_at=_dt(r["last_error_at"]),
                 failures=r["failures"], source=r["source"], active=bool(r["active"]),
-                language=r["language"],
+                language=r["language"], failure_reported_at=_dt(r["failure_reported_at"]),
             )
             for r in rows
         ]
@@ -243,6 +252,13 @@ class SQLiteStore:
                 """UPDATE feeds SET last_polled = ?, last_error = ?, last_error_at = ?,
                    next_poll = ?, failures = failures + 1 WHERE id = ?""",
                 (_ts(now), error, _ts(now), _ts(next_poll), feed_id),
+            )
+
+    async def mark_failure_reported(self, feed_id: int, when: datetime | None) -> None:
+        """Remember that the admins were told the feed fails (None: told it recovered)."""
+        async with self._write() as db:
+            await db.execute(
+                "UPDATE feeds SET failure_reported_at = ? WHERE id = ?", (_ts(when), feed_id)
             )
 
     # --- items and stories ------------------------------------------------------------------
@@ -582,6 +598,18 @@ class SQLiteStore:
         stories = [await self.story(r[0]) for r in rows]
         return [s for s in stories if s is not None]
 
+    async def story_days(
+        self, since: datetime, until: datetime
+    ) -> list[tuple[datetime, list[str]]]:
+        """(first report, topics) of the stories with a topic first reported in [since, until):
+        enough to count stories per day without loading them."""
+        rows = await self._rows(
+            """SELECT first_published, topics FROM stories WHERE topics != '[]'
+               AND first_published >= ? AND first_published < ? ORDER BY first_published""",
+            (_ts(since), _ts(until)),
+        )
+        return [(_dt_req(r[0]), json.loads(r[1])) for r in rows]
+
     async def article_counts(self, since: datetime, until: datetime) -> dict[int, int]:
         """For each treaty article, how many stories cited it in [since, until)."""
         rows = await self._rows(
@@ -617,3 +645,26 @@ class SQLiteStore:
             list(item_ids),
         )
         return {r[0]: {"title": r[1], "link": r[2], "feed": r[3]} for r in rows}
+
+    # --- weekly digests -----------------------------------------------------------------------
+
+    async def digest_posts(self, platform: str, channel: str) -> list[DigestPost]:
+        """The digests a channel got (or missed), oldest week first."""
+        rows = await self._rows(
+            """SELECT week, platform, channel, status, message_id, at FROM digest_posts
+               WHERE platform = ? AND channel = ? ORDER BY week""",
+            (platform, channel),
+        )
+        return [DigestPost(r[0], r[1], r[2], r[3], r[4], _dt_req(r[5])) for r in rows]
+
+    async def record_digest(self, post: DigestPost) -> bool:
+        """Record a posted (only once the platform accepted it) or missed digest. False when
+        the week already has a row for that channel: the first record stands."""
+        async with self._write() as db:
+            cur = await db.execute(
+                """INSERT INTO digest_posts (week, platform, channel, status, message_id, at)
+                   VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                (post.week, post.platform, post.channel, post.status, post.message_id,
+                 _ts(post.at)),
+            )
+            return cur.rowcount > 0

@@ -25,10 +25,16 @@ class FeedState:
     source: str = "config"  # "config" (feeds.yaml) or "command" (/feeds add)
     active: bool = True
     language: str = ""
+    failure_reported_at: datetime | None = None  # the admins were told it is failing
 
     @property
     def healthy(self) -> bool:
         return self.failures == 0
+
+    @property
+    def failing_since(self) -> datetime | None:
+        """Since the last success (or since it was added): None while healthy."""
+        return None if self.healthy else (self.last_success or self.added_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,3 +172,15 @@ class Stats:
     pending_deliveries: int
     delivered: int
     stories_by_topic: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPost:
+    """A weekly digest in one channel: posted (the platform accepted it) or missed."""
+
+    week: str  # the ISO week it covers, "2025-W18"
+    platform: str
+    channel: str
+    status: str  # "posted" or "missed"
+    message_id: str | None
+    at: datetime  # when it was posted, or found missed
