@@ -29,6 +29,7 @@ SYNDICATION_THRESHOLD = 0.5
 EVENT_THRESHOLD = 0.45
 EVENT_WINDOW = timedelta(days=4)
 DRIFT_PER_DAY = 0.05
+SPECIFIC = 1.0  # a concept this telling (lexicon weight) is evidence of one event
 # Concepts of the headline and lead say what the event is; the body adds background
 # (earlier events, context) that other stories share too.
 HEAD_FACTOR = 2.0
@@ -127,11 +128,22 @@ def minhash(text: str) -> tuple[int, ...]:
 def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     """Estimated Jaccard similarity of the two texts the sketches come from: the share of
     the k smallest hashes of both together that both texts have."""
-    union = heapq.nsmallest(_SKETCH, set(a) | set(b))
+    return _similarity(set(a), set(b))
+
+
+def _similarity(a: set[int], b: set[int]) -> float:
+    union = sorted(a | b)[:_SKETCH]
     if not union:
         return 0.0
-    both = set(a) & set(b)
-    return sum(h in both for h in union) / len(union)
+    return len((a & b).intersection(union)) / len(union)
+
+
+def _may_copy(a: set[int], b: set[int]) -> bool:
+    """Whether the similarity can reach the syndication threshold: it is at most the share
+    of shared hashes among the k smallest of the union. Most candidates share few hashes,
+    and this rules them out without sorting."""
+    both = len(a & b)
+    return both >= SYNDICATION_THRESHOLD * min(_SKETCH, len(a) + len(b) - both) and both > 0
 
 
 def _action(lexicon: Lexicon, title: str, lead: str) -> str | None:
@@ -224,6 +236,21 @@ def _compatible(a: str | None, b: str | None) -> bool:
     return kind_a == kind_b and (side_a == side_b or "?" in (side_a, side_b))
 
 
+def _evidence(item: Features, members: Sequence[Candidate], shared: Sequence[str]) -> bool:
+    """Something specific in common: the same event type, a troop figure, or a concept
+    that is telling on its own (Kursk, the Duma, Gerasimov). Two reports that share only
+    generic concepts (North Korea, Russia, the treaty, KCNA) are not one event."""
+    if item.action and any(m.features.action == item.action for m in members):
+        return True
+    weights = _base_weights()
+    return any(c.startswith("N:") or weights.get(c, 0.0) >= SPECIFIC for c in shared)
+
+
+@cache
+def _base_weights() -> dict[str, float]:
+    return {c.name: c.weight for c in default_lexicon().concepts}
+
+
 def _event_score(item: Features, published: datetime, members: Sequence[Candidate]) -> float:
     """Concept overlap with the story (as a whole, or its closest report), less a small
     penalty per day from its nearest report: follow-ups drift from the event."""
@@ -242,10 +269,14 @@ def _event_score(item: Features, published: datetime, members: Sequence[Candidat
 def decide(item: Features, published: datetime, candidates: Sequence[Candidate]) -> Decision:
     """Which story the item joins, and why."""
     best_copy: tuple[float, Candidate] | None = None
+    sketch = set(item.minhash)
     for cand in candidates:
         if abs(cand.published - published) > SYNDICATION_WINDOW:
             continue
-        sim = similarity(item.minhash, cand.features.minhash)
+        other = set(cand.features.minhash)
+        if not _may_copy(sketch, other):
+            continue
+        sim = _similarity(sketch, other)
         if sim >= SYNDICATION_THRESHOLD and (best_copy is None or sim > best_copy[0]):
             best_copy = (sim, cand)
     if best_copy:
@@ -260,9 +291,11 @@ def decide(item: Features, published: datetime, candidates: Sequence[Candidate])
     for story_id, members in stories.items():
         if not all(_compatible(item.action, m.features.action) for m in members):
             continue
+        shared = sorted({c for m in members for c in m.features.concepts} & set(item.concepts))
+        if not _evidence(item, members, shared):
+            continue
         score = _event_score(item, published, members)
         if score >= EVENT_THRESHOLD:
-            shared = sorted({c for m in members for c in m.features.concepts} & set(item.concepts))
             matches.append((score, story_id, shared))
     if matches:
         matches.sort(reverse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -41,6 +42,12 @@ async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
     config = load_config(config_path)  # an invalid file stops here, in one line
     knowledge = Knowledge.load(official_text_path(config.treaty.official_text, config_path))
     async with AsyncExitStack() as stack:
+        # From here on SIGINT/SIGTERM mean a clean stop, even during start-up.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+            stack.callback(loop.remove_signal_handler, sig)
         store = await SQLiteStore.open(db_path)
         stack.push_async_callback(store.close)
         pipeline = Pipeline(config, store, treaty_index=knowledge.index)
@@ -55,7 +62,10 @@ async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
             from bot.platforms.discord_bot import DiscordBot
 
             guild = secrets.get("DISCORD_GUILD_ID")
-            discord_bot = DiscordBot(ctx, guild_id=int(guild) if guild else None)
+            discord_bot = DiscordBot(
+                ctx, guild_id=int(guild) if guild else None,
+                api_base=os.environ.get("TREATYWATCH_DISCORD_API_BASE"),  # a proxy, or tests
+            )
             stack.push_async_callback(discord_bot.close)
             senders.append(discord_bot.sender)
             token = secrets.get("DISCORD_TOKEN") or ""
@@ -69,6 +79,7 @@ async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
                 signing_secret=secrets.get("SLACK_SIGNING_SECRET"),
                 app_token=secrets.get("SLACK_APP_TOKEN"),
                 port=int(secrets.get("SLACK_PORT") or 3000),
+                api_base=os.environ.get("TREATYWATCH_SLACK_API_BASE"),  # a proxy, or tests
             )
             stack.push_async_callback(slack_app.close)
             senders.append(slack_app.sender)
@@ -81,16 +92,12 @@ async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
         stack.push_async_callback(scheduler.stop)
         log.info("running: %d feeds, platforms: %s", len(config.feeds),
                  ", ".join(s.platform for s in senders))
-        await _until_stopped(platforms)
+        await _until_stopped(stop, platforms)
     return 0
 
 
-async def _until_stopped(platforms: list[asyncio.Task[None]]) -> None:
+async def _until_stopped(stop: asyncio.Event, platforms: list[asyncio.Task[None]]) -> None:
     """Until SIGINT or SIGTERM, or a platform task ends (a bad token, say)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     waiter = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([waiter, *platforms], return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()

@@ -409,7 +409,9 @@ def build_scheduler(
             scheduler.add_task(digest, "date", job_id="digest-retry",
                                run_date=clock() + DIGEST_RETRY)
 
-    scheduler.add_task(poll, "interval", job_id="poll", seconds=POLL_TICK.total_seconds(),
+    # Look for due feeds at least as often as the shortest feed interval asks.
+    tick = min([POLL_TICK, *(pipeline.config.interval(f) for f in pipeline.config.feeds)])
+    scheduler.add_task(poll, "interval", job_id="poll", seconds=tick.total_seconds(),
                        next_run_time=started)
     scheduler.add_task(deliver, "interval", job_id="deliver",
                        seconds=DELIVERY_TICK.total_seconds())
