@@ -9,15 +9,19 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Literal, Self
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
+from aiohttp.resolver import DefaultResolver
 from multidict import CIMultiDictProxy
 from yarl import URL
+
+from bot.netguard import AddressPolicy, BlockedAddress, GuardedResolver, host_refusal
 
 USER_AGENT = "treatywatch/0.1 (+https://github.com/treatywatch/treatywatch)"
 
@@ -45,6 +49,9 @@ class FetchLimits:
     max_concurrency: int = 16  # all requests
     per_host: int = 2  # per host
     max_retry_after: float = 6 * 3600  # cap on a server's Retry-After
+    # Private, loopback and link-local addresses are refused unless this is set (feeds.yaml
+    # fetch.allow_private): a feed URL is user input and must not reach the bot's own network.
+    allow_private: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +103,17 @@ def _one_line(text: str) -> str:
     return line if len(line) <= _MAX_ERROR_CHARS else line[: _MAX_ERROR_CHARS - 1] + "…"
 
 
-def _check_url(url: URL) -> None:
+def _check_url(url: URL, policy: AddressPolicy) -> None:
     if url.scheme not in ("http", "https"):
         raise _Failure(
             f"unsupported URL scheme {url.scheme!r}" if url.scheme else "not an absolute URL"
         )
-    if not url.host:
+    if not url.raw_host:
         raise _Failure("URL has no host")
+    # aiohttp connects to literal addresses without asking the resolver, so they are judged here;
+    # names are judged by GuardedResolver on what they resolve to.
+    if refusal := host_refusal(url.raw_host, policy):
+        raise _Failure(f"refused: {refusal.reason}")
 
 
 def parse_retry_after(value: str | None, now: datetime, cap: float) -> datetime | None:
@@ -130,6 +141,8 @@ def _describe(exc: BaseException, limits: FetchLimits) -> str:
         return f"connect timed out after {_seconds(limits.connect_timeout)}"
     if isinstance(exc, TimeoutError):
         return f"timed out after {_seconds(limits.total_timeout)}"
+    if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, BlockedAddress):
+        return _one_line(f"refused: {exc.os_error}")
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return f"DNS lookup failed for {exc.host}"
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
@@ -152,7 +165,12 @@ def _describe(exc: BaseException, limits: FetchLimits) -> str:
 
 
 class Fetcher:
-    """Fetches feeds within ``FetchLimits``; use as ``async with Fetcher() as f``."""
+    """Fetches feeds within ``FetchLimits``; use as ``async with Fetcher() as f``.
+
+    ``allow_addresses`` lets exact private addresses through (the demo's own sample server on
+    127.0.0.1) without opening the whole private range; ``resolver`` replaces the system DNS
+    resolver (tests). Either way, every address connected to passes the policy.
+    """
 
     def __init__(
         self,
@@ -160,10 +178,15 @@ class Fetcher:
         *,
         user_agent: str = USER_AGENT,
         now: Callable[[], datetime] = _utc_now,
+        allow_addresses: Iterable[str] = (),
+        resolver: AbstractResolver | None = None,
     ) -> None:
         self.limits = limits or FetchLimits()
         self.user_agent = user_agent
+        self.policy = AddressPolicy.build(self.limits.allow_private, allow_addresses)
         self._now = now
+        self._inner_resolver = resolver
+        self._resolver: GuardedResolver | None = None
         self._session: aiohttp.ClientSession | None = None
         self._all = asyncio.Semaphore(self.limits.max_concurrency)
         # Grows by one entry per distinct host; the feed list is small and fixed, so never pruned.
@@ -182,10 +205,19 @@ class Fetcher:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        if self._resolver is not None:  # the connector closes only a resolver it made itself
+            await self._resolver.close()
+            self._resolver = None
 
     def _make_session(self) -> aiohttp.ClientSession:
-        # The one place the session is built: SSRF checks (a filtering resolver/connector) go here.
-        connector = aiohttp.TCPConnector(limit=self.limits.max_concurrency)
+        # The one place the session is built: every connection it makes goes to an address the
+        # guarded resolver let through (names) or _check_url did (literal addresses).
+        self._resolver = GuardedResolver(
+            self.policy, self._inner_resolver or DefaultResolver()
+        )
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_concurrency, resolver=self._resolver
+        )
         return aiohttp.ClientSession(
             connector=connector,
             headers={
@@ -233,7 +265,7 @@ class Fetcher:
         # behind our own semaphores must not make a fetch time out.
         budget = self.limits.total_timeout
         for _ in range(self.limits.max_redirects + 1):
-            _check_url(url)
+            _check_url(url, self.policy)
             hop, spent = await self._hop(url, headers, budget)
             budget -= spent
             if hop.status not in _REDIRECTS:

@@ -1,9 +1,14 @@
-"""Feed bytes → Items. feedparser gets the bytes, never a URL, so it opens nothing itself."""
+"""Feed bytes → Items. feedparser gets a stream of the bytes, so it opens nothing itself.
+
+Before feedparser, bot.screen refuses entity tricks (XML bombs, external entities) and removes
+the DOCTYPE, so no parse expands entities or looks anything up.
+"""
 
 from __future__ import annotations
 
 import calendar
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,10 +16,17 @@ from typing import Any
 import feedparser
 
 from bot.models import Item
+from bot.screen import Refused, screen
 from bot.text import one_line, strip_html
 from bot.urls import canonical_url
 
 SUMMARY_CHARS = 12_000
+# Real feeds carry 10-100 items. Past this, items are left out (newest come first in feeds):
+# each costs a few milliseconds to fold and store, and one hostile feed must not cost minutes.
+MAX_ITEMS = 500
+# No feed item predates this. Earlier dates are defaults and junk ("0001-01-01"), and near year 1
+# the date arithmetic of folding overflows.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
 # feedparser's "bozo" errors that still leave usable entries (lemon24/reader does the same).
 _TOLERATED = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
@@ -29,6 +41,7 @@ class ParsedFeed:
     title: str
     language: str
     items: list[Item]
+    left_out: int = 0  # items past MAX_ITEMS
 
 
 def _when(entry: Any, now: datetime) -> tuple[datetime, bool]:
@@ -37,11 +50,11 @@ def _when(entry: Any, now: datetime) -> tuple[datetime, bool]:
         if value:
             try:
                 when = datetime.fromtimestamp(calendar.timegm(value), UTC)
-            except (OverflowError, ValueError, TypeError):
+            except (OverflowError, OSError, ValueError, TypeError):  # OSError: year 1 on some OSes
                 continue
-            if when <= now:
+            if EARLIEST <= when <= now:
                 return when, True
-            return now, False  # a date in the future is a wrong date
+            return now, False  # a date in the future, or before feeds existed, is a wrong date
     return now, False
 
 
@@ -65,14 +78,29 @@ def _language(entry: Any, feed_language: str, fallback: str) -> str:
 
 def parse_feed(body: bytes, feed_name: str, now: datetime, *, language: str = "") -> ParsedFeed:
     """Items in feed order. Raises ParseError when nothing in the body is a feed."""
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    try:
+        screened = screen(body)
+    except Refused as exc:
+        raise ParseError(f"refused: {exc}") from None
+    if not screened.complete:
+        # Stored now, a half item would stay half: items are stored once, by guid.
+        raise ParseError(f"truncated document: <{screened.root[:40]}> is never closed")
+    body = screened.body
+    try:
+        # A stream, not bytes: given bytes, feedparser first tries open(body), so a body that
+        # is a local path ("/etc/hostname", "/dev/zero") would be read from our own disk.
+        parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False,
+                                  resolve_relative_uris=False)
+    except Exception as exc:  # a third-party parser on hostile input: one feed's problem only
+        raise ParseError(f"not a feed: feedparser failed: {one_line(str(exc))[:120]}") from None
     if parsed.bozo and not isinstance(parsed.bozo_exception, _TOLERATED) and not parsed.entries:
         raise ParseError(f"not a feed: {one_line(str(parsed.bozo_exception))[:160]}")
     if not parsed.entries and not parsed.feed.get("title") and not parsed.get("version"):
         raise ParseError("not a feed: no RSS or Atom document found")
     feed_language = parsed.feed.get("language", "")
     items: list[Item] = []
-    for entry in parsed.entries:
+    entries = parsed.entries[:MAX_ITEMS]
+    for entry in entries:
         title = one_line(strip_html(entry.get("title", "")))
         summary = _summary(entry)
         link = canonical_url(entry.get("link", ""))
@@ -94,4 +122,5 @@ def parse_feed(body: bytes, feed_name: str, now: datetime, *, language: str = ""
                 date_from_feed=from_feed,
             )
         )
-    return ParsedFeed(one_line(parsed.feed.get("title", "")), feed_language, items)
+    left_out = len(parsed.entries) - len(entries)
+    return ParsedFeed(one_line(parsed.feed.get("title", "")), feed_language, items, left_out)

@@ -58,7 +58,7 @@ def fetch_limits(config: Config) -> FetchLimits:
     f = config.fetch
     return FetchLimits(
         connect_timeout=f.connect_timeout, total_timeout=f.total_timeout, max_bytes=f.max_bytes,
-        max_concurrency=f.max_concurrency, per_host=f.per_host,
+        max_concurrency=f.max_concurrency, per_host=f.per_host, allow_private=f.allow_private,
     )
 
 

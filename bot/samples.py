@@ -37,4 +37,7 @@ def demo_config(base: Config, base_url: str, max_age_days: int) -> Config:
         Feed(name=f.name, url=f"{base_url}/{f.file}", language=f.language) for f in sample_feeds()
     )
     poll = base.poll.model_copy(update={"max_age": base.poll.max_age.__class__(days=max_age_days)})
-    return base.model_copy(update={"feeds": feeds, "poll": poll, "routes": {}})
+    # The sample server listens on 127.0.0.1, which fetching refuses unless allowed; these URLs
+    # are ours, not user input.
+    fetch = base.fetch.model_copy(update={"allow_private": True})
+    return base.model_copy(update={"feeds": feeds, "poll": poll, "fetch": fetch, "routes": {}})

@@ -26,7 +26,9 @@ RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></chann
 def fetcher(**limits: float) -> Fetcher:
     """A Fetcher with test-sized limits and a fixed clock."""
     defaults: dict[str, float] = {"connect_timeout": 0.5, "total_timeout": 0.5}
-    return Fetcher(FetchLimits(**(defaults | limits)), now=lambda: NOW)  # type: ignore[arg-type]
+    # allow_private: the test servers listen on 127.0.0.1 (tests/test_ssrf.py covers refusals).
+    return Fetcher(FetchLimits(**(defaults | limits), allow_private=True),  # type: ignore[arg-type]
+                   now=lambda: NOW)
 
 
 @functools.cache
@@ -122,7 +124,9 @@ async def test_user_agent_is_sent() -> None:
 
 
 async def test_custom_user_agent_is_sent() -> None:
-    async with started_feed_server() as server, Fetcher(user_agent="probe/1") as f:
+    async with started_feed_server() as server, Fetcher(
+        FetchLimits(allow_private=True), user_agent="probe/1"
+    ) as f:
         server.add("/feed", RSS)
         await f.fetch(server.url + "/feed")
     assert server.requests[0].headers["User-Agent"] == "probe/1"

@@ -244,11 +244,6 @@ def test_html_entities_in_a_feed_without_doctype_become_characters() -> None:
     assert it.title == "Kim meets Putin — KCNA"
 
 
-@pytest.mark.xfail(
-    reason="feedparser drops undeclared HTML entities (&nbsp;, &eacute;) when the feed has "
-    "the Netscape RSS 0.91 DOCTYPE, gluing words: 'Kim meetsPutin' no longer matches 'putin'",
-    strict=True,
-)
 def test_html_entities_in_a_feed_with_the_netscape_doctype_become_characters() -> None:
     body = rss(item("Kim meets&nbsp;Putin", extra="<guid>1</guid>"), head=NETSCAPE_DOCTYPE)
     [it] = parse_feed(body, "wire", NOW).items

@@ -36,7 +36,8 @@ async def counts(store: SQLiteStore) -> tuple[int, int, int]:
 
 
 def limits() -> FetchLimits:
-    return FetchLimits(total_timeout=1.0, connect_timeout=0.5)
+    # allow_private: the test servers listen on 127.0.0.1 (tests/test_ssrf.py covers refusals).
+    return FetchLimits(total_timeout=1.0, connect_timeout=0.5, allow_private=True)
 
 
 async def test_a_feed_is_stored_as_items_and_stories(
