@@ -17,6 +17,7 @@ from bot.fold import SYNDICATION_WINDOW, Candidate, Decision, Features, decide, 
 from bot.match import Matcher
 from bot.models import Analysis, Item
 from bot.parse import ParseError, parse_feed
+from bot.text import one_line
 from bot.treaty import TreatyIndex
 from storage import FeedState, NewItem, SQLiteStore
 
@@ -94,7 +95,21 @@ class Pipeline:
         is recorded on its row and never stops the others."""
         now = self.clock()
         feeds = [f for f in await self.store.feeds() if not only_due or _due(f, now)]
-        return list(await asyncio.gather(*(self.poll_feed(fetcher, f) for f in feeds)))
+        return list(await asyncio.gather(*(self._poll_one(fetcher, f) for f in feeds)))
+
+    async def _poll_one(self, fetcher: Fetcher, feed: FeedState) -> FeedReport:
+        """A feed's unexpected failure is that feed's failure, not the cycle's."""
+        try:
+            return await self.poll_feed(fetcher, feed)
+        except Exception as exc:
+            log.exception("feed %r: unexpected error", feed.name)
+            error = f"internal error: {type(exc).__name__}: {one_line(str(exc))[:200]}"
+            now = self.clock()
+            interval = self._intervals.get(feed.name, self.config.poll.interval)
+            await self.store.record_failure(
+                feed.id, now, self._next(now, interval, feed.failures + 1), error
+            )
+            return FeedReport(feed.name, "error", error)
 
     async def poll_feed(self, fetcher: Fetcher, feed: FeedState) -> FeedReport:
         result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
@@ -108,7 +123,11 @@ class Pipeline:
         if result.status == "ok":
             try:
                 language = self._languages.get(feed.name) or feed.language
-                parsed = parse_feed(result.body or b"", feed.name, now, language=language)
+                # feedparser is pure Python: a big feed parsed on the event loop would
+                # freeze every other fetch of the cycle past its timeout.
+                parsed = await asyncio.to_thread(
+                    parse_feed, result.body or b"", feed.name, now, language=language
+                )
             except ParseError as exc:
                 error = str(exc)
         if parsed is None:

@@ -168,12 +168,6 @@ def test_ten_thousand_items_are_cut_to_max_items(huge: dict[str, Any]) -> None:
     assert huge["reports"]["good-a"]["stored"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Pipeline.poll_feed parses on the event loop: feedparser's second of CPU on 10,000 "
-    "items stalls the fetches beside it. Needs parse_feed in a worker thread "
-    "(asyncio.to_thread), see docs/reliability.md",
-)
 def test_a_huge_feed_does_not_stall_the_feeds_beside_it(huge: dict[str, Any]) -> None:
     assert huge["reports"]["trickle-ok"]["status"] == "ok", huge["reports"]["trickle-ok"]
     assert huge["fetch_seconds"]["trickle-ok"] < TOTAL_TIMEOUT
