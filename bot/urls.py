@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+import re
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_")
 _TRACKING_KEYS = frozenset(
@@ -22,7 +23,9 @@ def canonical_url(url: str) -> str:
     Returns "" for something that is not an http(s) URL, so that it never
     counts as a link shared by two items.
     """
-    url = url.strip()
+    # Inner spaces and controls are percent-encoded, as browsers do: left raw, a trailing one
+    # would be stripped by the next call, and the result would not be canonical.
+    url = re.sub(r"[\x00-\x20\x7f-\x9f\s]", lambda m: quote(m[0]), url.strip())
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -32,6 +35,8 @@ def canonical_url(url: str) -> str:
     if scheme not in ("http", "https") or not parts.hostname:
         return ""
     host = parts.hostname.lower()
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     if parts.username:

@@ -71,12 +71,6 @@ def test_canonical_url_is_idempotent(url: str) -> None:
     assert canonical_url(once) == once
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/urls.py drops an IPv6 host's brackets ('http://::1/', which then becomes '') "
-    "and keeps a trailing control character that the next call strips; fix in "
-    "docs/reliability.md",
-)
 @pytest.mark.parametrize("url", ["http://[::1]/", "http://[2001:db8::1]:8080/a",
                                  "http://wire.example/?id=\x0c#top", "https://x.example/a?b=\x1f#f"])
 def test_canonical_url_is_idempotent_for_ipv6_hosts_and_control_characters(url: str) -> None:
