@@ -94,6 +94,14 @@ def _parser() -> argparse.ArgumentParser:
                         help="feeds.yaml, for the digest's time zone (default: ./feeds.yaml if "
                         "present, else UTC)")
 
+    backup = sub.add_parser(
+        "backup", help="a consistent copy of the database, safe while the bot runs",
+        description="Copy the database with SQLite's online backup: a snapshot of one moment, "
+        "made while the bot may be writing. The copy is checked before the command succeeds.",
+    )
+    backup.add_argument("path", type=Path, help="the new file to write (must not exist)")
+    backup.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
+
     replay = sub.add_parser(
         "replay", help="explain what the pipeline makes of feed files or URLs",
         description="Run feed files (or URLs) through parse → match → fold against a database "
@@ -161,6 +169,13 @@ async def _dispatch(args: argparse.Namespace) -> int:
                          Secrets.load())
     if args.command in ("article", "ask", "timeline"):
         return await _treaty_command(args)
+    if args.command == "backup":
+        from storage.backup import backup
+
+        source = args.db or default_db("treatywatch.sqlite")
+        pages = await asyncio.to_thread(backup, source, args.path)
+        print(f"{args.path}: copied {pages} pages from {source}, integrity ok")
+        return 0
     if args.command == "digest":
         return await _digest(args)
     if args.command == "replay":
