@@ -18,7 +18,7 @@ from bot.deliver import Sender
 from bot.fetch import Fetcher
 from bot.pipeline import Pipeline, fetch_limits, utc_now
 from bot.scheduler import build_scheduler
-from bot.secrets import HOW_TO, Secrets
+from bot.secrets import HOW_TO, Secrets, redact_logs
 from storage import SQLiteStore, Subscription
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
     if not (secrets.discord or secrets.slack):
         print(f"error: {HOW_TO}", file=sys.stderr)
         return EXIT_USAGE
+    redact_logs(secrets)
     config = load_config(config_path)  # an invalid file stops here, in one line
     knowledge = Knowledge.load(official_text_path(config.treaty.official_text, config_path))
     async with AsyncExitStack() as stack:
@@ -92,15 +93,22 @@ async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
         stack.push_async_callback(scheduler.stop)
         log.info("running: %d feeds, platforms: %s", len(config.feeds),
                  ", ".join(s.platform for s in senders))
-        await _until_stopped(stop, platforms)
-    return 0
+        failed = await _until_stopped(stop, platforms)
+    for name, error in failed:
+        print(f"error: {name}: {secrets.redact(error)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
-async def _until_stopped(stop: asyncio.Event, platforms: list[asyncio.Task[None]]) -> None:
-    """Until SIGINT or SIGTERM, or a platform task ends (a bad token, say)."""
+async def _until_stopped(
+    stop: asyncio.Event, platforms: list[asyncio.Task[None]]
+) -> list[tuple[str, str]]:
+    """Until SIGINT or SIGTERM, or a platform task ends (a bad token, say); returns the
+    platforms that failed, with why."""
     waiter = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([waiter, *platforms], return_when=asyncio.FIRST_COMPLETED)
     waiter.cancel()
-    for task in done:
-        if task is not waiter and task.exception() is not None:
-            log.error("%s stopped: %s", task.get_name(), task.exception())
+    return [
+        (task.get_name(), f"{type(exc).__name__}: {exc}")
+        for task in done
+        if task is not waiter and (exc := task.exception()) is not None
+    ]

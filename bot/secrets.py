@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -68,3 +69,24 @@ class Secrets:
             if len(value) >= 6:
                 text = text.replace(value, "[redacted]")
         return text
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces secret values in every log record a handler writes (defence in depth:
+    no code of ours logs a token, but a library's message might quote one)."""
+
+    def __init__(self, secrets: Secrets) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.secrets.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def redact_logs(secrets: Secrets) -> None:
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter(secrets))
