@@ -6,19 +6,42 @@ import html
 import re
 import unicodedata
 
-_TAG = re.compile(r"<[^>]*>")
-_BLOCK = re.compile(r"</?(?:p|br|div|li|h[1-6]|tr|blockquote)\b[^>]*>", re.IGNORECASE)
-_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# Linear on broken markup: a tag also ends at the next "<", and quantifiers are possessive,
+# so an unclosed "<" is never rescanned from each later position.
+_TAG = re.compile(r"<[^<>]*+>")
+_BLOCK = re.compile(r"</?(?:p|br|div|li|h[1-6]|tr|blockquote)\b[^<>]*+>", re.IGNORECASE)
+_SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_SCRIPT_CLOSE = {k: re.compile(rf"</{k}\s*+>", re.IGNORECASE) for k in ("script", "style")}
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 # A sentence ends at . ! ? (with any closing quotes or brackets) before a space, but not
 # after a lone capital ("N. Korea", "U.S."): headlines abbreviate names that way.
-_SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?。]+[\"'”’»)\]]*(?=\s)|\n+")
+# Only the first mark of a run may end a sentence: a run of dots stays linear.
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<![.!?。])[.!?。]++[\"'”’»)\]]*+(?=\s)|\n+")
+
+
+def _drop_scripts(markup: str) -> str:
+    """Each <script> and <style> block replaced by a space, in one pass."""
+    parts: list[str] = []
+    pos = 0
+    unclosed: set[str] = set()  # kinds with no closing tag after here: never searched again
+    while m := _SCRIPT_OPEN.search(markup, pos):
+        kind = m[1].lower()
+        close = None if kind in unclosed else _SCRIPT_CLOSE[kind].search(markup, m.end())
+        if close is None:
+            unclosed.add(kind)
+            parts.append(markup[pos : m.end()])
+            pos = m.end()
+            continue
+        parts += [markup[pos : m.start()], " "]
+        pos = close.end()
+    parts.append(markup[pos:])
+    return "".join(parts)
 
 
 def strip_html(markup: str) -> str:
     """Plain text of an HTML fragment, whitespace normalized."""
-    text = _SCRIPT.sub(" ", markup)
+    text = _drop_scripts(markup)
     text = _BLOCK.sub("\n", text)
     text = _TAG.sub("", text)
     text = html.unescape(text)

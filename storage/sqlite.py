@@ -83,7 +83,7 @@ class SQLiteStore:
         db.row_factory = sqlite3.Row
         await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await db.execute("PRAGMA foreign_keys = ON")
-        async with db.execute("PRAGMA quick_check") as cur:
+        async with db.execute("PRAGMA integrity_check") as cur:
             row = await cur.fetchone()
         if row is None or row[0] != "ok":
             raise StorageError(f"{self.path}: database is damaged ({row[0] if row else '?'})")

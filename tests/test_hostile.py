@@ -179,12 +179,6 @@ UNCLOSED = (b'<?xml version="1.0"?>\n<rss version="2.0"><channel><title>t</title
             + b"&lt;p" * 4000 + b"." * 6000 + b"</description></item></channel></rss>")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/text.py: strip_html's patterns rescan the rest of the text from every unclosed "
-    "'<', and sentences()' from every dot of a run: quadratic (0.75 s here; 160 KB of '<script' "
-    "take 5.7 s per item). Linear patch in docs/reliability.md",
-)
 def test_unclosed_tags_and_runs_of_dots_cost_linear_time(config: Config) -> None:
     matcher = matcher_for(config)
     started = time.perf_counter()
