@@ -10,10 +10,9 @@ Three ways to join a story, tried in order:
 
 from __future__ import annotations
 
-import heapq
 import math
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -36,6 +35,7 @@ HEAD_FACTOR = 2.0
 BODY_FACTOR = 0.5
 SYNDICATION_WINDOW = timedelta(days=14)
 LEAD_CHARS = 500
+SKETCH_CHARS = 1500  # of the summary, in the MinHash sketch
 _SHINGLE = 3
 _SKETCH = 32
 _SKETCH_KEYS = 8
@@ -56,6 +56,11 @@ class Lexicon:
     concepts: tuple[Concept, ...]
     terms: TermSet
     owner: tuple[int, ...]  # term index -> concept index
+    actions: tuple[int, ...] = ()  # the action concepts' indices, in priority order
+    # The action concepts' terms alone (and their owners): finding the event type of a
+    # sentence does not need the other concepts.
+    action_terms: TermSet | None = None
+    action_owner: tuple[int, ...] = ()
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Lexicon:
@@ -68,11 +73,20 @@ class Lexicon:
             )
             terms += spec["terms"]
             owner += [len(concepts) - 1] * len(spec["terms"])
-        return cls(tuple(concepts), TermSet.build(terms), tuple(owner))
+        actions = tuple(i for i, c in enumerate(concepts) if c.kind == "action")
+        picked = [(t, o) for t, o in zip(terms, owner, strict=True) if o in actions]
+        return cls(tuple(concepts), TermSet.build(terms), tuple(owner), actions,
+                   TermSet.build(t for t, _ in picked), tuple(o for _, o in picked))
 
     def present(self, text: Text) -> set[int]:
         """Indices of the concepts the text mentions."""
         return {self.owner[i] for i in self.terms.found_indices(text)}
+
+    def present_actions(self, text: Text) -> set[int]:
+        """present(text), of the action concepts only."""
+        if self.action_terms is None:
+            return self.present(text)
+        return {self.action_owner[i] for i in self.action_terms.found_indices(text)}
 
     def mentions(self, text: Text) -> list[tuple[int, int, Concept]]:
         """(first word, word after the last, concept) of each mention."""
@@ -117,12 +131,18 @@ def minhash(text: str) -> tuple[int, ...]:
     One hash per shingle (k permutations would cost k times as much) and still an
     unbiased estimate of the Jaccard similarity of two texts (see `similarity`).
     """
-    tokens = words(text)
-    shingles = {
-        zlib.crc32(" ".join(tokens[i : i + _SHINGLE]).encode())
-        for i in range(max(1, len(tokens) - _SHINGLE + 1))
-    }
-    return tuple(heapq.nsmallest(_SKETCH, shingles))
+    return _sketch(words(text))
+
+
+def _sketch(tokens: list[str]) -> tuple[int, ...]:
+    if len(tokens) < _SHINGLE:  # one shingle of what there is
+        shingles = {zlib.crc32(" ".join(tokens).encode())}
+    else:
+        # The same bytes as " ".join(shingle).encode(), each word encoded once.
+        encoded = [t.encode() for t in tokens]
+        triples = zip(encoded, encoded[1:], encoded[2:], strict=False)
+        shingles = set(map(zlib.crc32, map(b" ".join, triples)))
+    return tuple(sorted(shingles)[:_SKETCH])
 
 
 def similarity(a: Sequence[int], b: Sequence[int]) -> float:
@@ -138,31 +158,39 @@ def _similarity(a: set[int], b: set[int]) -> float:
     return len((a & b).intersection(union)) / len(union)
 
 
-def _may_copy(a: set[int], b: set[int]) -> bool:
+def _may_copy(a: set[int], b: Sequence[int]) -> bool:
     """Whether the similarity can reach the syndication threshold: it is at most the share
-    of shared hashes among the k smallest of the union. Most candidates share few hashes,
-    and this rules them out without sorting."""
-    both = len(a & b)
-    return both >= SYNDICATION_THRESHOLD * min(_SKETCH, len(a) + len(b) - both) and both > 0
+    of shared hashes among the k smallest of the union, and that union holds at least
+    min(k, len(a)) hashes. Most candidates share few hashes, and this rules them out
+    without sorting, or even making a set of `b`."""
+    both = len(a.intersection(b))
+    return both > 0 and both >= SYNDICATION_THRESHOLD * min(_SKETCH, len(a))
 
 
-def _action(lexicon: Lexicon, title: str, lead: str) -> str | None:
+def _action(lexicon: Lexicon, title: Text, lead: str) -> str | None:
     """The event type of a report: from its headline, else from its lead.
 
     An action done by one side alone carries the side: the first actor the sentence
     names (headlines and leads put the subject first), skipping pairs such as
     "DPRK-Russia" or "북러" that name both sides.
     """
-    for part in (title, *sentences(lead)[:3]):
-        text = Text.of(part)
-        present = lexicon.present(text)
-        for index, concept in enumerate(lexicon.concepts):  # actions in priority order
-            if concept.kind != "action" or index not in present:
+    for text in _headline_then_lead(title, lead):
+        present = lexicon.present_actions(text)
+        for index in lexicon.actions:  # in priority order
+            if index not in present:
                 continue
+            concept = lexicon.concepts[index]
             if not concept.by_actor:
                 return concept.name
             return f"{concept.name}:{_subject(lexicon, text)}"
     return None
+
+
+def _headline_then_lead(title: Text, lead: str) -> Iterator[Text]:
+    yield title
+    # The lead is split into sentences only when the headline names no action.
+    for sentence in sentences(lead)[:3]:
+        yield Text.of(sentence)
 
 
 def _subject(lexicon: Lexicon, text: Text) -> str:
@@ -180,8 +208,11 @@ def features(
 ) -> Features:
     lexicon = lexicon or default_lexicon()
     lead = summary[:LEAD_CHARS]
-    head = lexicon.present(Text.of(f"{title}\n{lead}"))
-    body = lexicon.present(Text.of(summary[LEAD_CHARS:]))
+    # Each part is folded and split into words once, for the concepts, the event type and
+    # the sketch alike.
+    title_text, lead_text, body_text = Text.of(title), Text.of(lead), Text.of(summary[LEAD_CHARS:])
+    head = lexicon.present(title_text.joined(lead_text))
+    body = lexicon.present(body_text)
     concepts: dict[str, float] = {}
     for index, concept in enumerate(lexicon.concepts):
         if concept.kind != "entity":
@@ -192,8 +223,22 @@ def features(
             concepts[concept.name] = concept.weight * BODY_FACTOR
     for figure in figures:
         concepts[f"N:{figure}"] = 1.0
-    action = _action(lexicon, title, lead)
-    return Features(concepts, action, minhash(f"{title} {summary[:1500]}"))
+    action = _action(lexicon, title_text, lead)
+    # minhash(f"{title} {summary[:SKETCH_CHARS]}"), from the words already at hand.
+    return Features(concepts, action,
+                    _sketch(title_text.words + _sketch_words(summary, lead_text, body_text)))
+
+
+def _sketch_words(summary: str, lead: Text, body: Text) -> list[str]:
+    """words(summary[:SKETCH_CHARS]), from the lead's and the body's words when that is
+    exactly what they make: the whole summary, split where no word and no accent spans."""
+    if len(summary) <= LEAD_CHARS:
+        return lead.words
+    if len(summary) <= SKETCH_CHARS and (
+        summary[LEAD_CHARS - 1].isspace() or summary[LEAD_CHARS].isspace()
+    ):
+        return lead.words + body.words
+    return words(summary[:SKETCH_CHARS])
 
 
 def cosine(a: dict[str, float], b: dict[str, float]) -> float:
@@ -273,10 +318,9 @@ def decide(item: Features, published: datetime, candidates: Sequence[Candidate])
     for cand in candidates:
         if abs(cand.published - published) > SYNDICATION_WINDOW:
             continue
-        other = set(cand.features.minhash)
-        if not _may_copy(sketch, other):
+        if not _may_copy(sketch, cand.features.minhash):
             continue
-        sim = _similarity(sketch, other)
+        sim = _similarity(sketch, set(cand.features.minhash))
         if sim >= SYNDICATION_THRESHOLD and (best_copy is None or sim > best_copy[0]):
             best_copy = (sim, cand)
     if best_copy:

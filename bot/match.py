@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -123,7 +124,27 @@ def article_refs(text: str) -> tuple[int, ...]:
     References that go on to name another document ("Article 51 of the UN
     Charter", "Article 1 of the 1961 treaty", "NATO's Article 5") are not ours.
     """
-    folded = fold(text)
+    return _article_refs(fold(text))
+
+
+# Every reference contains one of these (the English, Russian and Korean patterns start
+# with "art", "ст" and "제"): texts without any skip the three searches.
+_ARTICLE_HINTS = ("art", "ст", "제")
+
+
+def _may_cite(text: Text) -> bool:
+    """Whether the text has a word that starts a reference: "art", "arts", "article…",
+    "ст", "стать…", or a 제 anywhere. Most texts have none."""
+    words = text.wordset
+    return (
+        "article" in text.prefixes(7) or "art" in words or "arts" in words or "ст" in words
+        or "стать" in text.prefixes(5) or "제" in text.folded
+    )
+
+
+def _article_refs(folded: str) -> tuple[int, ...]:
+    if not any(hint in folded for hint in _ARTICLE_HINTS):
+        return ()
     found: list[int] = []
     for regex in (_EN_REF, _KO_REF, _RU_REF):
         for m in regex.finditer(folded):
@@ -217,11 +238,36 @@ def _claimant(sentence: str, outlet: str) -> str:
     return ", ".join(named) if named else outlet
 
 
+# Every figure the three patterns take ends in one of these nouns; most texts name none.
+_TROOP_NOUNS = re.compile(
+    r"troops|soldiers|servicemen|personnel|infantry|fighters|명|военн|солдат|бойцов|человек"
+)
+_DIGIT = re.compile(r"\d")
+
+
+def _fold_adds_no_digit(text: str) -> bool:
+    # Folding can make digits of other characters ("①", "²" and the like: compatibility
+    # forms), which text in NFKC does not hold.
+    return text.isascii() or unicodedata.is_normalized("NFKC", text)
+
+
 def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     """North Korean troop figures, each with who claims it (else the outlet)."""
+    return _troop_claims(text, fold(text), outlet)
+
+
+def _troop_claims(text: str, folded_text: str, outlet: str) -> tuple[TroopClaim, ...]:
+    # A figure is a number before a noun of soldiers in one sentence: a text without such
+    # a noun, or a sentence without a digit, is not read further.
+    if not _TROOP_NOUNS.search(folded_text):
+        return ()
     claims: list[TroopClaim] = []
     for sentence in sentences(text):
+        if not _DIGIT.search(sentence) and _fold_adds_no_digit(sentence):
+            continue
         folded = fold(sentence)
+        if not _TROOP_NOUNS.search(folded):
+            continue
         figures: list[int] = []
         for m in _EN_TROOPS.finditer(folded):
             if m.group("nk") or _EN_CONTEXT.search(folded[: m.start()] + folded[m.end() :]):
@@ -249,7 +295,8 @@ class Matcher:
 
     def analyse(self, item: Item) -> Analysis:
         text = f"{item.title}\n{item.summary}"
-        hits = self._terms.found_indices(Text.of(text))
+        folded = Text.of(text)  # folded once, for the topics, the articles and the figures
+        hits = self._terms.found_indices(folded)
         topics: list[TopicMatch] = []
         forced = self._feed_topics.get(item.feed, ())
         for rule in self._rules:
@@ -258,4 +305,5 @@ class Matcher:
                 topics.append(TopicMatch(rule.name, terms))
             elif rule.name in forced:
                 topics.append(TopicMatch(rule.name, (f"feed:{item.feed}",)))
-        return Analysis(tuple(topics), article_refs(text), troop_claims(text, item.feed))
+        articles = _article_refs(folded.folded) if _may_cite(folded) else ()
+        return Analysis(tuple(topics), articles, _troop_claims(text, folded.folded, item.feed))

@@ -8,10 +8,13 @@ text, not with the number of terms, and overlapping terms are all found.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 
 from bot.text import fold, is_hangul
 
@@ -31,17 +34,39 @@ class Text:
         folded = fold(text)
         return cls(folded, _WORD.findall(folded))
 
+    def joined(self, other: Text) -> Text:
+        """Text.of(a + "\n" + b) from Text.of(a) and Text.of(b): no word spans a line
+        break, and folding composes nothing across one."""
+        return Text(f"{self.folded}\n{other.folded}", self.words + other.words)
+
     @cached_property
     def wordset(self) -> frozenset[str]:
         return frozenset(self.words)
 
     def prefixes(self, length: int) -> set[str]:
-        """The words' first `length` characters (cached: every term list asks the same)."""
+        """The words' first `length` characters, and shorter words whole (which no key of
+        that length equals). Cached: every term list asks the same."""
         cached = self._prefixes.get(length)
         if cached is None:
-            cached = self._prefixes[length] = {w[:length] for w in self.wordset
-                                               if len(w) >= length}
+            # map() with itemgetter runs in C: a third of a set comprehension's time.
+            cached = self._prefixes[length] = set(map(itemgetter(slice(0, length)),
+                                                      self.wordset))
         return cached
+
+    def starting_with(self, prefix: str) -> list[str]:
+        """The distinct words that begin with `prefix`: a binary search in the sorted words,
+        not a test of every word (a one-syllable Korean key such as 북 begins many)."""
+        ordered = self._sorted
+        at = bisect_left(ordered, prefix)
+        found = []
+        while at < len(ordered) and ordered[at].startswith(prefix):
+            found.append(ordered[at])
+            at += 1
+        return found
+
+    @cached_property
+    def _sorted(self) -> list[str]:
+        return sorted(self.wordset)
 
     @cached_property
     def _prefixes(self) -> dict[int, set[str]]:
@@ -53,6 +78,17 @@ class Text:
         for i, word in enumerate(self.words):
             where[word].append(i)
         return where
+
+    def where(self, word: str) -> list[int]:
+        """Where `word` occurs: list.index runs in C, and only the few words that may start
+        a term are ever looked for, so this beats indexing every word first."""
+        found: list[int] = []
+        at = -1
+        with suppress(ValueError):
+            while True:
+                at = self.words.index(word, at + 1)
+                found.append(at)
+        return found
 
 
 def fold_pattern(source: str) -> str:
@@ -95,7 +131,11 @@ class TermSet:
     terms: tuple[str, ...]
     _exact: dict[str, list[tuple[int, tuple[_Word, ...]]]] = field(repr=False)
     _prefix: dict[int, dict[str, list[tuple[int, tuple[_Word, ...]]]]] = field(repr=False)
-    _regexes: tuple[tuple[int, re.Pattern[str]], ...] = field(repr=False)
+    # (term index, pattern, strings one of which every match contains, or None)
+    _regexes: tuple[tuple[int, re.Pattern[str], tuple[str, ...] | None], ...] = field(
+        repr=False)
+    # Words that are a whole one-word term, and the terms they are: no positions needed.
+    _single: dict[str, tuple[int, ...]] = field(repr=False, default_factory=dict)
 
     @classmethod
     def build(cls, terms: Iterable[str]) -> TermSet:
@@ -109,7 +149,8 @@ class TermSet:
             if term.startswith("re:"):
                 # Texts are folded already: a folded pattern needs no IGNORECASE, which
                 # would make every search several times slower.
-                regexes.append((i, re.compile(fold_pattern(term[3:]))))
+                source = fold_pattern(term[3:])
+                regexes.append((i, re.compile(source), required_strings(source)))
                 continue
             words = _words(term)
             if not words:
@@ -121,24 +162,28 @@ class TermSet:
                 prefix[len(key)][key].append((i, (head, *tail)))
             else:
                 exact[head.text].append((i, tail))
+        single: dict[str, list[int]] = defaultdict(list)
+        multi: dict[str, list[tuple[int, tuple[_Word, ...]]]] = {}
+        for word, entries in exact.items():
+            for i, tail in entries:
+                if tail:
+                    multi.setdefault(word, []).append((i, tail))
+                else:
+                    single[word].append(i)
         return cls(
-            terms, dict(exact), {n: dict(t) for n, t in prefix.items()}, tuple(regexes)
+            terms, multi, {n: dict(t) for n, t in prefix.items()}, tuple(regexes),
+            {w: tuple(ids) for w, ids in single.items()},
         )
 
     def occurrences(self, text: Text) -> Iterator[tuple[int, int, int]]:
         """(term index, first word, word after the last) of every plain-term occurrence."""
-        starts: list[tuple[str, list[tuple[int, tuple[_Word, ...]]]]] = [
-            (w, self._exact[w]) for w in text.wordset & self._exact.keys()
-        ]
-        for length, table in self._prefix.items():
-            for key in text.prefixes(length) & table.keys():
-                for word in text.wordset:
-                    if word.startswith(key):
-                        fits = [(i, seq[1:]) for i, seq in table[key] if seq[0].matches(word)]
-                        starts.append((word, fits))
         words = text.words
-        for word, candidates in starts:
-            for at in text.positions[word]:
+        for word in text.wordset & self._single.keys():
+            for at in text.where(word):
+                for index in self._single[word]:
+                    yield index, at, at + 1
+        for word, candidates in self._starts(text):
+            for at in text.where(word):
                 for index, tail in candidates:
                     end = at + 1 + len(tail)
                     if end <= len(words) and all(
@@ -146,9 +191,46 @@ class TermSet:
                     ):
                         yield index, at, end
 
+    def _starts(self, text: Text) -> list[tuple[str, list[tuple[int, tuple[_Word, ...]]]]]:
+        """Words of the text that may start a term, with the rest of each such term."""
+        starts = [(w, self._exact[w]) for w in text.wordset & self._exact.keys()]
+        for length, table in self._prefix.items():
+            for key in text.prefixes(length) & table.keys():
+                for word in text.starting_with(key):
+                    fits = [(i, seq[1:]) for i, seq in table[key] if seq[0].matches(word)]
+                    starts.append((word, fits))
+        return starts
+
     def found_indices(self, text: Text) -> set[int]:
-        hits = {index for index, _, _ in self.occurrences(text)}
-        hits.update(i for i, rx in self._regexes if i not in hits and rx.search(text.folded))
+        # As `occurrences`, without finding where: a one-word term is found as soon as one
+        # of the text's words is (or begins with) it.
+        hits: set[int] = set()
+        for word in text.wordset & self._single.keys():
+            hits.update(self._single[word])
+        words = text.words
+        for word, candidates in self._starts(text):
+            rest = [(index, tail) for index, tail in candidates if index not in hits]
+            if not rest:
+                continue
+            short = [index for index, tail in rest if not tail]
+            hits.update(short)
+            if len(short) == len(rest):
+                continue
+            for at in text.where(word):
+                for index, tail in rest:
+                    end = at + 1 + len(tail)
+                    if tail and end <= len(words) and all(
+                        w.matches(words[at + 1 + k]) for k, w in enumerate(tail)
+                    ):
+                        hits.add(index)
+        folded = text.folded
+        for i, rx, needs in self._regexes:
+            # A pattern is searched only if the text holds one of the strings every match of
+            # it contains: most texts mention none of a topic's phrases.
+            if i in hits or (needs is not None and not any(n in folded for n in needs)):
+                continue
+            if rx.search(folded):
+                hits.add(i)
         return hits
 
     def found(self, text: Text) -> list[str]:
@@ -158,3 +240,89 @@ class TermSet:
     def all_found(self, text: Text) -> bool:
         return len(self.found_indices(text)) == len(self.terms)
 
+
+
+# --- what every match of a regex contains ------------------------------------------------------
+
+try:
+    from re import _constants as _sre_constants
+    from re import _parser as _sre_parser
+except ImportError:  # another Python's internals: every pattern is simply searched
+    _sre_parser = None
+
+
+def required_strings(source: str) -> tuple[str, ...] | None:
+    """Strings such that every match of the pattern contains one of them, or None when the
+    pattern gives none (a class, a lookaround, flags): then it must always be searched.
+
+    Read from the parsed pattern: a sequence needs its most telling part (a literal run, a
+    group, a repeat at least once), an alternation any of its branches' strings.
+    """
+    if _sre_parser is None:
+        return None
+    try:
+        parsed = _sre_parser.parse(source)
+        if parsed.state.flags & ~(re.UNICODE | re.DOTALL | re.MULTILINE):
+            return None
+        needs = _sequence_needs(list(parsed))
+    except Exception:  # an unexpected shape of the parser's output: no shortcut
+        return None
+    return tuple(sorted(needs)) if needs else None
+
+
+# Words in most texts: a filter on them would let nearly every text through.
+_COMMON = frozenset({
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to",
+    "with", "и", "в", "на", "с", "по", "이", "그", "및",
+})
+
+
+def _filter_cost(strings: frozenset[str]) -> tuple[bool, bool, int, int]:
+    """Lower is better: no common word, no very short string, few strings, long ones."""
+    shortest = min(len(s.strip()) for s in strings)
+    common = any(all(w in _COMMON for w in s.split()) for s in strings)  # or only spaces
+    return common, shortest < 4, len(strings), -shortest
+
+
+def _sequence_needs(items: list[tuple[object, object]]) -> frozenset[str] | None:
+    c = _sre_constants
+    best: frozenset[str] | None = None
+    run: list[str] = []
+
+    def better(candidate: frozenset[str] | None) -> None:
+        nonlocal best
+        if not candidate or "" in candidate:
+            return
+        if best is None or _filter_cost(candidate) < _filter_cost(best):
+            best = candidate
+
+    def end_run() -> None:
+        if run:
+            better(frozenset({"".join(run)}))
+            run.clear()
+
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))  # type: ignore[arg-type]
+            continue
+        if op is c.IN and len(av) == 1 and av[0][0] is c.LITERAL:  # type: ignore[arg-type,index]
+            run.append(chr(av[0][1]))  # type: ignore[index]
+            continue
+        end_run()
+        if op is c.SUBPATTERN:
+            _, add_flags, del_flags, sub = av  # type: ignore[misc]
+            if add_flags or del_flags:
+                return None
+            better(_sequence_needs(list(sub)))
+        elif op is c.BRANCH:
+            branches = [_sequence_needs(list(b)) for b in av[1]]  # type: ignore[index]
+            if all(branches):
+                better(frozenset().union(*branches))  # type: ignore[arg-type]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
+            low, _, sub = av  # type: ignore[misc]
+            if low >= 1:
+                better(_sequence_needs(list(sub)))
+        elif op is c.ATOMIC_GROUP if hasattr(c, "ATOMIC_GROUP") else False:
+            better(_sequence_needs(list(av)))  # type: ignore[arg-type]
+    end_run()
+    return best

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -57,6 +58,23 @@ def one_line(text: str) -> str:
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
+def _accented_class() -> str:
+    """A regex class of the characters that are composed (NFC) yet lose something when folded:
+    those whose canonical decomposition holds a mark that `fold` drops (é, й, ё, ≠), and the
+    marks themselves. By Unicode's stability policy no such composed character has been added
+    since 3.1; all of them lie in U+00C0-U+2FFF (tests/test_speedups.py checks every code
+    point)."""
+    marks = _COMBINING.pattern[1:-1]
+    chars = [
+        chr(c) for c in range(0xC0, 0x3000)
+        if _COMBINING.search(unicodedata.normalize("NFD", chr(c)))
+    ]
+    return "[" + marks + re.escape("".join(chars)) + "]"
+
+
+_ACCENTED = re.compile(_accented_class())
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form of `text`.
 
@@ -66,8 +84,25 @@ def fold(text: str) -> str:
     folded = text.casefold()
     if folded.isascii():  # most English text: nothing to decompose
         return folded
+    if unicodedata.is_normalized("NFKC", folded):
+        # Nearly all Korean and Russian text. Decomposing it (every Hangul syllable into
+        # jamo) and composing it again changes nothing but the accented letters (й, ё, é),
+        # so only those are folded, one by one; NFC of the whole then equals the fold of
+        # the whole (NFC gives one result for all canonically equivalent strings).
+        if not _ACCENTED.search(folded):
+            return folded
+        return unicodedata.normalize("NFC", _ACCENTED.sub(_fold_accented, folded))
     decomposed = unicodedata.normalize("NFKD", folded)
     return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    return unicodedata.normalize("NFC", _COMBINING.sub("", unicodedata.normalize("NFD", ch)))
+
+
+def _fold_accented(match: re.Match[str]) -> str:
+    return _fold_char(match.group())
 
 
 def words(text: str) -> list[str]:

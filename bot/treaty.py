@@ -9,6 +9,7 @@ BM25F ranking over the article fields and finds articles that news text quotes b
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 import re
 import unicodedata
@@ -706,6 +707,7 @@ def _strip_ko(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=65536)  # the same few thousand words, item after item
 def _stem(token: str) -> str:
     first = token[0]
     if "a" <= first <= "z":

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -32,6 +33,14 @@ from storage.types import (
 )
 
 BUSY_TIMEOUT_MS = 10_000
+_T = TypeVar("_T")
+# Fold candidates per index key and side of the item's time (see `candidates`). A key this
+# common in a window is a generic one (the treaty, Putin), shared by a dozen reports a day;
+# reports further away in time than these share it by chance, and a report that is one event
+# with them shares a rarer key (a place, a figure, a near-copy's hash) too.
+CANDIDATES_PER_KEY = 16
+_KEYS_PER_QUERY = 100
+_PARSED_FEATURES = 1024  # about 2 MiB: the candidates of the last few dozen items
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -43,10 +52,14 @@ def _ts(value: datetime | None) -> str | None:
 def _dt(value: str | None) -> datetime | None:
     if value is None:
         return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return _dt_req(value)
 
 
 def _dt_req(value: str) -> datetime:
+    # fromisoformat reads what _ts writes ten times faster than strptime, which shows when a
+    # query returns hundreds of rows; strptime still checks anything else.
+    if len(value) == 27 and value[-1] == "Z":
+        return datetime.fromisoformat(value[:-1]).replace(tzinfo=UTC)
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
@@ -59,6 +72,8 @@ class SQLiteStore:
         self.path = path
         # One connection serves all coroutines: their transactions must take turns.
         self._lock = asyncio.Lock()
+        self._parsed: dict[str, dict[str, Any]] = {}
+        self._parsed_times: dict[str, datetime] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -135,14 +150,33 @@ class SQLiteStore:
         with suppress(sqlite3.OperationalError):
             await self._db.execute("ROLLBACK")
 
+    async def _transaction(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run `work` in a write transaction, whole, on the connection's thread.
+
+        Each statement sent through aiosqlite is a round trip between threads (about 70 µs,
+        more on a busy machine); saving an item takes a dozen statements. Here the whole
+        transaction is one round trip. It either commits or rolls back on that thread, so a
+        cancelled caller never leaves the connection inside a transaction.
+        """
+        async with self._lock:
+            try:
+                # aiosqlite's own way to run a function on its thread (every execute() goes
+                # through it); tests/test_storage.py checks that it is there.
+                return await self._db._execute(_in_transaction, self._db._conn, work)
+            except sqlite3.Error as exc:
+                raise StorageError(f"{self.path}: {exc}") from exc
+
+    async def _update(self, sql: str, params: Sequence[Any]) -> None:
+        """One statement as its own write transaction, in one round trip."""
+        await self._transaction(lambda conn: conn.execute(sql, params))
+
     async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        async with self._db.execute(sql, params) as cur:
-            row = await cur.fetchone()
-        return row[0] if row else None
+        rows = await self._rows(sql, params)
+        return rows[0][0] if rows else None
 
     async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        # One round trip to aiosqlite's thread; a cursor would take three.
+        return list(await self._db.execute_fetchall(sql, params))
 
     # --- feeds --------------------------------------------------------------------------
 
@@ -228,31 +262,28 @@ class SQLiteStore:
         last_modified: str | None,
         url: str | None = None,
     ) -> None:
-        async with self._write() as db:
-            await db.execute(
-                """UPDATE feeds SET etag = ?, last_modified = ?, url = coalesce(?, url),
-                   last_polled = ?, last_success = ?, next_poll = ?, failures = 0
-                   WHERE id = ?""",
-                (etag, last_modified, url, _ts(now), _ts(now), _ts(next_poll), feed_id),
-            )
+        await self._update(
+            """UPDATE feeds SET etag = ?, last_modified = ?, url = coalesce(?, url),
+               last_polled = ?, last_success = ?, next_poll = ?, failures = 0
+               WHERE id = ?""",
+            (etag, last_modified, url, _ts(now), _ts(now), _ts(next_poll), feed_id),
+        )
 
     async def record_not_modified(self, feed_id: int, now: datetime, next_poll: datetime) -> None:
-        async with self._write() as db:
-            await db.execute(
-                """UPDATE feeds SET last_polled = ?, last_success = ?, next_poll = ?, failures = 0
-                   WHERE id = ?""",
-                (_ts(now), _ts(now), _ts(next_poll), feed_id),
-            )
+        await self._update(
+            """UPDATE feeds SET last_polled = ?, last_success = ?, next_poll = ?, failures = 0
+               WHERE id = ?""",
+            (_ts(now), _ts(now), _ts(next_poll), feed_id),
+        )
 
     async def record_failure(
         self, feed_id: int, now: datetime, next_poll: datetime, error: str
     ) -> None:
-        async with self._write() as db:
-            await db.execute(
-                """UPDATE feeds SET last_polled = ?, last_error = ?, last_error_at = ?,
-                   next_poll = ?, failures = failures + 1 WHERE id = ?""",
-                (_ts(now), error, _ts(now), _ts(next_poll), feed_id),
-            )
+        await self._update(
+            """UPDATE feeds SET last_polled = ?, last_error = ?, last_error_at = ?,
+               next_poll = ?, failures = failures + 1 WHERE id = ?""",
+            (_ts(now), error, _ts(now), _ts(next_poll), feed_id),
+        )
 
     async def mark_failure_reported(self, feed_id: int, when: datetime | None) -> None:
         """Remember that the admins were told the feed fails (None: told it recovered)."""
@@ -266,174 +297,98 @@ class SQLiteStore:
     async def find_item(self, feed_id: int, guid: str, link: str) -> tuple[int, int] | None:
         """(item id, story id) of the stored item with this guid in this feed, or this
         canonical link in any feed."""
-        async with self._db.execute(
+        rows = await self._rows(
             """SELECT id, story_id FROM items
                WHERE (feed_id = ? AND guid = ?) OR (link != '' AND link = ?) LIMIT 1""",
             (feed_id, guid, link),
-        ) as cur:
-            row = await cur.fetchone()
-        return (row[0], row[1]) if row else None
+        )
+        return (rows[0][0], rows[0][1]) if rows else None
 
     async def candidates(
-        self, keys: Sequence[str], since: datetime, until: datetime, limit: int = 500
+        self, keys: Sequence[str], since: datetime, until: datetime, limit: int = 500,
+        per_key: int = CANDIDATES_PER_KEY,
     ) -> list[StoredCandidate]:
+        """Stored items that share a key with the item, within [since, until].
+
+        Each key brings at most `per_key` items on either side of the middle of the range,
+        the nearest in time: a generic key ("c:TREATY") is shared by a few items a day, and
+        over years of news would otherwise bring thousands of rows per query. Each part is a
+        range search of the item_keys index, so a query costs the same for 1,000 stories as
+        for 1,000,000.
+        """
+        keys = list(dict.fromkeys(keys))
         if not keys:
             return []
-        marks = ",".join("?" * len(keys))
-        rows = await self._rows(
-            f"""SELECT i.id, i.story_id, i.published, i.features FROM items i
-                WHERE i.id IN (SELECT item_id FROM item_keys
-                               WHERE key IN ({marks}) AND published BETWEEN ? AND ?)
-                ORDER BY i.published DESC LIMIT ?""",
-            (*keys, _ts(since), _ts(until), limit),
+        middle = _ts(since + (until - since) / 2)
+        near = (
+            "SELECT item_id FROM (SELECT item_id FROM item_keys WHERE key = ? "
+            "AND published > ? AND published <= ? ORDER BY published LIMIT ?) "
+            "UNION ALL SELECT item_id FROM (SELECT item_id FROM item_keys WHERE key = ? "
+            "AND published >= ? AND published <= ? ORDER BY published DESC LIMIT ?)"
         )
-        return [
-            StoredCandidate(r[0], r[1], _dt_req(r[2]), json.loads(r[3])) for r in rows
-        ]
+        rows: list[sqlite3.Row] = []
+        # SQLite allows 500 terms in a compound SELECT; a hostile text can hold hundreds of
+        # troop figures, each a key.
+        for start in range(0, len(keys), _KEYS_PER_QUERY):
+            chunk = keys[start : start + _KEYS_PER_QUERY]
+            params: list[Any] = []
+            for key in chunk:
+                params += [key, middle, _ts(until), per_key, key, _ts(since), middle, per_key]
+            rows += await self._rows(
+                f"""SELECT i.id, i.story_id, i.published, i.features FROM items i
+                    WHERE i.id IN ({" UNION ALL ".join([near] * len(chunk))})
+                    ORDER BY i.published DESC LIMIT ?""",
+                (*params, limit),
+            )
+        if len(keys) > _KEYS_PER_QUERY:
+            unique = {r[0]: r for r in rows}.values()
+            rows = sorted(unique, key=lambda r: r[2], reverse=True)[:limit]
+        return [StoredCandidate(r[0], r[1], self._when(r[2]), self._features(r[3]))
+                for r in rows]
+
+    def _features(self, text: str) -> dict[str, Any]:
+        """Parsed features JSON, remembered: consecutive items of a poll share most of their
+        candidates, and parsing is most of what a candidate costs. Keyed by the text, so a
+        stale entry cannot exist. The dict is shared: callers must not change it."""
+        parsed = self._parsed.get(text)
+        if parsed is None:
+            if len(self._parsed) >= _PARSED_FEATURES:
+                del self._parsed[next(iter(self._parsed))]  # the oldest
+            parsed = self._parsed[text] = json.loads(text)
+        return parsed
+
+    def _when(self, text: str) -> datetime:
+        """_dt_req, remembered like _features (datetimes are immutable)."""
+        when = self._parsed_times.get(text)
+        if when is None:
+            if len(self._parsed_times) >= _PARSED_FEATURES:
+                del self._parsed_times[next(iter(self._parsed_times))]
+            when = self._parsed_times[text] = _dt_req(text)
+        return when
 
     async def save_item(self, new: NewItem, now: datetime) -> SavedItem | None:
         """Store an item, its story change and the deliveries it causes, all or nothing.
 
         Returns None when the item is already stored (same guid in the feed, or same link).
         """
-        async with self._write() as db:
-            dup = await self._scalar(
-                """SELECT id FROM items WHERE (feed_id = ? AND guid = ?)
-                   OR (link != '' AND link = ?) LIMIT 1""",
-                (new.feed_id, new.guid, new.link),
-            )
-            if dup is not None:
-                return None
-            story_id, created = await self._story_for(db, new, now)
-            merged = tuple([m for m in new.merge if await self._merge(db, story_id, m)])
-            cur = await db.execute(
-                """INSERT INTO items (feed_id, story_id, guid, link, title, summary, published,
-                   date_from_feed, first_seen, language, topics, articles, why, features, alerted)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (new.feed_id, story_id, new.guid, new.link, new.title, new.summary,
-                 _ts(new.published), int(new.date_from_feed), _ts(new.first_seen), new.language,
-                 json.dumps(new.topics), json.dumps(new.articles),
-                 json.dumps(new.why, ensure_ascii=False), json.dumps(new.features), int(new.alert)),
-            )
-            item_id = cur.lastrowid
-            assert item_id is not None
-            await db.executemany(
-                "INSERT INTO item_keys (key, item_id, published) VALUES (?, ?, ?)",
-                [(key, item_id, _ts(new.published)) for key in dict.fromkeys(new.keys)],
-            )
-            citations = [(item_id, n, "number", _ts(new.published)) for n in new.articles]
-            citations += [
-                (item_id, n, "phrasing", _ts(new.published))
-                for n in new.phrased_articles if n not in new.articles
-            ]
-            await db.executemany(
-                """INSERT OR IGNORE INTO article_citations (item_id, article, how, published)
-                   VALUES (?, ?, ?, ?)""",
-                citations,
-            )
-            await db.executemany(
-                """INSERT INTO troop_claims (item_id, figure, claimant, sentence)
-                   VALUES (?, ?, ?, ?)""",
-                [(item_id, t["figure"], t["claimant"], t["sentence"]) for t in new.troops],
-            )
-            queued = await self._queue(db, story_id, now) if new.alert and new.topics else 0
-            return SavedItem(item_id, story_id, created, queued, merged)
+        return await self._transaction(partial(_save_item, new=new, now=now))
 
-    async def _story_for(
-        self, db: aiosqlite.Connection, new: NewItem, now: datetime
-    ) -> tuple[int, bool]:
-        if new.story_id is None:
-            cur = await db.execute(
-                """INSERT INTO stories (title, link, summary, created_at, updated_at,
-                   first_published, last_published, topics, articles, item_count, alerted)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)""",
-                (new.title, new.link, new.summary[:2000], _ts(now), _ts(now), _ts(new.published),
-                 _ts(new.published), json.dumps(sorted(new.topics)), json.dumps(new.articles),
-                 int(new.alert and bool(new.topics))),
-            )
-            assert cur.lastrowid is not None
-            return cur.lastrowid, True
-        async with db.execute(
-            "SELECT topics, articles, first_published, last_published FROM stories WHERE id = ?",
-            (new.story_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            raise StorageError(f"story {new.story_id} does not exist")
-        topics = sorted(set(json.loads(row[0])) | set(new.topics))
-        articles = list(dict.fromkeys([*json.loads(row[1]), *new.articles]))
-        first = min(_dt_req(row[2]), new.published)
-        last = max(_dt_req(row[3]), new.published)
-        await db.execute(
-            """UPDATE stories SET topics = ?, articles = ?, first_published = ?,
-               last_published = ?, updated_at = ?, item_count = item_count + 1,
-               alerted = max(alerted, ?) WHERE id = ?""",
-            (json.dumps(topics), json.dumps(articles), _ts(first), _ts(last), _ts(now),
-             int(new.alert and bool(new.topics)), new.story_id),
-        )
-        return new.story_id, False
+    async def save_items(
+        self, items: Sequence[NewItem], now: datetime
+    ) -> list[SavedItem | None]:
+        """save_item for several items in one transaction: all of them or none. Each item's
+        deliveries are queued in that same transaction, as with save_item. An item may name
+        a story an earlier item of the batch created, or merged away (then all fail)."""
+        def save_all(conn: sqlite3.Connection) -> list[SavedItem | None]:
+            return [_save_item(conn, new=new, now=now) for new in items]
 
-    async def _merge(self, db: aiosqlite.Connection, keep: int, drop: int) -> bool:
-        """Fold story `drop` into `keep`, unless a platform already shows `drop`:
-        a posted message stays the story it was."""
-        async with db.execute(
-            "SELECT topics, articles, first_published, last_published, alerted FROM stories "
-            "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE story_id = ?)",
-            (drop, drop),
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None or keep == drop:
-            return False
-        await db.execute("UPDATE items SET story_id = ? WHERE story_id = ?", (keep, drop))
-        await db.execute(
-            """UPDATE outbox SET story_id = ? WHERE story_id = ? AND done_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.story_id = ? AND o.done_at IS NULL
-                               AND o.platform = outbox.platform AND o.channel = outbox.channel)""",
-            (keep, drop, keep),
-        )
-        await db.execute("DELETE FROM outbox WHERE story_id = ?", (drop,))
-        async with db.execute(
-            "SELECT topics, articles, first_published, last_published FROM stories WHERE id = ?",
-            (keep,),
-        ) as cur:
-            kept = await cur.fetchone()
-        assert kept is not None
-        await db.execute(
-            """UPDATE stories SET topics = ?, articles = ?, first_published = ?,
-               last_published = ?, item_count = (SELECT count(*) FROM items WHERE story_id = ?),
-               alerted = max(alerted, ?) WHERE id = ?""",
-            (json.dumps(sorted(set(json.loads(kept[0])) | set(json.loads(row[0])))),
-             json.dumps(list(dict.fromkeys([*json.loads(kept[1]), *json.loads(row[1])]))),
-             min(kept[2], row[2]), max(kept[3], row[3]), keep, row[4], keep),
-        )
-        await db.execute("DELETE FROM stories WHERE id = ?", (drop,))
-        return True
-
-    async def _queue(self, db: aiosqlite.Connection, story_id: int, now: datetime) -> int:
-        """One outbox row per subscribed channel: a post if the channel never got the story,
-        else an update; never two pending rows for one story and channel."""
-        cur = await db.execute(
-            """INSERT INTO outbox (story_id, platform, channel, action, created_at)
-               SELECT DISTINCT ?, s.platform, s.channel,
-                      CASE WHEN d.message_id IS NULL THEN 'post' ELSE 'update' END, ?
-               FROM subscriptions s
-               JOIN stories st ON st.id = ?
-               LEFT JOIN deliveries d ON d.story_id = st.id AND d.platform = s.platform
-                                      AND d.channel = s.channel
-               WHERE s.broken_at IS NULL
-                 AND EXISTS (SELECT 1 FROM json_each(st.topics) t WHERE t.value = s.topic)
-                 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.story_id = st.id
-                                 AND o.platform = s.platform AND o.channel = s.channel
-                                 AND o.done_at IS NULL)""",
-            (story_id, _ts(now), story_id),
-        )
-        return cur.rowcount
+        return await self._transaction(save_all)
 
     async def story(self, story_id: int) -> Story | None:
-        async with self._db.execute("SELECT * FROM stories WHERE id = ?", (story_id,)) as cur:
-            row = await cur.fetchone()
-        if row is None:
+        found = await self._rows("SELECT * FROM stories WHERE id = ?", (story_id,))
+        if not found:
             return None
+        row = found[0]
         items = await self._rows(
             """SELECT i.id, f.name, i.title, i.link, i.published, i.language FROM items i
                JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ? ORDER BY i.published, i.id""",
@@ -456,22 +411,30 @@ class SQLiteStore:
 
     async def article_news(self, article: int, now: datetime, limit: int = 10) -> ArticleNews:
         """The stories that cite an article, newest first, with counts over 7 and 30 days."""
+        # The counts are made in SQL and only the shown stories are read: an article of
+        # years of news is cited by thousands of stories (timestamps compare as text). Every
+        # item's story exists (a foreign key), so the stories are joined after the grouping.
         rows = await self._rows(
-            """SELECT s.id, s.title, s.link, max(c.published),
-                      min(CASE c.how WHEN 'number' THEN 0 ELSE 1 END)
-               FROM article_citations c JOIN items i ON i.id = c.item_id
-               JOIN stories s ON s.id = i.story_id
-               WHERE c.article = ? GROUP BY s.id ORDER BY max(c.published) DESC, s.id DESC""",
-            (article,),
+            """WITH cited AS (
+                 SELECT i.story_id AS story, max(c.published) AS at,
+                        min(CASE c.how WHEN 'number' THEN 0 ELSE 1 END) AS how
+                 FROM article_citations c JOIN items i ON i.id = c.item_id
+                 WHERE c.article = ? GROUP BY i.story_id),
+               ranked AS (
+                 SELECT story, at, how, count(*) OVER () AS total,
+                        sum(at >= ?) OVER () AS week, sum(at >= ?) OVER () AS month
+                 FROM cited ORDER BY at DESC, story DESC LIMIT ?)
+               SELECT s.id, s.title, s.link, r.at, r.how, r.total, r.week, r.month
+               FROM ranked r JOIN stories s ON s.id = r.story ORDER BY r.at DESC, r.story DESC""",
+            (article, _ts(now - timedelta(days=7)), _ts(now - timedelta(days=30)), limit),
         )
         stories = [
             CitingStory(r[0], r[1], r[2], _dt_req(r[3]), "number" if r[4] == 0 else "phrasing")
             for r in rows
         ]
-        def since(days: int) -> int:
-            return sum(s.cited_at >= now - timedelta(days=days) for s in stories)
-
-        return ArticleNews(article, stories[:limit], since(7), since(30), len(stories))
+        if not rows:
+            return ArticleNews(article, [], 0, 0, 0)
+        return ArticleNews(article, stories, rows[0][6], rows[0][7], rows[0][5])
 
     # --- subscriptions and delivery ----------------------------------------------------------
 
@@ -668,3 +631,153 @@ class SQLiteStore:
                  _ts(post.at)),
             )
             return cur.rowcount > 0
+
+
+# --- writing items: whole transactions on the connection's thread ------------------------------
+
+
+def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], _T]) -> _T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        with suppress(sqlite3.OperationalError):  # BEGIN failed, or SQLite rolled back already
+            conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _save_item(conn: sqlite3.Connection, *, new: NewItem, now: datetime) -> SavedItem | None:
+    dup = conn.execute(
+        """SELECT id FROM items WHERE (feed_id = ? AND guid = ?)
+           OR (link != '' AND link = ?) LIMIT 1""",
+        (new.feed_id, new.guid, new.link),
+    ).fetchone()
+    if dup is not None:
+        return None
+    story_id, created = _story_for(conn, new, now)
+    merged = tuple([m for m in new.merge if _merge(conn, story_id, m)])
+    published = _ts(new.published)
+    cur = conn.execute(
+        """INSERT INTO items (feed_id, story_id, guid, link, title, summary, published,
+           date_from_feed, first_seen, language, topics, articles, why, features, alerted)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        (new.feed_id, story_id, new.guid, new.link, new.title, new.summary,
+         published, int(new.date_from_feed), _ts(new.first_seen), new.language,
+         json.dumps(new.topics), json.dumps(new.articles),
+         json.dumps(new.why, ensure_ascii=False), json.dumps(new.features), int(new.alert)),
+    )
+    item_id = cur.lastrowid
+    assert item_id is not None
+    conn.executemany(
+        "INSERT INTO item_keys (key, item_id, published) VALUES (?, ?, ?)",
+        [(key, item_id, published) for key in dict.fromkeys(new.keys)],
+    )
+    citations = [(item_id, n, "number", published) for n in new.articles]
+    citations += [
+        (item_id, n, "phrasing", published)
+        for n in new.phrased_articles if n not in new.articles
+    ]
+    if citations:
+        conn.executemany(
+            """INSERT OR IGNORE INTO article_citations (item_id, article, how, published)
+               VALUES (?, ?, ?, ?)""",
+            citations,
+        )
+    if new.troops:
+        conn.executemany(
+            """INSERT INTO troop_claims (item_id, figure, claimant, sentence)
+               VALUES (?, ?, ?, ?)""",
+            [(item_id, t["figure"], t["claimant"], t["sentence"]) for t in new.troops],
+        )
+    queued = _queue(conn, story_id, now) if new.alert and new.topics else 0
+    return SavedItem(item_id, story_id, created, queued, merged)
+
+
+def _story_for(conn: sqlite3.Connection, new: NewItem, now: datetime) -> tuple[int, bool]:
+    if new.story_id is None:
+        cur = conn.execute(
+            """INSERT INTO stories (title, link, summary, created_at, updated_at,
+               first_published, last_published, topics, articles, item_count, alerted)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)""",
+            (new.title, new.link, new.summary[:2000], _ts(now), _ts(now), _ts(new.published),
+             _ts(new.published), json.dumps(sorted(new.topics)), json.dumps(new.articles),
+             int(new.alert and bool(new.topics))),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid, True
+    row = conn.execute(
+        "SELECT topics, articles, first_published, last_published FROM stories WHERE id = ?",
+        (new.story_id,),
+    ).fetchone()
+    if row is None:
+        raise StorageError(f"story {new.story_id} does not exist")
+    topics = sorted(set(json.loads(row[0])) | set(new.topics))
+    articles = list(dict.fromkeys([*json.loads(row[1]), *new.articles]))
+    first = min(_dt_req(row[2]), new.published)
+    last = max(_dt_req(row[3]), new.published)
+    conn.execute(
+        """UPDATE stories SET topics = ?, articles = ?, first_published = ?,
+           last_published = ?, updated_at = ?, item_count = item_count + 1,
+           alerted = max(alerted, ?) WHERE id = ?""",
+        (json.dumps(topics), json.dumps(articles), _ts(first), _ts(last), _ts(now),
+         int(new.alert and bool(new.topics)), new.story_id),
+    )
+    return new.story_id, False
+
+
+def _merge(conn: sqlite3.Connection, keep: int, drop: int) -> bool:
+    """Fold story `drop` into `keep`, unless a platform already shows `drop`:
+    a posted message stays the story it was."""
+    row = conn.execute(
+        "SELECT topics, articles, first_published, last_published, alerted FROM stories "
+        "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE story_id = ?)",
+        (drop, drop),
+    ).fetchone()
+    if row is None or keep == drop:
+        return False
+    conn.execute("UPDATE items SET story_id = ? WHERE story_id = ?", (keep, drop))
+    conn.execute(
+        """UPDATE outbox SET story_id = ? WHERE story_id = ? AND done_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.story_id = ? AND o.done_at IS NULL
+                           AND o.platform = outbox.platform AND o.channel = outbox.channel)""",
+        (keep, drop, keep),
+    )
+    conn.execute("DELETE FROM outbox WHERE story_id = ?", (drop,))
+    kept = conn.execute(
+        "SELECT topics, articles, first_published, last_published FROM stories WHERE id = ?",
+        (keep,),
+    ).fetchone()
+    assert kept is not None
+    conn.execute(
+        """UPDATE stories SET topics = ?, articles = ?, first_published = ?,
+           last_published = ?, item_count = (SELECT count(*) FROM items WHERE story_id = ?),
+           alerted = max(alerted, ?) WHERE id = ?""",
+        (json.dumps(sorted(set(json.loads(kept[0])) | set(json.loads(row[0])))),
+         json.dumps(list(dict.fromkeys([*json.loads(kept[1]), *json.loads(row[1])]))),
+         min(kept[2], row[2]), max(kept[3], row[3]), keep, row[4], keep),
+    )
+    conn.execute("DELETE FROM stories WHERE id = ?", (drop,))
+    return True
+
+
+def _queue(conn: sqlite3.Connection, story_id: int, now: datetime) -> int:
+    """One outbox row per subscribed channel: a post if the channel never got the story,
+    else an update; never two pending rows for one story and channel."""
+    cur = conn.execute(
+        """INSERT INTO outbox (story_id, platform, channel, action, created_at)
+           SELECT DISTINCT ?, s.platform, s.channel,
+                  CASE WHEN d.message_id IS NULL THEN 'post' ELSE 'update' END, ?
+           FROM subscriptions s
+           JOIN stories st ON st.id = ?
+           LEFT JOIN deliveries d ON d.story_id = st.id AND d.platform = s.platform
+                                  AND d.channel = s.channel
+           WHERE s.broken_at IS NULL
+             AND EXISTS (SELECT 1 FROM json_each(st.topics) t WHERE t.value = s.topic)
+             AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.story_id = st.id
+                             AND o.platform = s.platform AND o.channel = s.channel
+                             AND o.done_at IS NULL)""",
+        (story_id, _ts(now), story_id),
+    )
+    return cur.rowcount

@@ -1,0 +1,184 @@
+"""A database of N stored stories, built fast, for the folding, command and digest figures.
+
+The items come from the corpus stream (about 1.4 reports per story, 100 stories a day, so
+100,000 stories cover nearly three years), matched and folded-featured by the real code.
+They are written straight into the schema that SQLiteStore creates, in one transaction:
+going through save_item would take minutes and measure storage, which section 6 does.
+Each item's story is its event's (reports of one event are one story), which is what folding
+would conclude on this stream, without the cost of running it.
+
+The stream goes on past the stored items: those next items are the ones folded in the
+folding benchmark (new reports of recent events, syndicated copies, unrelated news).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from benchmarks.corpus import TOPICAL_SHARE, GenItem, Stream, World
+from bot.config import parse_config
+from bot.fold import features
+from bot.models import Item
+from bot.pipeline import matcher_for
+from bot.samples import default_config_text
+from storage import SQLiteStore
+
+PER_DAY = 140.0  # items a day
+START = datetime(2022, 6, 1, tzinfo=UTC)
+FEEDS = 12
+
+
+def _ts(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stream(seed: int = 1) -> Stream:
+    world = World(seed, START, topical_per_day=PER_DAY * TOPICAL_SHARE / 3.5,
+                  other_per_day=PER_DAY * (1 - TOPICAL_SHARE) * 3)
+    return Stream(seed, world, START, per_day=PER_DAY)
+
+
+def feed_of(item: GenItem) -> str:
+    return f"outlet {sum(item.guid.encode()) % FEEDS}"
+
+
+def as_item(item: GenItem) -> Item:
+    return Item(item.guid, item.link, item.title, item.summary, item.published, feed_of(item),
+                item.language)
+
+
+def _matcher() -> Any:
+    return matcher_for(parse_config(yaml.safe_load(default_config_text()), "feeds.yaml"))
+
+
+async def _schema(path: Path) -> None:
+    store = await SQLiteStore.open(path)
+    await store.close()
+
+
+def build(path: Path, stories: int, queries: int, seed: int = 1) -> dict[str, Any]:
+    """Store `stories` stories; return the dataset's figures and the next `queries` items."""
+    asyncio.run(_schema(path))
+    matcher = _matcher()
+    source = stream(seed)
+    story_of: dict[int, int] = {}
+    item_rows: list[tuple[Any, ...]] = []
+    key_rows: list[tuple[Any, ...]] = []
+    cite_rows: list[tuple[Any, ...]] = []
+    troop_rows: list[tuple[Any, ...]] = []
+    story_rows: dict[int, list[Any]] = {}
+    feed_ids = {f"outlet {i}": i + 1 for i in range(FEEDS)}
+    item_id = 0
+    while True:
+        gen = next(source)
+        if gen.event not in story_of and len(story_of) >= stories:
+            break  # the next new event would be one story too many
+        item_id += 1
+        item = as_item(gen)
+        analysis = matcher.analyse(item)
+        feats = features(item.title, item.summary, [c.figure for c in analysis.troops])
+        new = gen.event not in story_of
+        story = story_of.setdefault(gen.event, len(story_of) + 1)
+        published = _ts(item.published)
+        why = {"topics": {t.topic: list(t.terms) for t in analysis.topics},
+               "fold": {"how": "new story"} if new else {"how": "same event", "story": story},
+               "alert": "alert" if analysis.topics else "no topic matched"}
+        item_rows.append((
+            item_id, feed_ids[item.feed], story, item.guid, item.link, item.title, item.summary,
+            published, 1, published, item.language, json.dumps(list(analysis.topic_names)),
+            json.dumps(list(analysis.articles)), json.dumps(why, ensure_ascii=False),
+            json.dumps(feats.to_json()), int(bool(analysis.topics)),
+        ))
+        key_rows += [(key, item_id, published) for key in dict.fromkeys(feats.keys())]
+        cite_rows += [(item_id, n, "number", published) for n in analysis.articles]
+        troop_rows += [(item_id, c.figure, c.claimant, c.sentence) for c in analysis.troops]
+        row = story_rows.get(story)
+        if row is None:
+            story_rows[story] = [story, item.title, item.link, item.summary[:2000], published,
+                                 published, published, published, set(analysis.topic_names),
+                                 list(analysis.articles), 1, int(bool(analysis.topics))]
+        else:
+            row[5] = row[7] = max(row[7], published)
+            row[6] = min(row[6], published)
+            row[8] |= set(analysis.topic_names)
+            row[9] = list(dict.fromkeys([*row[9], *analysis.articles]))
+            row[10] += 1
+            row[11] = max(row[11], int(bool(analysis.topics)))
+    last = item_rows[-1][7] if item_rows else _ts(START)
+    _write(path, feed_ids, item_rows, key_rows, cite_rows, troop_rows, story_rows)
+    upcoming = [next(source) for _ in range(queries)]
+    return {
+        "stories": len(story_rows), "items": len(item_rows), "keys": len(key_rows),
+        "first": _ts(START), "last": last,
+        "queries": [_dump(g) for g in upcoming],
+    }
+
+
+def _dump(item: GenItem) -> dict[str, Any]:
+    return {"guid": item.guid, "link": item.link, "title": item.title, "summary": item.summary,
+            "published": item.published.isoformat(), "language": item.language,
+            "feed": feed_of(item), "copy_of": item.copy_of, "event": item.event}
+
+
+def load_item(data: dict[str, Any]) -> Item:
+    return Item(data["guid"], data["link"], data["title"], data["summary"],
+                datetime.fromisoformat(data["published"]), data["feed"], data["language"])
+
+
+def _write(path: Path, feed_ids: dict[str, int], items: list[tuple[Any, ...]],
+           keys: list[tuple[Any, ...]], cites: list[tuple[Any, ...]],
+           troops: list[tuple[Any, ...]], stories: dict[int, list[Any]]) -> None:
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA foreign_keys = OFF")  # rows go in parents first anyway; faster
+        db.execute("BEGIN")
+        added = _ts(START - timedelta(days=1))
+        db.executemany(
+            "INSERT INTO feeds (id, name, config_url, url, added_at) VALUES (?, ?, ?, ?, ?)",
+            [(i, name, f"https://{i}.example/feed", f"https://{i}.example/feed", added)
+             for name, i in feed_ids.items()],
+        )
+        db.executemany(
+            """INSERT INTO stories (id, title, link, summary, created_at, updated_at,
+               first_published, last_published, topics, articles, item_count, alerted)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [(*r[:8], json.dumps(sorted(r[8])), json.dumps(r[9]), r[10], r[11])
+             for r in stories.values()],
+        )
+        db.executemany(
+            """INSERT INTO items (id, feed_id, story_id, guid, link, title, summary, published,
+               date_from_feed, first_seen, language, topics, articles, why, features, alerted)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            items,
+        )
+        db.executemany("INSERT INTO item_keys (key, item_id, published) VALUES (?, ?, ?)", keys)
+        db.executemany(
+            """INSERT OR IGNORE INTO article_citations (item_id, article, how, published)
+               VALUES (?, ?, ?, ?)""",
+            cites,
+        )
+        db.executemany(
+            "INSERT INTO troop_claims (item_id, figure, claimant, sentence) VALUES (?, ?, ?, ?)",
+            troops,
+        )
+        db.execute("COMMIT")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+
+
+def run(params: dict[str, Any]) -> dict[str, Any]:
+    return build(Path(params["path"]), int(params["stories"]), int(params.get("queries", 0)))
+
+
+if __name__ == "__main__":
+    from benchmarks.measure import child_main
+
+    child_main(run)

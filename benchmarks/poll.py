@@ -1,0 +1,90 @@
+"""Section 1: a poll cycle, treatywatch against lemon24/reader, on the same feed farm.
+
+For each farm size: cold (first poll, every item new) and warm (every feed answers 304),
+each side in its own child process, the two sides interleaved so that the machine's noise
+falls on both alike.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.measure import ROOT, child_env, run_child
+
+
+@contextmanager
+def farm(feeds: int, items: int) -> Iterator[dict[str, Any]]:
+    """Start the farm process; yield its {"urls", "bytes"}; stop it."""
+    # Items dated up to 30 hours before now: new to the bot and within max_age, so they alert.
+    newest = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.farm"], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True, env=child_env(), cwd=ROOT,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(json.dumps({"feeds": feeds, "items": items,
+                                     "newest": newest.timestamp()}) + "\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the feed farm did not start")
+        yield json.loads(line)
+    finally:
+        proc.stdin.close()  # the farm's signal to stop
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _ratio(ours: float, theirs: float) -> float:
+    return round(ours / theirs, 3) if theirs else float("nan")
+
+
+def run(params: dict[str, Any]) -> dict[str, Any]:
+    sizes: list[int] = list(params.get("sizes", [100, 1000]))
+    items: int = int(params.get("items", 20))
+    with_reader = bool(params.get("reader", True))
+    out: dict[str, Any] = {}
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="tw-bench-") as tmp, farm(n, items) as served:
+            urls = served["urls"]
+            ours_db, reader_db = Path(tmp) / "ours.sqlite", Path(tmp) / "reader.sqlite"
+            result: dict[str, Any] = {"feeds": n, "items_per_feed": items,
+                                      "farm_mib": round(served["bytes"] / 2**20, 2)}
+            for phase in ("cold", "warm"):
+                ours = run_child("benchmarks.poll_ours", {"urls": urls, "db": str(ours_db)})
+                result[f"ours_{phase}"] = ours
+                if with_reader:
+                    theirs = run_child("benchmarks.poll_reader",
+                                       {"urls": urls, "db": str(reader_db), "workers": 16})
+                    result[f"reader_{phase}"] = theirs
+                    result[f"ratio_{phase}"] = {
+                        "wall": _ratio(ours["wall_s"], theirs["wall_s"]),
+                        "cpu": _ratio(ours["cpu_s"], theirs["cpu_s"]),
+                        "peak_rss": _ratio(ours["peak_rss_mib"], theirs["peak_rss_mib"]),
+                    }
+                time.sleep(0.5)  # let the farm's sockets settle between phases
+            result["db_mib"] = {
+                "ours": round(ours_db.stat().st_size / 2**20, 2),
+                "reader": round(reader_db.stat().st_size / 2**20, 2) if with_reader else None,
+            }
+            out[str(n)] = result
+    return out
+
+
+if __name__ == "__main__":
+    from benchmarks.measure import child_main
+
+    child_main(run)
