@@ -138,6 +138,12 @@ MIGRATIONS: dict[int, list[str]] = {
             PRIMARY KEY (week, platform, channel)
         )""",
     ],
+    5: [
+        # The weekly digest reads a week of stories and /troops a range of items: without
+        # these both scanned every stored row.
+        "CREATE INDEX stories_first_published ON stories(first_published)",
+        "CREATE INDEX items_published ON items(published)",
+    ],
 }
 
 LATEST = max(MIGRATIONS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -128,6 +129,43 @@ async def test_failing_feeds_are_marked_unhealthy_and_the_others_still_run(
     assert feeds["e500"].last_error == "HTTP 500"
     assert "timed out" in feeds["slow"].last_error
     assert feeds["good"].healthy
+
+
+async def test_feeds_waiting_to_fold_hold_back_further_downloads(
+    config: Config, store: SQLiteStore, clock: Clock
+) -> None:
+    # One download at a time, so at most two feeds in flight: one folding, one waiting.
+    fetch = config.fetch.model_copy(update={"max_concurrency": 1})
+    paths = [f"/f{n}" for n in range(6)]
+    async with started_feed_server() as server:
+        for n, path in enumerate(paths):
+            server.add(path, rss([{**OFF_TOPIC, "link": f"https://a.example/{n}",
+                                   "published": clock.now}]))
+        pipeline = Pipeline(
+            with_feeds(config, server.url, *paths).model_copy(update={"fetch": fetch}),
+            store, clock=clock,
+        )
+        await pipeline.sync()
+        folding = asyncio.Event()
+        gate = asyncio.Event()
+        real_ingest = pipeline.ingest
+
+        async def slow_ingest(*args: Any, **kwargs: Any) -> Any:
+            folding.set()
+            await gate.wait()
+            return await real_ingest(*args, **kwargs)
+
+        pipeline.ingest = slow_ingest  # type: ignore[method-assign]
+        async with Fetcher(limits()) as fetcher:
+            cycle = asyncio.create_task(pipeline.poll(fetcher))
+            await asyncio.wait_for(folding.wait(), 5)
+            await asyncio.sleep(0.3)  # time for more downloads, were they allowed
+            downloaded_while_folding = len(server.requests)
+            gate.set()
+            reports = await asyncio.wait_for(cycle, 10)
+    assert downloaded_while_folding == 2
+    assert [r.status for r in reports] == ["ok"] * len(paths)
+    assert (await counts(store))[0] == len(paths)
 
 
 async def test_a_failing_feed_backs_off_and_a_later_success_clears_it(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from storage import NewItem, SchemaTooNewError, SQLiteStore, StorageError, Subscription
-from storage.schema import LATEST
+from storage.schema import LATEST, MIGRATIONS
 
 NOW = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
@@ -115,6 +115,29 @@ async def test_reopening_keeps_the_data(tmp_path: Path) -> None:
         assert story is not None and [i.link for i in story.items] == ["https://wire.example/1"]
     finally:
         await store.close()
+
+
+async def test_a_version_4_file_gets_the_date_indexes_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "tw.sqlite"
+    store = await SQLiteStore.open(path)
+    await store.sync_feeds([("wire", "https://wire.example/rss")], NOW)
+    [feed] = await store.feeds()
+    await store.save_item(new_item(feed.id, "g1", link="https://wire.example/1"), NOW)
+    await store.close()
+    with sqlite3.connect(path) as db:  # back to version 4: step 5 only adds indexes
+        for statement in MIGRATIONS[5]:
+            db.execute(f"DROP INDEX {statement.split()[2]}")
+        db.execute("PRAGMA user_version = 4")
+
+    store = await SQLiteStore.open(path)
+    try:
+        assert (await store.stats()).items == 1
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] >= 5
+        indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"stories_first_published", "items_published"} <= indexes
 
 
 async def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
