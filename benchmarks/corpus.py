@@ -590,6 +590,24 @@ def rss(title: str, site: str, language: str, entries: list[GenItem]) -> bytes:
 def feed_xmls(feeds: int, count: int, newest: datetime) -> list[bytes]:
     """The farm's documents. Feeds are generated side by side, a few items at a time, so that
     they report the same events (the world only moves forward)."""
+    return [rss(f"Bench outlet {i}", f"https://outlet{i}.example/", feed_language(i),
+                list(reversed(entries)))
+            for i, entries in enumerate(_farm_items(feeds, count, newest))]
+
+
+def feed_generations(feeds: int, count: int, newest: datetime) -> tuple[list[bytes], list[bytes]]:
+    """The farm's documents now, and after one more report in every feed: `count` items each,
+    the second the first with its oldest item gone and a new one on top."""
+    made = _farm_items(feeds, count + 1, newest)
+    return tuple(  # type: ignore[return-value]
+        [rss(f"Bench outlet {i}", f"https://outlet{i}.example/", feed_language(i),
+             list(reversed(entries[window])))
+         for i, entries in enumerate(made)]
+        for window in (slice(0, count), slice(1, count + 1))
+    )
+
+
+def _farm_items(feeds: int, count: int, newest: datetime) -> list[list[GenItem]]:
     world = farm_world(feeds, count, newest)
     start = newest - timedelta(hours=30)
     streams = [Stream(10_000 + i, world, start, per_day=count, language=feed_language(i))
@@ -599,8 +617,4 @@ def feed_xmls(feeds: int, count: int, newest: datetime) -> list[bytes]:
         # The stream whose clock is furthest behind goes next: one world clock for all.
         for i in sorted(range(feeds), key=lambda i: streams[i].clock):
             made[i].append(next(streams[i]))
-    return [
-        rss(f"Bench outlet {i}", f"https://outlet{i}.example/", feed_language(i),
-            list(reversed(entries)))
-        for i, entries in enumerate(made)
-    ]
+    return made

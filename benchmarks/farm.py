@@ -6,7 +6,9 @@ the poller for its interpreter. The feeds are spread over several loopback addre
 many hosts, and the fetcher's per-host limit would otherwise serialise the whole farm.
 
 Protocol: parameters as JSON on stdin's first line; the farm prints one JSON line
-{"urls": [...], "bytes": total} once it listens, then serves until stdin closes.
+{"urls": [...], "bytes": total} once it listens, then serves until stdin closes. Each line
+"next" on stdin publishes one more report in every feed (new ETag and Last-Modified); the
+farm answers "ok" once it serves them.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ import hashlib
 import json
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
 from aiohttp import web
 
-from benchmarks.corpus import feed_xmls
+from benchmarks.corpus import feed_generations
 
 HOSTS = 16
 
@@ -34,26 +36,37 @@ class Body:
     etag: str
 
 
-def build(feeds: int, items: int, newest: datetime) -> dict[str, Body]:
-    bodies = {}
-    for i, plain in enumerate(feed_xmls(feeds, items, newest)):
-        # Compressed once here: real servers send gzip, and compressing per request would
-        # spend the farm's CPU, which shares the machine with the poller.
-        bodies[f"/feed/{i}.xml"] = Body(
-            plain, gzip.compress(plain, 6, mtime=0),
-            '"' + hashlib.sha256(plain).hexdigest()[:20] + '"',
-        )
-    return bodies
+def build(feeds: int, items: int, newest: datetime) -> list[dict[str, Body]]:
+    """The feeds' bodies now and after one more report each, by path."""
+    return [
+        {f"/feed/{i}.xml": _body(plain) for i, plain in enumerate(generation)}
+        for generation in feed_generations(feeds, items, newest)
+    ]
 
 
-def app(bodies: dict[str, Body], last_modified: datetime) -> web.Application:
-    stamp = format_datetime(last_modified, usegmt=True)
+def _body(plain: bytes) -> Body:
+    # Compressed once here: real servers send gzip, and compressing per request would spend
+    # the farm's CPU, which shares the machine with the poller.
+    return Body(plain, gzip.compress(plain, 6, mtime=0),
+                '"' + hashlib.sha256(plain).hexdigest()[:20] + '"')
 
+
+@dataclass(slots=True)
+class Published:
+    """What the farm serves at the moment: one generation of the feeds."""
+
+    bodies: dict[str, Body]
+    last_modified: datetime
+
+
+def app(published: Published) -> web.Application:
     async def serve(request: web.Request) -> web.StreamResponse:
-        body = bodies.get(request.path)
+        body = published.bodies.get(request.path)
         if body is None:
             raise web.HTTPNotFound()
-        headers = {"ETag": body.etag, "Last-Modified": stamp}
+        last_modified = published.last_modified
+        headers = {"ETag": body.etag, "Last-Modified": format_datetime(last_modified,
+                                                                       usegmt=True)}
         if _not_modified(request, body.etag, last_modified):
             return web.Response(status=304, headers=headers)
         headers["Content-Type"] = "application/rss+xml; charset=utf-8"
@@ -82,8 +95,9 @@ async def serve(params: dict[str, object]) -> None:
     feeds = int(params["feeds"])  # type: ignore[call-overload]
     items = int(params.get("items", 20))  # type: ignore[call-overload]
     newest = datetime.fromtimestamp(float(params["newest"]), UTC)  # type: ignore[arg-type]
-    bodies = build(feeds, items, newest)
-    runner = web.AppRunner(app(bodies, newest), access_log=None)
+    now, later = build(feeds, items, newest)
+    published = Published(now, newest)
+    runner = web.AppRunner(app(published), access_log=None)
     await runner.setup()
     ports: dict[int, int] = {}
     for host in range(1, min(HOSTS, feeds) + 1):
@@ -94,10 +108,15 @@ async def serve(params: dict[str, object]) -> None:
         f"http://127.0.0.{1 + i % len(ports)}:{ports[1 + i % len(ports)]}/feed/{i}.xml"
         for i in range(feeds)
     ]
-    total = sum(len(b.plain) for b in bodies.values())
+    total = sum(len(b.plain) for b in now.values())
     print(json.dumps({"urls": urls, "bytes": total}), flush=True)
     # Serve until the parent closes our stdin (or dies, which closes it too).
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    loop = asyncio.get_running_loop()
+    while line := await loop.run_in_executor(None, sys.stdin.readline):
+        if line.strip() == "next":
+            published.bodies = later
+            published.last_modified = newest + timedelta(minutes=1)
+            print("ok", flush=True)
     await runner.cleanup()
 
 

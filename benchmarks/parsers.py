@@ -87,20 +87,15 @@ def _from_fastfeedparser(body: bytes) -> feedparser.FeedParserDict | None:
 
 
 def _parse_with(front: Callable[[bytes], Any] | None, doc: bytes) -> Any:
-    """parse_feed's result (or its error) with `front` tried before feedparser."""
-    def shim(source: Any, **kwargs: Any) -> Any:
-        body = source if isinstance(source, bytes) else source.getvalue()
-        if front is not None and (parsed := front(body)) is not None:
-            return parsed
-        return _feedparser_parse(io.BytesIO(body), **kwargs)
-
-    parse_module.feedparser.parse = shim  # type: ignore[assignment]
+    """parse_feed's result (or its error) with `front` in place of its fast path (None:
+    feedparser alone)."""
+    parse_module.parse_fast = front or (lambda body: None)  # type: ignore[assignment]
     try:
         return parse_module.parse_feed(doc, "F", NOW, language="en")
     except parse_module.ParseError as exc:
         return ("error", str(exc))
     finally:
-        parse_module.feedparser.parse = _feedparser_parse  # type: ignore[assignment]
+        parse_module.parse_fast = parse_fast
 
 
 def _agreement(front: Callable[[bytes], Any], docs: list[tuple[str, bytes]]) -> dict[str, Any]:

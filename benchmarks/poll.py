@@ -1,8 +1,9 @@
 """Section 1: a poll cycle, treatywatch against lemon24/reader, on the same feed farm.
 
-For each farm size: cold (first poll, every item new) and warm (every feed answers 304),
-each side in its own child process, the two sides interleaved so that the machine's noise
-falls on both alike.
+For each farm size: cold (first poll, every item new), warm (every feed answers 304), and
+steady (every feed has one new report: the cycle a running bot repeats all day), each side
+in its own child process, the two sides interleaved so that the machine's noise falls on
+both alike.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,8 +23,9 @@ from benchmarks.measure import ROOT, child_env, run_child
 
 
 @contextmanager
-def farm(feeds: int, items: int) -> Iterator[dict[str, Any]]:
-    """Start the farm process; yield its {"urls", "bytes"}; stop it."""
+def farm(feeds: int, items: int) -> Iterator[tuple[dict[str, Any], Callable[[], None]]]:
+    """Start the farm process; yield its {"urls", "bytes"} and a function that publishes one
+    more report in every feed; stop it."""
     # Items dated up to 30 hours before now: new to the bot and within max_age, so they alert.
     newest = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
     proc = subprocess.Popen(
@@ -38,7 +40,14 @@ def farm(feeds: int, items: int) -> Iterator[dict[str, Any]]:
         line = proc.stdout.readline()
         if not line:
             raise RuntimeError("the feed farm did not start")
-        yield json.loads(line)
+
+        def advance() -> None:
+            proc.stdin.write("next\n")
+            proc.stdin.flush()
+            if proc.stdout.readline().strip() != "ok":
+                raise RuntimeError("the feed farm did not publish the next reports")
+
+        yield json.loads(line), advance
     finally:
         proc.stdin.close()  # the farm's signal to stop
         try:
@@ -58,12 +67,15 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
     with_reader = bool(params.get("reader", True))
     out: dict[str, Any] = {}
     for n in sizes:
-        with tempfile.TemporaryDirectory(prefix="tw-bench-") as tmp, farm(n, items) as served:
+        with (tempfile.TemporaryDirectory(prefix="tw-bench-") as tmp,
+              farm(n, items) as (served, advance)):
             urls = served["urls"]
             ours_db, reader_db = Path(tmp) / "ours.sqlite", Path(tmp) / "reader.sqlite"
             result: dict[str, Any] = {"feeds": n, "items_per_feed": items,
                                       "farm_mib": round(served["bytes"] / 2**20, 2)}
-            for phase in ("cold", "warm"):
+            for phase in ("cold", "warm", "steady"):
+                if phase == "steady":
+                    advance()
                 ours = run_child("benchmarks.poll_ours", {"urls": urls, "db": str(ours_db)})
                 result[f"ours_{phase}"] = ours
                 if with_reader:

@@ -1,8 +1,8 @@
 """One poll cycle of treatywatch over the farm: fetch + parse + match + fold + store.
 
 A child process of its own (peak RSS is this cycle's alone). Params: {"urls": [...], "db":
-path}. Run it on a new database for the cold cycle, and again on the same one for the warm
-cycle, where every feed answers 304.
+path}. Run it on a new database for the cold cycle, again on the same one for the warm cycle, where
+every feed answers 304, and once more after the farm published one more report per feed.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ async def cycle(urls: list[str], db: Path) -> dict[str, Any]:
     return {
         **timed.as_dict(), "peak_rss_mib": round(peak_rss_mib(), 1),
         "feeds": len(reports), "statuses": dict(statuses), "errors": errors,
-        "items_new": sum(len(r.results) for r in reports), "items_stored": stats.items,
+        "items_new": sum(r.new_items for r in reports),
+        "items_stored": stats.items,
         "stories": stats.stories, "outbox_pending": stats.pending_deliveries,
     }
 

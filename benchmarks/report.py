@@ -67,7 +67,7 @@ def _fmt(value: Any) -> str:
 def _rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     for n, poll in (results.get("poll") or {}).items():
-        for phase in ("cold", "warm"):
+        for phase in ("cold", "warm", "steady"):
             for side in ("ours", "reader"):
                 r = poll.get(f"{side}_{phase}")
                 if r:

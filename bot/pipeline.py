@@ -48,7 +48,8 @@ class FeedReport:
     feed: str
     status: str  # "ok", "not_modified", "error"
     error: str | None = None
-    results: list[ItemResult] = field(default_factory=list)
+    new_items: int = 0  # items stored by this poll
+    results: list[ItemResult] = field(default_factory=list)  # only if asked for
 
 
 def matcher_for(config: Config) -> Matcher:
@@ -90,9 +91,15 @@ class Pipeline:
             ((f.name, f.url) for f in self.config.feeds), self.clock(), exclusive=True
         )
 
-    async def poll(self, fetcher: Fetcher, *, only_due: bool = False) -> list[FeedReport]:
+    async def poll(
+        self, fetcher: Fetcher, *, only_due: bool = False, keep_results: bool = False
+    ) -> list[FeedReport]:
         """Poll feeds concurrently (the fetcher bounds the concurrency); a failing feed
-        is recorded on its row and never stops the others."""
+        is recorded on its row and never stops the others.
+
+        Each item's result (the item, its analysis, why) is kept in the reports only with
+        `keep_results`: a first poll of 1,000 feeds would hold 20,000 of them, some 60 MiB.
+        """
         now = self.clock()
         feeds = [f for f in await self.store.feeds() if not only_due or _due(f, now)]
         # Feeds fold one at a time (the fold lock), far slower than they download: unbounded,
@@ -103,14 +110,16 @@ class Pipeline:
 
         async def bounded(feed: FeedState) -> FeedReport:
             async with in_flight:
-                return await self._poll_one(fetcher, feed)
+                return await self._poll_one(fetcher, feed, keep_results)
 
         return list(await asyncio.gather(*(bounded(f) for f in feeds)))
 
-    async def _poll_one(self, fetcher: Fetcher, feed: FeedState) -> FeedReport:
+    async def _poll_one(
+        self, fetcher: Fetcher, feed: FeedState, keep_results: bool
+    ) -> FeedReport:
         """A feed's unexpected failure is that feed's failure, not the cycle's."""
         try:
-            return await self.poll_feed(fetcher, feed)
+            return await self.poll_feed(fetcher, feed, keep_results=keep_results)
         except Exception as exc:
             log.exception("feed %r: unexpected error", feed.name)
             error = f"internal error: {type(exc).__name__}: {one_line(str(exc))[:200]}"
@@ -121,7 +130,9 @@ class Pipeline:
             )
             return FeedReport(feed.name, "error", error)
 
-    async def poll_feed(self, fetcher: Fetcher, feed: FeedState) -> FeedReport:
+    async def poll_feed(
+        self, fetcher: Fetcher, feed: FeedState, *, keep_results: bool = False
+    ) -> FeedReport:
         result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         now = self.clock()
         interval = self._intervals.get(feed.name, self.config.poll.interval)
@@ -147,7 +158,10 @@ class Pipeline:
             log.warning("feed %r: %s", feed.name, error)
             return FeedReport(feed.name, "error", error)
         report = FeedReport(feed.name, "ok")
-        report.results = await self.ingest(feed.id, parsed.items)
+        results = await self.ingest(feed.id, parsed.items, explain_duplicates=False)
+        report.new_items = sum(r.item_id is not None for r in results)
+        if keep_results:
+            report.results = results
         await self.store.record_success(
             feed.id, now, self._next(now, interval, 0),
             etag=result.etag, last_modified=result.last_modified, url=result.permanent_url,
@@ -163,17 +177,36 @@ class Pipeline:
         )
 
     async def ingest(
-        self, feed_id: int, items: Sequence[Item], *, deliver: bool = True
+        self, feed_id: int, items: Sequence[Item], *, deliver: bool = True,
+        explain_duplicates: bool = True,
     ) -> list[ItemResult]:
         """Match, fold and store items in feed order (an item can join a story that an
-        earlier item of the same feed started)."""
+        earlier item of the same feed started). Items stored already are matched only to
+        explain them (replay): most of a feed polled again is such items."""
         async with self._fold_lock:
-            return [await self._ingest_one(feed_id, item, deliver) for item in items]
+            # One query for the feed: polled again, nearly all its items are stored already.
+            stored = await self.store.find_items(feed_id, [(i.guid, i.link) for i in items])
+            guids: set[str] = set()
+            links: set[str] = set()
+            results = []
+            for item, duplicate in zip(items, stored, strict=True):
+                if duplicate is None and (item.guid in guids or item.link in links):
+                    # Twice in the feed: its first copy was stored a moment ago.
+                    duplicate = await self.store.find_item(feed_id, item.guid, item.link)
+                guids.add(item.guid)
+                if item.link:
+                    links.add(item.link)
+                results.append(await self._ingest_one(
+                    feed_id, item, deliver, duplicate, explain_duplicates))
+            return results
 
-    async def _ingest_one(self, feed_id: int, item: Item, deliver: bool) -> ItemResult:
-        analysis = self.matcher.analyse(item)
+    async def _ingest_one(
+        self, feed_id: int, item: Item, deliver: bool, duplicate: tuple[int, int] | None,
+        explain_duplicate: bool,
+    ) -> ItemResult:
+        analysis = (self.matcher.analyse(item) if duplicate is None or explain_duplicate
+                    else Analysis())
         why: dict[str, Any] = {"topics": {t.topic: list(t.terms) for t in analysis.topics}}
-        duplicate = await self.store.find_item(feed_id, item.guid, item.link)
         if duplicate is not None:
             item_id, story_id = duplicate
             why["fold"] = {"how": "same link or guid", "of_item": item_id, "story": story_id}

@@ -387,7 +387,7 @@ def build_scheduler(
         except Exception:  # a loop that dies on one error would poll nothing more
             log.exception("poll cycle failed")
             return
-        if any(r.results for r in reports):
+        if any(r.new_items for r in reports):
             await deliver()  # new stories go out now, not at the next delivery tick
 
     async def feed_health() -> None:

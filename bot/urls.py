@@ -48,3 +48,21 @@ def canonical_url(url: str) -> str:
     )
     path = parts.path or "/"
     return urlunsplit((scheme, host, path, query, ""))
+
+
+def web_url(value: object, limit: int) -> str | None:
+    """`value` stripped, if it is an http(s) URL with a host, without whitespace or control
+    characters, and at most `limit` characters long; else None. Chat platforms refuse a whole
+    message over one bad link, and a cut URL leads nowhere, so a long one is dropped."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not url or len(url) > limit or any(c.isspace() or ord(c) < 32 or c == "\x7f" for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url

@@ -304,6 +304,31 @@ class SQLiteStore:
         )
         return (rows[0][0], rows[0][1]) if rows else None
 
+    async def find_items(
+        self, feed_id: int, items: Sequence[tuple[str, str]]
+    ) -> list[tuple[int, int] | None]:
+        """find_item of each (guid, link), in one query per few hundred: a feed polled again
+        holds mostly items stored already."""
+        by_guid: dict[str, tuple[int, int]] = {}
+        by_link: dict[str, tuple[int, int]] = {}
+        for start in range(0, len(items), _KEYS_PER_QUERY):
+            chunk = items[start : start + _KEYS_PER_QUERY]
+            guids = list({guid for guid, _ in chunk})
+            links = list({link for _, link in chunk if link})
+            rows = await self._rows(
+                f"""SELECT id, story_id, feed_id, guid, link FROM items
+                    WHERE (feed_id = ? AND guid IN ({",".join("?" * len(guids))}))
+                    OR link IN ({",".join("?" * len(links))}) ORDER BY id""",
+                (feed_id, *guids, *links),
+            )
+            for item_id, story_id, feed, guid, link in rows:
+                if feed == feed_id:
+                    by_guid.setdefault(guid, (item_id, story_id))
+                if link:
+                    by_link.setdefault(link, (item_id, story_id))
+        return [by_guid.get(guid) or (by_link.get(link) if link else None)
+                for guid, link in items]
+
     async def candidates(
         self, keys: Sequence[str], since: datetime, until: datetime, limit: int = 500,
         per_key: int = CANDIDATES_PER_KEY,

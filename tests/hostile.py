@@ -320,7 +320,7 @@ async def run_cycle(db: Path, names: tuple[str, ...]) -> CycleRecord:
             await pipeline.sync()
             async with TimedFetcher(fetch_limits(config), now=clock) as fetcher:
                 started = time.monotonic()
-                reports = await pipeline.poll(fetcher)
+                reports = await pipeline.poll(fetcher, keep_results=True)
                 record.seconds = time.monotonic() - started
                 record.fetch_seconds = {url.rsplit("/", 1)[1]: s
                                         for url, s in fetcher.seconds.items()}

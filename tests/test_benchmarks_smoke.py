@@ -42,14 +42,17 @@ def test_the_quick_run_reports_every_figure(tmp_path: Path) -> None:
     results = json.loads(out.read_text())
 
     poll = next(iter(results["poll"].values()))
-    for phase in ("cold", "warm"):
+    for phase in ("cold", "warm", "steady"):
         ours = poll[f"ours_{phase}"]
         assert {"wall_s", "cpu_s", "peak_rss_mib"} <= ours.keys()
-        assert ours["statuses"] == {"ok" if phase == "cold" else "not_modified": ours["feeds"]}
+        assert ours["statuses"] == {"not_modified" if phase == "warm" else "ok": ours["feeds"]}
         if HAS_READER:
             assert poll[f"reader_{phase}"]["broken_feeds"] == 0
             assert {"wall", "cpu", "peak_rss"} <= poll[f"ratio_{phase}"].keys()
     assert poll["ours_cold"]["items_new"] == poll["feeds"] * poll["items_per_feed"]
+    assert poll["ours_steady"]["items_new"] == poll["feeds"]  # one new report per feed
+    if HAS_READER:
+        assert poll["reader_steady"]["entries_new"] == poll["feeds"]
 
     for corpus in ("farm", "corpus"):
         assert {"feedparser_ms_per_doc", "fastfeedparser_ms_per_doc", "fastparse_ms_per_doc",

@@ -28,20 +28,10 @@ _feedparser_parse = feedparser.parse
 
 
 def _parse(doc: bytes, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """parse_feed's Items (or its error), with or without the fast path, whether or not
-    bot.parse already calls parse_fast itself."""
-    from bot.fastparse import parse_fast
-
+    """parse_feed's Items (or its error), with or without its fast path."""
     with monkeypatch.context() as m:
-        if hasattr(parse_module, "parse_fast"):  # the hook is in bot.parse
-            if not fast:
-                m.setattr(parse_module, "parse_fast", lambda body: None)
-        elif fast:
-            def front(source: Any, **kwargs: Any) -> Any:
-                body = source if isinstance(source, bytes) else source.getvalue()
-                return parse_fast(body) or _feedparser_parse(io.BytesIO(body), **kwargs)
-
-            m.setattr(parse_module.feedparser, "parse", front)
+        if not fast:
+            m.setattr(parse_module, "parse_fast", lambda body: None)
         try:
             parsed = parse_module.parse_feed(doc, "Feed", NOW, language="en")
         except parse_module.ParseError as exc:

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.config import Config, Feed
 from bot.fetch import Fetcher, FetchLimits
+from bot.parse import parse_feed
 from bot.pipeline import Pipeline
 from storage import SQLiteStore, Subscription
 from tests.conftest import Clock
@@ -52,7 +53,7 @@ async def test_a_feed_is_stored_as_items_and_stories(
         pipeline = Pipeline(with_feeds(config, server.url, "/a"), store, clock=clock)
         await pipeline.sync()
         async with Fetcher(limits()) as fetcher:
-            [report] = await pipeline.poll(fetcher)
+            [report] = await pipeline.poll(fetcher, keep_results=True)
     assert report.status == "ok"
     assert [r.item.title for r in report.results] == [RATIFY["title"], OFF_TOPIC["title"]]
     assert set(report.results[0].analysis.topic_names) == {"treaty", "troops", "kcna"}
@@ -71,7 +72,7 @@ async def test_conditional_get_sends_the_stored_validators_and_304_writes_nothin
             await pipeline.poll(fetcher)
             before = await counts(store)
             [feed] = await store.feeds()
-            [report] = await pipeline.poll(fetcher)
+            [report] = await pipeline.poll(fetcher, keep_results=True)
         second = server.requests[-1].headers
     assert second["If-None-Match"] == feed.etag
     assert second["If-Modified-Since"] == feed.last_modified
@@ -91,9 +92,42 @@ async def test_a_second_poll_of_a_changed_feed_adds_only_the_new_item(
         async with Fetcher(limits()) as fetcher:
             await pipeline.poll(fetcher)
             server.add("/a", rss([second, first]))
-            [report] = await pipeline.poll(fetcher)
+            [report] = await pipeline.poll(fetcher, keep_results=True)
     assert [r.item_id is not None for r in report.results] == [True, False]
     assert (await store.stats()).items == 2
+
+
+async def test_a_poll_does_not_match_again_the_items_it_stored_before(
+    config: Config, store: SQLiteStore, clock: Clock
+) -> None:
+    stored = {**RATIFY, "link": "https://a.example/1", "published": clock.now}
+    async with started_feed_server() as server:
+        server.add("/a", rss([stored]))
+        pipeline = Pipeline(with_feeds(config, server.url, "/a"), store, clock=clock)
+        await pipeline.sync()
+        async with Fetcher(limits()) as fetcher:
+            await pipeline.poll(fetcher)
+            server.add("/a", rss([{**OFF_TOPIC, "link": "https://a.example/2",
+                                   "published": clock.now}, stored]))
+            [report] = await pipeline.poll(fetcher, keep_results=True)
+    again = report.results[1]
+    assert again.duplicate_of is not None and again.why["fold"]["how"] == "same link or guid"
+    assert again.analysis.topics == ()
+
+
+async def test_ingesting_an_item_stored_before_still_explains_its_topics(
+    config: Config, store: SQLiteStore, clock: Clock
+) -> None:
+    # What replay shows: why a duplicate would have matched.
+    item = parse_feed(rss([{**RATIFY, "link": "https://a.example/1", "published": clock.now}]),
+                      "a", clock.now).items[0]
+    pipeline = Pipeline(with_feeds(config, "http://127.0.0.1:9", "/a"), store, clock=clock)
+    await pipeline.sync()
+    [feed] = await store.feeds()
+    await pipeline.ingest(feed.id, [item], deliver=False)
+    [again] = await pipeline.ingest(feed.id, [item], deliver=False)
+    assert again.duplicate_of is not None
+    assert set(again.analysis.topic_names) == {"treaty", "troops", "kcna"}
 
 
 async def test_failing_feeds_are_marked_unhealthy_and_the_others_still_run(
@@ -120,7 +154,7 @@ async def test_failing_feeds_are_marked_unhealthy_and_the_others_still_run(
         await pipeline.sync()
         async with Fetcher(limits()) as fetcher:
             reports = {r.feed: r for r in await pipeline.poll(fetcher)}
-    assert reports["good"].status == "ok" and len(reports["good"].results) == 1
+    assert reports["good"].status == "ok" and reports["good"].new_items == 1
     feeds = {f.name: f for f in await store.feeds()}
     for name in ("e500", "garbage", "empty", "slow"):
         assert reports[name].status == "error", name
@@ -236,7 +270,7 @@ async def test_a_new_story_queues_one_post_per_channel_and_old_items_none(
         await subscribe_all(store, "c1")
         await subscribe_all(store, "c2")
         async with Fetcher(limits()) as fetcher:
-            [report] = await pipeline.poll(fetcher)
+            [report] = await pipeline.poll(fetcher, keep_results=True)
     assert [r.alert for r in report.results] == [True, False]
     assert report.results[1].why["alert"] == "older than max_age (48 h)"
     pending = await store.pending("console")
@@ -255,7 +289,7 @@ async def test_state_survives_a_restart(
             pipeline = Pipeline(cfg, store, clock=clock)
             await pipeline.sync()
             async with Fetcher(limits()) as fetcher:
-                [report] = await pipeline.poll(fetcher)
+                [report] = await pipeline.poll(fetcher, keep_results=True)
             stats = await store.stats()
             await store.close()
     assert report.results[0].duplicate_of is not None

@@ -43,7 +43,7 @@ async def poll_samples(
             stories: dict[str, int] = {}
             async with Fetcher(fetch_limits(cfg)) as fetcher:
                 for feed in feeds:
-                    report = await pipeline.poll_feed(fetcher, feed)
+                    report = await pipeline.poll_feed(fetcher, feed, keep_results=True)
                     assert report.status == "ok", report.error
                     results.update({r.item.guid: r for r in report.results})
             for feed in feeds:

@@ -219,6 +219,34 @@ async def test_the_same_link_in_another_feed_is_stored_once(store: SQLiteStore) 
     assert (await store.stats()).items == 1
 
 
+async def test_finding_a_feeds_items_at_once_answers_as_one_by_one(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    await store.save_item(new_item(ids["wire"], "g1", link="https://wire.example/1"), NOW)
+    await store.save_item(new_item(ids["wire"], "g2", link=""), NOW)
+    await store.save_item(new_item(ids["kcna"], "k1", link="https://kcna.example/1"), NOW)
+    asked = [
+        ("g1", "https://elsewhere.example/x"),  # its guid in this feed
+        ("new", "https://kcna.example/1"),  # its link, stored from another feed
+        ("k1", ""),  # another feed's guid, no link: new here
+        ("g2", ""),
+        ("new", ""),
+        ("g1", "https://wire.example/1"),  # asked twice
+    ]
+    one_by_one = [await store.find_item(ids["wire"], guid, link) for guid, link in asked]
+    assert await store.find_items(ids["wire"], asked) == one_by_one
+    assert [found is None for found in one_by_one] == [False, False, True, False, True, False]
+
+
+async def test_finding_hundreds_of_items_at_once_splits_the_query(store: SQLiteStore) -> None:
+    ids = await feed_ids(store)
+    for n in range(0, 450, 3):
+        await store.save_item(new_item(ids["wire"], f"g{n}", link=f"https://wire.example/{n}"),
+                              NOW)
+    asked = [(f"g{n}", f"https://wire.example/{n}") for n in range(450)]
+    found = await store.find_items(ids["wire"], asked)
+    assert [n for n, f in enumerate(found) if f is not None] == list(range(0, 450, 3))
+
+
 async def test_items_without_a_link_are_not_duplicates_of_each_other(store: SQLiteStore) -> None:
     ids = await feed_ids(store)
     assert await store.save_item(new_item(ids["wire"], "g1", link=""), NOW) is not None

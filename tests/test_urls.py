@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.urls import canonical_url
+from bot.urls import canonical_url, web_url
 
 
 def test_utm_parameters_are_removed() -> None:
@@ -97,3 +97,26 @@ def test_kept_query_parameters_are_not_re_encoded() -> None:
     assert canonical_url("https://x.example/a?q=a%20b&utm_source=rss&id=1/2") == (
         "https://x.example/a?q=a%20b&id=1/2"
     )
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "ftp://example.com/a", "https://", "https:///path", "//example.com/a",
+    "https://exa mple.com/a", "https://example.com/\x00", "https://example.com/\x7f", "",
+    "https://[::1/a",
+])
+def test_a_link_that_is_not_a_web_address_is_not_linked(url: str) -> None:
+    assert web_url(url, 100) is None
+
+
+def test_a_link_longer_than_the_limit_is_dropped_not_cut() -> None:
+    url = "https://example.com/" + "a" * 80
+    assert web_url(url, len(url)) == url
+    assert web_url(url, len(url) - 1) is None
+
+
+def test_a_web_link_is_kept_stripped_of_surrounding_space() -> None:
+    assert web_url("  https://Example.com/a?b=1 ", 100) == "https://Example.com/a?b=1"
+
+
+def test_what_is_not_text_is_not_a_link() -> None:
+    assert web_url(None, 100) is None and web_url(42, 100) is None

@@ -17,12 +17,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import discord
 from discord.utils import escape_markdown
 
 from bot.models import Message
+from bot.urls import web_url
 
 log = logging.getLogger(__name__)
 
@@ -120,18 +121,7 @@ def _escaped(value: Any, limit: int) -> str:
 
 def safe_url(value: Any) -> str | None:
     """An http(s) link Discord will accept in an embed, or None."""
-    if not isinstance(value, str):
-        return None
-    url = value.strip()
-    if not url or len(url) > URL or any(c.isspace() or ord(c) < 32 for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return url
+    return web_url(value, URL)
 
 
 def _masked(label: str, url: str) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bot.models import Field, Message
+from bot.urls import web_url
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ OUTLET_FIELDS = ("Outlets", "Outlet")
 
 # Control characters (but the newline), line and paragraph separators, lone surrogates.
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
 _URL = re.compile(r"https?://[^\s<>\"'`|]+", re.IGNORECASE)
 _URL_TRAILER = ".,;:!?)]}»”’"
 
@@ -141,16 +141,8 @@ def cut_escaped(text: str, limit: int) -> str:
 def safe_url(value: Any, limit: int = BUTTON_URL) -> str | None:
     """An http(s) URL Slack will accept, or None: a cut URL leads nowhere, so a long one
     is dropped, not cut."""
-    if not isinstance(value, str):
-        return None
-    url = value.strip()
-    if not url or len(url) > limit or _NOT_IN_URL.search(url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    url = web_url(value, limit)
+    if url is None:
         return None
     # Characters that would end a Slack link early are percent-encoded; the rest stays.
     url = quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
