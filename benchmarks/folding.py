@@ -20,7 +20,7 @@ from typing import Any
 
 from benchmarks.dataset import _matcher, load_item
 from benchmarks.measure import Latencies, child_main, peak_rss_mib, rss_mib
-from bot.fold import SYNDICATION_WINDOW, Candidate, Features, decide, features
+from bot.fold import SYNDICATION_WINDOW, Candidate, decide, features, stored_features
 from storage import SQLiteStore
 
 
@@ -47,7 +47,8 @@ async def _fold_all(db: Path, queries: list[dict[str, Any]]) -> dict[str, Any]:
                     item.published + SYNDICATION_WINDOW,
                 )
                 candidates = [
-                    Candidate(c.item_id, c.story_id, c.published, Features.from_json(c.features))
+                    Candidate(c.item_id, c.story_id, c.published,
+                              stored_features(c.features_json))
                     for c in stored
                 ]
                 decision = decide(feats, item.published, candidates)

@@ -10,12 +10,13 @@ Three ways to join a story, tried in order:
 
 from __future__ import annotations
 
+import json
 import math
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -123,6 +124,14 @@ class Features:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Features:
         return cls(dict(data["concepts"]), data["action"], tuple(data["minhash"]))
+
+
+@lru_cache(maxsize=4096)
+def stored_features(text: str) -> Features:
+    """Features from their stored JSON, remembered: consecutive items share most of their
+    candidates, and decoding is most of what a candidate costs. Keyed by the text, so a stale
+    entry cannot exist; the result is shared and never changed."""
+    return Features.from_json(json.loads(text))
 
 
 def minhash(text: str) -> tuple[int, ...]:

@@ -13,7 +13,15 @@ from typing import Any
 from bot.backoff import next_poll
 from bot.config import Config
 from bot.fetch import Fetcher, FetchLimits
-from bot.fold import SYNDICATION_WINDOW, Candidate, Decision, Features, decide, features
+from bot.fold import (
+    SYNDICATION_WINDOW,
+    Candidate,
+    Decision,
+    Features,
+    decide,
+    features,
+    stored_features,
+)
 from bot.match import Matcher
 from bot.models import Analysis, Item
 from bot.parse import ParseError, parse_feed
@@ -256,7 +264,7 @@ class Pipeline:
             feats.keys(), published - SYNDICATION_WINDOW, published + SYNDICATION_WINDOW
         )
         candidates = [
-            Candidate(c.item_id, c.story_id, c.published, Features.from_json(c.features))
+            Candidate(c.item_id, c.story_id, c.published, stored_features(c.features_json))
             for c in stored
         ]
         return decide(feats, published, candidates)

@@ -40,7 +40,7 @@ _T = TypeVar("_T")
 # with them shares a rarer key (a place, a figure, a near-copy's hash) too.
 CANDIDATES_PER_KEY = 16
 _KEYS_PER_QUERY = 100
-_PARSED_FEATURES = 1024  # about 2 MiB: the candidates of the last few dozen items
+_PARSED_TIMES = 1024  # the candidates of the last few dozen items
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -72,7 +72,6 @@ class SQLiteStore:
         self.path = path
         # One connection serves all coroutines: their transactions must take turns.
         self._lock = asyncio.Lock()
-        self._parsed: dict[str, dict[str, Any]] = {}
         self._parsed_times: dict[str, datetime] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -344,7 +343,7 @@ class SQLiteStore:
         keys = list(dict.fromkeys(keys))
         if not keys:
             return []
-        middle = _ts(since + (until - since) / 2)
+        middle, first, last = _ts(since + (until - since) / 2), _ts(since), _ts(until)
         near = (
             "SELECT item_id FROM (SELECT item_id FROM item_keys WHERE key = ? "
             "AND published > ? AND published <= ? ORDER BY published LIMIT ?) "
@@ -358,7 +357,7 @@ class SQLiteStore:
             chunk = keys[start : start + _KEYS_PER_QUERY]
             params: list[Any] = []
             for key in chunk:
-                params += [key, middle, _ts(until), per_key, key, _ts(since), middle, per_key]
+                params += [key, middle, last, per_key, key, first, middle, per_key]
             rows += await self._rows(
                 f"""SELECT i.id, i.story_id, i.published, i.features FROM items i
                     WHERE i.id IN ({" UNION ALL ".join([near] * len(chunk))})
@@ -368,25 +367,14 @@ class SQLiteStore:
         if len(keys) > _KEYS_PER_QUERY:
             unique = {r[0]: r for r in rows}.values()
             rows = sorted(unique, key=lambda r: r[2], reverse=True)[:limit]
-        return [StoredCandidate(r[0], r[1], self._when(r[2]), self._features(r[3]))
-                for r in rows]
-
-    def _features(self, text: str) -> dict[str, Any]:
-        """Parsed features JSON, remembered: consecutive items of a poll share most of their
-        candidates, and parsing is most of what a candidate costs. Keyed by the text, so a
-        stale entry cannot exist. The dict is shared: callers must not change it."""
-        parsed = self._parsed.get(text)
-        if parsed is None:
-            if len(self._parsed) >= _PARSED_FEATURES:
-                del self._parsed[next(iter(self._parsed))]  # the oldest
-            parsed = self._parsed[text] = json.loads(text)
-        return parsed
+        return [StoredCandidate(r[0], r[1], self._when(r[2]), r[3]) for r in rows]
 
     def _when(self, text: str) -> datetime:
-        """_dt_req, remembered like _features (datetimes are immutable)."""
+        """_dt_req, remembered: consecutive items of a poll share most of their candidates.
+        Keyed by the text, so a stale entry cannot exist (datetimes are immutable)."""
         when = self._parsed_times.get(text)
         if when is None:
-            if len(self._parsed_times) >= _PARSED_FEATURES:
+            if len(self._parsed_times) >= _PARSED_TIMES:
                 del self._parsed_times[next(iter(self._parsed_times))]
             when = self._parsed_times[text] = _dt_req(text)
         return when

@@ -76,7 +76,7 @@ class StoredCandidate:
     item_id: int
     story_id: int
     published: datetime
-    features: dict[str, Any]
+    features_json: str  # NewItem.features as stored; the caller decodes it
 
 
 @dataclass(frozen=True, slots=True)

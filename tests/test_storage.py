@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import sqlite3
 from collections.abc import AsyncIterator
@@ -307,7 +308,7 @@ async def test_candidates_are_found_by_key_only_inside_the_time_range(store: SQL
     assert [(c.item_id, c.story_id, c.published) for c in inside] == [
         (saved.item_id, saved.story_id, NOW)
     ]
-    assert inside[0].features == {"concepts": {}, "action": None, "minhash": []}
+    assert json.loads(inside[0].features_json) == {"concepts": {}, "action": None, "minhash": []}
     assert await store.candidates(["c:KURSK"], NOW + hour, NOW + 2 * hour) == []
     assert await store.candidates(["c:KURSK"], NOW - 2 * hour, NOW - hour) == []
 
