@@ -139,10 +139,11 @@ MIGRATIONS: dict[int, list[str]] = {
         )""",
     ],
     5: [
-        # The weekly digest reads a week of stories and /troops a range of items: without
-        # these both scanned every stored row.
+        # The weekly digest reads a week of stories, /troops a range of items, and merging
+        # two stories moves their outbox rows: without these each scanned every stored row.
         "CREATE INDEX stories_first_published ON stories(first_published)",
         "CREATE INDEX items_published ON items(published)",
+        "CREATE INDEX outbox_story ON outbox(story_id)",
     ],
 }
 

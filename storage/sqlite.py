@@ -317,7 +317,7 @@ class SQLiteStore:
             rows = await self._rows(
                 f"""SELECT id, story_id, feed_id, guid, link FROM items
                     WHERE (feed_id = ? AND guid IN ({",".join("?" * len(guids))}))
-                    OR link IN ({",".join("?" * len(links))}) ORDER BY id""",
+                    OR (link != '' AND link IN ({",".join("?" * len(links))})) ORDER BY id""",
                 (feed_id, *guids, *links),
             )
             for item_id, story_id, feed, guid, link in rows:

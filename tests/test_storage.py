@@ -138,7 +138,7 @@ async def test_a_version_4_file_gets_the_date_indexes_and_keeps_its_data(tmp_pat
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] >= 5
         indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    assert {"stories_first_published", "items_published"} <= indexes
+    assert {"stories_first_published", "items_published", "outbox_story"} <= indexes
 
 
 async def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
@@ -246,6 +246,20 @@ async def test_finding_hundreds_of_items_at_once_splits_the_query(store: SQLiteS
     asked = [(f"g{n}", f"https://wire.example/{n}") for n in range(450)]
     found = await store.find_items(ids["wire"], asked)
     assert [n for n, f in enumerate(found) if f is not None] == list(range(0, 450, 3))
+
+
+async def test_finding_a_feeds_items_searches_the_indexes_not_the_table(
+    store: SQLiteStore,
+) -> None:
+    ids = await feed_ids(store)
+    statements: list[str] = []
+    await store._db.set_trace_callback(statements.append)
+    await store.find_items(ids["wire"], [("g1", "https://wire.example/1"), ("g2", "")])
+    await store._db.set_trace_callback(None)
+    [query] = [s for s in statements if s.lstrip().startswith("SELECT")]
+    with sqlite3.connect(store.path) as db:
+        plan = [row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {query}")]
+    assert not [step for step in plan if step.startswith("SCAN")], plan
 
 
 async def test_items_without_a_link_are_not_duplicates_of_each_other(store: SQLiteStore) -> None:
