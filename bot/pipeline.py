@@ -115,19 +115,27 @@ class Pipeline:
         # memory for its turn (100 MiB more at 1,000 feeds). Twice the fetch concurrency
         # keeps the downloads busy while one feed folds.
         in_flight = asyncio.Semaphore(2 * self.config.fetch.max_concurrency)
+        # Feeds that answered 304 are written together at the end: one transaction each was
+        # most of a cycle in which nothing changed.
+        unchanged: list[tuple[int, datetime, datetime]] = []
 
         async def bounded(feed: FeedState) -> FeedReport:
             async with in_flight:
-                return await self._poll_one(fetcher, feed, keep_results)
+                return await self._poll_one(fetcher, feed, keep_results, unchanged)
 
-        return list(await asyncio.gather(*(bounded(f) for f in feeds)))
+        reports = list(await asyncio.gather(*(bounded(f) for f in feeds)))
+        if unchanged:
+            await self.store.record_not_modified(unchanged)
+        return reports
 
     async def _poll_one(
-        self, fetcher: Fetcher, feed: FeedState, keep_results: bool
+        self, fetcher: Fetcher, feed: FeedState, keep_results: bool,
+        unchanged: list[tuple[int, datetime, datetime]],
     ) -> FeedReport:
         """A feed's unexpected failure is that feed's failure, not the cycle's."""
         try:
-            return await self.poll_feed(fetcher, feed, keep_results=keep_results)
+            return await self.poll_feed(fetcher, feed, keep_results=keep_results,
+                                        unchanged=unchanged)
         except Exception as exc:
             log.exception("feed %r: unexpected error", feed.name)
             error = f"internal error: {type(exc).__name__}: {one_line(str(exc))[:200]}"
@@ -139,13 +147,20 @@ class Pipeline:
             return FeedReport(feed.name, "error", error)
 
     async def poll_feed(
-        self, fetcher: Fetcher, feed: FeedState, *, keep_results: bool = False
+        self, fetcher: Fetcher, feed: FeedState, *, keep_results: bool = False,
+        unchanged: list[tuple[int, datetime, datetime]] | None = None,
     ) -> FeedReport:
+        """Poll one feed. A 304 is written at once, or added to `unchanged` for the caller
+        to write."""
         result = await fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified)
         now = self.clock()
         interval = self._intervals.get(feed.name, self.config.poll.interval)
         if result.status == "not_modified":
-            await self.store.record_not_modified(feed.id, now, self._next(now, interval, 0))
+            row = (feed.id, now, self._next(now, interval, 0))
+            if unchanged is None:
+                await self.store.record_not_modified([row])
+            else:
+                unchanged.append(row)
             return FeedReport(feed.name, "not_modified")
         error = result.error
         parsed = None

@@ -80,6 +80,29 @@ async def test_conditional_get_sends_the_stored_validators_and_304_writes_nothin
     assert await counts(store) == before
 
 
+async def test_feeds_answering_304_have_their_poll_recorded_in_one_write(
+    config: Config, store: SQLiteStore, clock: Clock
+) -> None:
+    paths = ["/a", "/b", "/c"]
+    async with started_feed_server() as server:
+        for n, path in enumerate(paths):
+            server.add(path, rss([{**OFF_TOPIC, "link": f"https://a.example/{n}",
+                                   "published": clock.now}]))
+        pipeline = Pipeline(with_feeds(config, server.url, *paths), store, clock=clock)
+        await pipeline.sync()
+        async with Fetcher(limits()) as fetcher:
+            await pipeline.poll(fetcher)
+            clock.now += timedelta(hours=1)
+            statements: list[str] = []
+            await store._db.set_trace_callback(statements.append)
+            reports = await pipeline.poll(fetcher)
+            await store._db.set_trace_callback(None)
+    assert [r.status for r in reports] == ["not_modified"] * 3
+    for feed in await store.feeds():
+        assert feed.last_polled == clock.now and feed.next_poll and feed.next_poll > clock.now
+    assert sum(s.startswith("COMMIT") for s in statements) == 1
+
+
 async def test_a_second_poll_of_a_changed_feed_adds_only_the_new_item(
     config: Config, store: SQLiteStore, clock: Clock
 ) -> None:

@@ -525,7 +525,7 @@ async def test_record_not_modified_resets_failures_and_keeps_validators(
     wire = await feed(store, "wire")
     await store.record_success(wire.id, NOW, NOW, etag='"v1"', last_modified=None)
     await store.record_failure(wire.id, NOW, NOW, "HTTP 500")
-    await store.record_not_modified(wire.id, NOW, NOW)
+    await store.record_not_modified([(wire.id, NOW, NOW)])
     again = await feed(store, "wire")
     assert (again.failures, again.etag) == (0, '"v1"')
 
