@@ -2,7 +2,7 @@
 
 Run it from a checkout (`pip install ".[bench]"` or the packages it names first):
 
-    python -m benchmarks                      # the full run (about 15 minutes on 2 cores)
+    python -m benchmarks                      # the full run (about 13 minutes on 2 cores)
     python -m benchmarks --quick              # tiny sizes: checks that everything runs
     python -m benchmarks --only poll,matching --json out.json
 
