@@ -112,7 +112,7 @@ class Pipeline:
         feeds = [f for f in await self.store.feeds() if not only_due or _due(f, now)]
         # Feeds fold one at a time (the fold lock), far slower than they download: unbounded,
         # every feed of the cycle would be fetched and parsed at once and wait, parsed, in
-        # memory for its turn (100 MiB more at 1,000 feeds). Twice the fetch concurrency
+        # memory for its turn (tens of MiB at 1,000 feeds). Twice the fetch concurrency
         # keeps the downloads busy while one feed folds.
         in_flight = asyncio.Semaphore(2 * self.config.fetch.max_concurrency)
         # Feeds that answered 304 are written together at the end: one transaction each was

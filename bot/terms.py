@@ -72,13 +72,6 @@ class Text:
     def _prefixes(self) -> dict[int, set[str]]:
         return {}
 
-    @cached_property
-    def positions(self) -> dict[str, list[int]]:
-        where: dict[str, list[int]] = defaultdict(list)
-        for i, word in enumerate(self.words):
-            where[word].append(i)
-        return where
-
     def where(self, word: str) -> list[int]:
         """Where `word` occurs: list.index runs in C, and only the few words that may start
         a term are ever looked for, so this beats indexing every word first."""
@@ -239,7 +232,6 @@ class TermSet:
 
     def all_found(self, text: Text) -> bool:
         return len(self.found_indices(text)) == len(self.terms)
-
 
 
 # --- what every match of a regex contains ------------------------------------------------------
