@@ -16,16 +16,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from benchmarks.ask_latency import QUESTIONS
 from benchmarks.measure import Latencies, child_main, peak_rss_mib
 from bot.commands.context import Context
 from bot.commands.news import digest_preview, latest, troops
 from bot.commands.treaty import Knowledge, article_cmd, ask_cmd
-from bot.config import parse_config
 from bot.digest import IsoWeek, digest_message, week_chart, week_digest
-from bot.samples import default_config_text
+from bot.samples import bundled_config
 from storage import SQLiteStore
 
 ARTICLE_QUERIES = (
@@ -46,7 +43,7 @@ async def _time(call: Callable[[], Awaitable[Any]], rounds: int) -> dict[str, fl
 
 async def _bench(db: Path, now: datetime, rounds: int) -> dict[str, Any]:
     knowledge = Knowledge.load()
-    config = parse_config(yaml.safe_load(default_config_text()), "feeds.yaml")
+    config = bundled_config()
     store = await SQLiteStore.open(db)
     try:
         ctx = Context(store, knowledge, config, lambda: now)

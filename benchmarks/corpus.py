@@ -17,7 +17,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
@@ -525,17 +525,6 @@ def _trim(text: str, limit: int) -> str:
     if len(data) <= limit:
         return text
     return data[:limit].decode(errors="ignore").rsplit(" ", 1)[0]
-
-
-def items(n: int, seed: int = 1, start: datetime | None = None, *,
-          per_day: float = 140.0) -> list[GenItem]:
-    """`n` items of the mixed stream, oldest first. At the default rate a story gets about
-    1.4 reports: 100 stories a day."""
-    start = start or datetime(2023, 1, 1, tzinfo=UTC)
-    world = World(seed, start, topical_per_day=per_day * TOPICAL_SHARE / 3.5,
-                  other_per_day=per_day * (1 - TOPICAL_SHARE) / 1.1)
-    stream = Stream(seed, world, start, per_day=per_day)
-    return [next(stream) for _ in range(n)]
 
 
 # --- feeds -----------------------------------------------------------------------------------

@@ -20,14 +20,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from benchmarks.corpus import TOPICAL_SHARE, GenItem, Stream, World
-from bot.config import parse_config
 from bot.fold import features
 from bot.models import Item
 from bot.pipeline import matcher_for
-from bot.samples import default_config_text
+from bot.samples import bundled_config
 from storage import SQLiteStore
 
 PER_DAY = 140.0  # items a day
@@ -55,7 +52,7 @@ def as_item(item: GenItem) -> Item:
 
 
 def _matcher() -> Any:
-    return matcher_for(parse_config(yaml.safe_load(default_config_text()), "feeds.yaml"))
+    return matcher_for(bundled_config())
 
 
 async def _schema(path: Path) -> None:

@@ -20,7 +20,8 @@ from typing import Any
 
 from benchmarks.dataset import _matcher, load_item
 from benchmarks.measure import Latencies, child_main, peak_rss_mib, rss_mib
-from bot.fold import SYNDICATION_WINDOW, Candidate, decide, features, stored_features
+from bot.fold import decide, features
+from bot.pipeline import fold_candidates
 from storage import SQLiteStore
 
 
@@ -42,15 +43,7 @@ async def _fold_all(db: Path, queries: list[dict[str, Any]]) -> dict[str, Any]:
             for item, figs in zip(items, figures, strict=True):
                 t0 = time.perf_counter()
                 feats = features(item.title, item.summary, figs)
-                stored = await store.candidates(
-                    feats.keys(), item.published - SYNDICATION_WINDOW,
-                    item.published + SYNDICATION_WINDOW,
-                )
-                candidates = [
-                    Candidate(c.item_id, c.story_id, c.published,
-                              stored_features(c.features_json))
-                    for c in stored
-                ]
+                candidates = await fold_candidates(store, feats, item.published)
                 decision = decide(feats, item.published, candidates)
                 elapsed = time.perf_counter() - t0
                 if round_:
@@ -60,8 +53,7 @@ async def _fold_all(db: Path, queries: list[dict[str, Any]]) -> dict[str, Any]:
         # One more query, traced, to read its plan.
         await store._db.set_trace_callback(statements.append)
         feats = features(items[0].title, items[0].summary, figures[0])
-        await store.candidates(feats.keys(), items[0].published - SYNDICATION_WINDOW,
-                               items[0].published + SYNDICATION_WINDOW)
+        await fold_candidates(store, feats, items[0].published)
         await store._db.set_trace_callback(None)
         grown = rss_mib() - before
     finally:

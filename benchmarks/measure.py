@@ -7,6 +7,7 @@ never colour another's figures, and peak RSS means that section alone.
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import subprocess
@@ -26,7 +27,7 @@ def percentile(samples: Sequence[float], p: float) -> float:
     ordered = sorted(samples)
     if not ordered:
         return float("nan")
-    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))
     return ordered[rank]
 
 

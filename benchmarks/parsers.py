@@ -29,7 +29,6 @@ from bot.fastparse import parse_fast
 from bot.screen import screen
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-_feedparser_parse = feedparser.parse
 
 
 def _screened(docs: list[tuple[str, bytes]]) -> list[bytes]:
@@ -120,10 +119,10 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"farm_docs": len(farm), "corpus_docs": len(project)}
     for label, docs in (("farm", farm), ("corpus", project)):
         bodies = _screened(docs)
-        items = sum(len(_feedparser_parse(io.BytesIO(b)).entries) for b in bodies)
+        items = sum(len(feedparser.parse(io.BytesIO(b)).entries) for b in bodies)
         row: dict[str, Any] = {"docs": len(bodies), "items": items}
         parsers: dict[str, Callable[[bytes], Any]] = {
-            "feedparser": lambda b: _feedparser_parse(
+            "feedparser": lambda b: feedparser.parse(
                 io.BytesIO(b), sanitize_html=False, resolve_relative_uris=False),
             "fastfeedparser": _fastfeedparser,
             "fastparse": parse_fast,

@@ -12,23 +12,21 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from benchmarks.corpus import feed_language
 from benchmarks.measure import child_main, peak_rss_mib, span
 from bot.commands.treaty import Knowledge
-from bot.config import Config, Feed, Route, parse_config
+from bot.config import Config, Feed, Route
 from bot.fetch import Fetcher
 from bot.pipeline import Pipeline, fetch_limits
 from bot.runtime import config_subscriptions
-from bot.samples import default_config_text
+from bot.samples import bundled_config
 from storage import SQLiteStore
 
 
 def farm_config(urls: list[str]) -> Config:
     """The default topics and settings, polling the farm. Every topic is routed to a channel,
     so that alerts queue outbox rows as in production."""
-    base = parse_config(yaml.safe_load(default_config_text()), "default feeds.yaml")
+    base = bundled_config()
     feeds = tuple(
         Feed(name=f"outlet {i}", url=url, language=feed_language(i)) for i, url in enumerate(urls)
     )

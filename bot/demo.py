@@ -7,17 +7,15 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from bot.commands.treaty import Knowledge
-from bot.config import Config, parse_config
+from bot.config import Config
 from bot.deliver import deliver_pending
 from bot.digest import IsoWeek, day_name, print_digest
 from bot.fetch import Fetcher
 from bot.models import Message
 from bot.pipeline import Pipeline, fetch_limits, utc_now
 from bot.render.console import render
-from bot.samples import default_config_text, demo_config, samples_dir
+from bot.samples import bundled_config, demo_config, samples_dir
 from bot.sampleserver import serve_folder
 from storage import SQLiteStore, Stats, Subscription
 
@@ -83,7 +81,7 @@ async def run_demo(db_path: Path, *, fresh: bool = False, out: TextIO | None = N
     out = out or sys.stdout
     if fresh:
         _delete_database(db_path)
-    base = parse_config(yaml.safe_load(default_config_text()), "bundled feeds.yaml")
+    base = bundled_config()
     knowledge = Knowledge.load()
     store = await SQLiteStore.open(db_path)
     try:

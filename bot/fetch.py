@@ -167,8 +167,8 @@ def _describe(exc: BaseException, limits: FetchLimits) -> str:
 class Fetcher:
     """Fetches feeds within ``FetchLimits``; use as ``async with Fetcher() as f``.
 
-    ``allow_addresses`` lets exact private addresses through (the demo's own sample server on
-    127.0.0.1) without opening the whole private range; ``resolver`` replaces the system DNS
+    ``allow_addresses`` lets exact private addresses through (a test's server on 127.0.0.1)
+    without opening the whole private range; ``resolver`` replaces the system DNS
     resolver (tests). Either way, every address connected to passes the policy.
     """
 

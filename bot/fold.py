@@ -57,11 +57,11 @@ class Lexicon:
     concepts: tuple[Concept, ...]
     terms: TermSet
     owner: tuple[int, ...]  # term index -> concept index
-    actions: tuple[int, ...] = ()  # the action concepts' indices, in priority order
+    actions: tuple[int, ...]  # the action concepts' indices, in priority order
     # The action concepts' terms alone (and their owners): finding the event type of a
     # sentence does not need the other concepts.
-    action_terms: TermSet | None = None
-    action_owner: tuple[int, ...] = ()
+    action_terms: TermSet
+    action_owner: tuple[int, ...]
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Lexicon:
@@ -85,8 +85,6 @@ class Lexicon:
 
     def present_actions(self, text: Text) -> set[int]:
         """present(text), of the action concepts only."""
-        if self.action_terms is None:
-            return self.present(text)
         return {self.action_owner[i] for i in self.action_terms.found_indices(text)}
 
     def mentions(self, text: Text) -> list[tuple[int, int, Concept]]:

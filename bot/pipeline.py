@@ -275,14 +275,7 @@ class Pipeline:
         return tuple(sorted(self.treaty_index.phrasing_citations(f"{item.title}\n{item.summary}")))
 
     async def _decide(self, feats: Features, published: datetime) -> Decision:
-        stored = await self.store.candidates(
-            feats.keys(), published - SYNDICATION_WINDOW, published + SYNDICATION_WINDOW
-        )
-        candidates = [
-            Candidate(c.item_id, c.story_id, c.published, stored_features(c.features_json))
-            for c in stored
-        ]
-        return decide(feats, published, candidates)
+        return decide(feats, published, await fold_candidates(self.store, feats, published))
 
     def _alert(self, item: Item, analysis: Analysis, now: datetime) -> tuple[bool, str]:
         if not analysis.topics:
@@ -291,6 +284,19 @@ class Pipeline:
         if item.published < now - max_age:
             return False, f"older than max_age ({_hours(max_age)})"
         return True, "alert"
+
+
+async def fold_candidates(
+    store: SQLiteStore, feats: Features, published: datetime
+) -> list[Candidate]:
+    """The stored items an item published then may join, as `decide` takes them."""
+    stored = await store.candidates(
+        feats.keys(), published - SYNDICATION_WINDOW, published + SYNDICATION_WINDOW
+    )
+    return [
+        Candidate(c.item_id, c.story_id, c.published, stored_features(c.features_json))
+        for c in stored
+    ]
 
 
 def _due(feed: FeedState, now: datetime) -> bool:

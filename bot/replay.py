@@ -10,14 +10,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
-
 from bot.commands.treaty import Knowledge
-from bot.config import DEFAULT_CONFIG, Config, load_config, parse_config
+from bot.config import DEFAULT_CONFIG, Config, load_config
 from bot.fetch import Fetcher
 from bot.parse import ParseError, parse_feed
 from bot.pipeline import ItemResult, Pipeline, fetch_limits, utc_now
-from bot.samples import default_config_text
+from bot.samples import bundled_config
 from storage import SQLiteStore
 
 
@@ -26,7 +24,7 @@ def replay_config(path: Path | None) -> Config:
         return load_config(path)
     if DEFAULT_CONFIG.exists():
         return load_config(DEFAULT_CONFIG)
-    return parse_config(yaml.safe_load(default_config_text()), "bundled feeds.yaml")
+    return bundled_config()
 
 
 def as_record(result: ItemResult) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.config import Config, Feed
+from bot.config import Config, Feed, parse_config
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +27,10 @@ def sample_feeds() -> list[SampleFeed]:
     return [SampleFeed(f["file"], f["name"], f.get("language", "")) for f in data["feeds"]]
 
 
-def default_config_text() -> str:
-    return resources.files("bot").joinpath("data/default_feeds.yaml").read_text(encoding="utf-8")
+def bundled_config() -> Config:
+    """The default feeds.yaml that ships in the package."""
+    text = resources.files("bot").joinpath("data/default_feeds.yaml").read_text(encoding="utf-8")
+    return parse_config(yaml.safe_load(text), "bundled feeds.yaml")
 
 
 def demo_config(base: Config, base_url: str, max_age_days: int) -> Config:

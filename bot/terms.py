@@ -178,11 +178,8 @@ class TermSet:
         for word, candidates in self._starts(text):
             for at in text.where(word):
                 for index, tail in candidates:
-                    end = at + 1 + len(tail)
-                    if end <= len(words) and all(
-                        w.matches(words[at + 1 + k]) for k, w in enumerate(tail)
-                    ):
-                        yield index, at, end
+                    if _continues(words, at, tail):
+                        yield index, at, at + 1 + len(tail)
 
     def _starts(self, text: Text) -> list[tuple[str, list[tuple[int, tuple[_Word, ...]]]]]:
         """Words of the text that may start a term, with the rest of each such term."""
@@ -211,10 +208,7 @@ class TermSet:
                 continue
             for at in text.where(word):
                 for index, tail in rest:
-                    end = at + 1 + len(tail)
-                    if tail and end <= len(words) and all(
-                        w.matches(words[at + 1 + k]) for k, w in enumerate(tail)
-                    ):
+                    if tail and _continues(words, at, tail):
                         hits.add(index)
         folded = text.folded
         for i, rx, needs in self._regexes:
@@ -232,6 +226,13 @@ class TermSet:
 
     def all_found(self, text: Text) -> bool:
         return len(self.found_indices(text)) == len(self.terms)
+
+
+def _continues(words: list[str], at: int, tail: tuple[_Word, ...]) -> bool:
+    """Whether the words after the one at `at` are the rest of a term."""
+    return at + 1 + len(tail) <= len(words) and all(
+        w.matches(words[at + 1 + k]) for k, w in enumerate(tail)
+    )
 
 
 # --- what every match of a regex contains ------------------------------------------------------

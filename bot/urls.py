@@ -6,6 +6,7 @@ import re
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_")
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
 _TRACKING_KEYS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "ocid", "cmpid", "ref", "ref_src",
      "_ga", "mkt_tok", "spm"}
@@ -25,7 +26,7 @@ def canonical_url(url: str) -> str:
     """
     # Inner spaces and controls are percent-encoded, as browsers do: left raw, a trailing one
     # would be stripped by the next call, and the result would not be canonical.
-    url = re.sub(r"[\x00-\x20\x7f-\x9f\s]", lambda m: quote(m[0]), url.strip())
+    url = _UNSAFE.sub(lambda m: quote(m[0]), url.strip())
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,7 +40,6 @@ _T = TypeVar("_T")
 # with them shares a rarer key (a place, a figure, a near-copy's hash) too.
 CANDIDATES_PER_KEY = 16
 _KEYS_PER_QUERY = 100
-_PARSED_TIMES = 1024  # the candidates of the last few dozen items
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -55,6 +54,7 @@ def _dt(value: str | None) -> datetime | None:
     return _dt_req(value)
 
 
+@lru_cache(maxsize=4096)  # consecutive items of a poll share most of their fold candidates
 def _dt_req(value: str) -> datetime:
     # fromisoformat reads what _ts writes ten times faster than strptime, which shows when a
     # query returns hundreds of rows; strptime still checks anything else.
@@ -72,7 +72,6 @@ class SQLiteStore:
         self.path = path
         # One connection serves all coroutines: their transactions must take turns.
         self._lock = asyncio.Lock()
-        self._parsed_times: dict[str, datetime] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -369,17 +368,7 @@ class SQLiteStore:
         if len(keys) > _KEYS_PER_QUERY:
             unique = {r[0]: r for r in rows}.values()
             rows = sorted(unique, key=lambda r: r[2], reverse=True)[:limit]
-        return [StoredCandidate(r[0], r[1], self._when(r[2]), r[3]) for r in rows]
-
-    def _when(self, text: str) -> datetime:
-        """_dt_req, remembered: consecutive items of a poll share most of their candidates.
-        Keyed by the text, so a stale entry cannot exist (datetimes are immutable)."""
-        when = self._parsed_times.get(text)
-        if when is None:
-            if len(self._parsed_times) >= _PARSED_TIMES:
-                del self._parsed_times[next(iter(self._parsed_times))]
-            when = self._parsed_times[text] = _dt_req(text)
-        return when
+        return [StoredCandidate(r[0], r[1], _dt_req(r[2]), r[3]) for r in rows]
 
     async def save_item(self, new: NewItem, now: datetime) -> SavedItem | None:
         """Store an item, its story change and the deliveries it causes, all or nothing.

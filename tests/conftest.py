@@ -5,10 +5,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import yaml
 
-from bot.config import Config, parse_config
-from bot.samples import default_config_text
+from bot.config import Config
+from bot.samples import bundled_config
 from storage import SQLiteStore
 
 DATA = Path(__file__).parent / "data"
@@ -16,7 +15,7 @@ DATA = Path(__file__).parent / "data"
 
 @pytest.fixture
 def config() -> Config:
-    return parse_config(yaml.safe_load(default_config_text()), "feeds.yaml")
+    return bundled_config()
 
 
 @pytest.fixture

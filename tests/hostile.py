@@ -24,7 +24,7 @@ import socket
 import sys
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,16 +32,15 @@ from typing import Any
 from unittest import mock
 from xml.sax.saxutils import escape
 
-import yaml
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.config import Config, Feed, parse_config
+from bot.config import Config, Feed
 from bot.fetch import Fetcher, FetchResult
 from bot.pipeline import Pipeline, fetch_limits
-from bot.samples import default_config_text
+from bot.samples import bundled_config
 from storage import SQLiteStore
-from tests.feedserver import FeedServer, started_feed_server
+from tests.feedserver import FeedServer, Handler, started_feed_server
 
 MiB = 1024 * 1024
 NOW = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
@@ -51,9 +50,6 @@ CONNECT_TIMEOUT = 0.3
 TOTAL_TIMEOUT = 0.5
 MAX_BYTES = 1 * MiB
 RETRY_CAP = timedelta(hours=6)  # FetchLimits.max_retry_after and poll.max_backoff, both 6 h
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
 
 # --- hostile handlers ---------------------------------------------------------------------
 
@@ -215,6 +211,8 @@ class TimedFetcher(Fetcher):
 
 
 class Clock:
+    # tests.conftest has the same; importing it would load pytest into the process whose
+    # memory this module measures.
     def __init__(self, now: datetime) -> None:
         self.now = now
 
@@ -277,7 +275,7 @@ RETRY_FEEDS = ("429-seconds", "503-date", "429-forever")
 
 
 def hostile_config(base_url: str, names: tuple[str, ...]) -> Config:
-    base = parse_config(yaml.safe_load(default_config_text()), "feeds.yaml")
+    base = bundled_config()
     fetch = base.fetch.model_copy(update={
         "connect_timeout": CONNECT_TIMEOUT, "total_timeout": TOTAL_TIMEOUT,
         "max_bytes": MAX_BYTES, "max_concurrency": 64, "per_host": 64,

@@ -10,14 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
 from bot.chart import PNG_SIGNATURE, chart_data
 from bot.cli import main
-from bot.config import parse_config
 from bot.demo import run_demo
 from bot.digest import IsoWeek, digest_message, week_chart, week_digest
-from bot.samples import default_config_text
+from bot.samples import bundled_config
 from storage import SQLiteStore
 from tests.test_samples import KNOWLEDGE, poll_samples
 
@@ -38,7 +36,7 @@ def names(folder: Path) -> list[str]:
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled samples, polled once for the whole module: the tests only read them."""
     path = tmp_path_factory.mktemp("digest") / "samples.sqlite"
-    config = parse_config(yaml.safe_load(default_config_text()), "feeds.yaml")
+    config = bundled_config()
     asyncio.run(poll_samples(config, path, None))
     return path
 

@@ -17,14 +17,14 @@ import feedparser
 import pytest
 
 import bot.parse as parse_module
+from bot.fastparse import parse_fast
 from bot.screen import screen
 
-# The corpus and the fast parser are imported by the tests that use them, not when pytest
-# collects this file: tests/test_hostile.py measures the memory of processes that pytest
-# starts, and those inherit pytest's peak.
+# The corpus is imported by the tests that use it, not when pytest collects this file:
+# tests/test_hostile.py measures the memory of processes that pytest starts, and those
+# inherit pytest's peak.
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-_feedparser_parse = feedparser.parse
 
 
 def _parse(doc: bytes, fast: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -51,7 +51,6 @@ def test_the_fast_path_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_fast_path_reads_the_projects_own_feeds() -> None:
     from benchmarks.feedcorpus import farm_feeds, project_feeds
-    from bot.fastparse import parse_fast
 
     # Else it would pay for nothing: the samples and the farm are plain RSS 2.0 and Atom.
     docs = project_feeds() + farm_feeds(3)
@@ -71,13 +70,11 @@ def test_the_fast_path_reads_the_projects_own_feeds() -> None:
     b'<rss version="2.0" xml:base="https://x.example/"><channel/></rss>',
 ])
 def test_what_it_does_not_read_goes_to_feedparser(body: bytes) -> None:
-    from bot.fastparse import parse_fast
 
     assert parse_fast(body) is None
 
 
 def test_it_returns_what_feedparser_callers_read() -> None:
-    from bot.fastparse import parse_fast
 
     body = (
         b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
@@ -85,7 +82,7 @@ def test_it_returns_what_feedparser_callers_read() -> None:
         b"</link><guid>g1</guid><pubDate>Wed, 19 Jun 2024 16:55:00 +0900</pubDate>"
         b"<description>&lt;p&gt;Text&lt;/p&gt;</description></item></channel></rss>"
     )
-    fast, slow = parse_fast(body), _feedparser_parse(io.BytesIO(body))
+    fast, slow = parse_fast(body), feedparser.parse(io.BytesIO(body))
     assert fast is not None
     read: list[Callable[[Any], Any]] = [
         lambda p: p.feed.get("title"), lambda p: p.feed.get("language"),
