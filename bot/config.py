@@ -69,19 +69,28 @@ class Rule(_Strict):
 
     `re:` starts a regular expression; a trailing `*` matches any word ending
     (Russian inflections); Korean terms allow trailing particles by themselves.
+    `a|b + c|d -- e|f` is a sentence term: one sentence holds one of each part's
+    alternatives and none of the guard's (bot/match.py). `sources` match where an
+    item comes from: its link's host, its outlet, its feed's title.
     """
 
     any: tuple[str, ...] = ()
     all: tuple[str, ...] = ()
     none: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
-    @field_validator("any", "all", "none")
+    @field_validator("any", "all", "none", "sources")
     @classmethod
     def _valid_terms(cls, terms: tuple[str, ...]) -> tuple[str, ...]:
         for term in terms:
             if not term:
                 raise ValueError("empty term")
-            if term.startswith("re:"):
+            if not term.startswith("re:") and ("+" in term or "|" in term or " -- " in term):
+                positive, _, guard = term.partition(" -- ")
+                parts = [p for p in positive.split(" + ")] + ([guard] if guard else [])
+                if any(not alt.strip() for p in parts for alt in p.split("|")):
+                    raise ValueError(f"empty alternative in sentence term {term!r}")
+            elif term.startswith("re:"):
                 try:
                     re.compile(term[3:])
                 except re.error as exc:
@@ -90,8 +99,8 @@ class Rule(_Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Rule:
-        if not self.any and not self.all:
-            raise ValueError("a topic needs at least one term under 'any' or 'all'")
+        if not self.any and not self.all and not self.sources:
+            raise ValueError("a topic needs at least one term under 'any', 'all' or 'sources'")
         return self
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bot.config import Rule
 from bot.models import Analysis, Item, TopicMatch
 from bot.terms import TermSet, Text
-from bot.text import fold
+from bot.text import fold, sentences
 from bot.troops import troop_claims
 
 ARTICLE_COUNT = 23
@@ -26,9 +27,11 @@ class TopicRule:
     any: tuple[int, ...]
     all: tuple[int, ...]
     none: tuple[int, ...]
+    sources: TermSet
 
-    def match(self, hits: set[int], terms: tuple[str, ...]) -> tuple[str, ...] | None:
-        """The terms that matched, or None when the topic does not apply."""
+    def match(self, hits: Mapping[int, str]) -> tuple[str, ...] | None:
+        """The terms that matched (as `hits` shows them), or None when the topic does not
+        apply."""
         found = [i for i in self.any if i in hits]
         if self.any and not found:
             return None
@@ -36,21 +39,70 @@ class TopicRule:
             return None
         if any(i in hits for i in self.none):
             return None
-        return tuple(terms[i] for i in (*found, *self.all))
+        return tuple(hits[i] for i in (*found, *self.all))
 
 
-def _topic_rules(rules: Mapping[str, Rule]) -> tuple[list[TopicRule], TermSet]:
+@dataclass(frozen=True, slots=True)
+class SentenceTerm:
+    """`a|b + c|d -- e|f`: one sentence holds an alternative of every part and none of the
+    guard's. Alternatives are indices into the TermSet of all sentence terms' words."""
+
+    index: int  # the term's index among the topic terms
+    parts: tuple[tuple[int, ...], ...]
+    guard: tuple[int, ...]
+
+    def possible(self, hits: set[int]) -> bool:
+        return all(any(i in hits for i in part) for part in self.parts)
+
+    def holds(self, hits: set[int]) -> bool:
+        return self.possible(hits) and not any(i in hits for i in self.guard)
+
+    def shown(self, hits: set[int], alternatives: tuple[str, ...]) -> str:
+        """The alternatives a sentence held, one per part: "treaty + russia + north korea"."""
+        return " + ".join(alternatives[next(i for i in part if i in hits)] for part in self.parts)
+
+
+def is_sentence_term(term: str) -> bool:
+    return not term.startswith("re:") and ("+" in term or "|" in term or " -- " in term)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    topics: list[TopicRule]
+    names: tuple[str, ...]  # every topic term as written, for "why was this posted?"
+    terms: TermSet  # every plain and regex term of every topic ("" for sentence terms)
+    sentence_terms: list[SentenceTerm]
+    alternatives: TermSet  # the alternatives of every sentence term
+
+
+def _topic_rules(rules: Mapping[str, Rule]) -> _Rules:
     terms: list[str] = []
+    alternatives: list[str] = []
+    sentence_terms: list[SentenceTerm] = []
+
+    def alts(group: str) -> tuple[int, ...]:
+        words = [w.strip() for w in group.split("|")]
+        alternatives.extend(words)
+        return tuple(range(len(alternatives) - len(words), len(alternatives)))
 
     def add(group: tuple[str, ...]) -> tuple[int, ...]:
-        terms.extend(group)
+        for term in group:
+            if is_sentence_term(term):
+                positive, _, guard = term.partition(" -- ")
+                parts = tuple(alts(p) for p in positive.split(" + "))
+                sentence_terms.append(
+                    SentenceTerm(len(terms), parts, alts(guard) if guard.strip() else ()))
+            terms.append(term)
         return tuple(range(len(terms) - len(group), len(terms)))
 
     topic_rules = [
-        TopicRule(name, add(rule.any), add(rule.all), add(rule.none))
+        TopicRule(name, add(rule.any), add(rule.all), add(rule.none),
+                  TermSet.build(rule.sources))
         for name, rule in rules.items()
     ]
-    return topic_rules, TermSet.build(terms)
+    plain = ["" if is_sentence_term(t) else t for t in terms]  # "" is never found
+    return _Rules(topic_rules, tuple(terms), TermSet.build(plain), sentence_terms,
+                  TermSet.build(alternatives))
 
 
 # --- treaty article references -----------------------------------------------------------
@@ -171,20 +223,48 @@ def _article_refs(folded: str) -> tuple[int, ...]:
 
 class Matcher:
     def __init__(self, rules: Mapping[str, Rule], feed_topics: Mapping[str, tuple[str, ...]]):
-        self._rules, self._terms = _topic_rules(rules)
+        self._rules = _topic_rules(rules)
         self._feed_topics = feed_topics
 
     def analyse(self, item: Item) -> Analysis:
         text = f"{item.title}\n{item.summary}"
         folded = Text.of(text)  # folded once, for the topics, the articles and the figures
-        hits = self._terms.found_indices(folded)
+        rules = self._rules
+        hits = {i: rules.names[i] for i in rules.terms.found_indices(folded)}
+        hits |= self._sentence_hits(text, folded)
         topics: list[TopicMatch] = []
         forced = self._feed_topics.get(item.feed, ())
-        for rule in self._rules:
-            terms = rule.match(hits, self._terms.terms)
+        source: Text | None = None
+        for rule in rules.topics:
+            terms = rule.match(hits)
+            if terms is None and rule.sources.terms:
+                source = source or Text.of(
+                    f"{urlsplit(item.link).hostname or ''}\n{item.outlet or item.channel}")
+                if found := rule.sources.found(source):
+                    terms = tuple(f"source:{t}" for t in found)
             if terms is not None:
                 topics.append(TopicMatch(rule.name, terms))
             elif rule.name in forced:
                 topics.append(TopicMatch(rule.name, (f"feed:{item.feed}",)))
         articles = _article_refs(folded.folded) if _may_cite(folded) else ()
         return Analysis(tuple(topics), articles, troop_claims(text, item.source))
+
+    def _sentence_hits(self, text: str, folded: Text) -> dict[int, str]:
+        """The sentence terms that one sentence of the text satisfies. The whole text is
+        searched first: most texts lack some part of every term, and no sentence is read."""
+        rules = self._rules
+        found: dict[int, str] = {}
+        if not rules.sentence_terms:
+            return found
+        whole = rules.alternatives.found_indices(folded)
+        pending = [t for t in rules.sentence_terms if t.possible(whole)]
+        if not pending:
+            return found
+        for sentence in sentences(text):
+            hits = rules.alternatives.found_indices(Text.of(sentence))
+            for term in pending:
+                if term.index not in found and term.holds(hits):
+                    found[term.index] = term.shown(hits, rules.alternatives.terms)
+            if len(found) == len(pending):
+                break
+        return found
