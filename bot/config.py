@@ -110,6 +110,9 @@ class Feed(_Strict):
     interval: Duration | None = None
     language: str = ""
     topics: tuple[str, ...] = ()  # every item of this feed has these topics
+    # A news search or other aggregator: each item's outlet is its <source>, else its
+    # link's host, else the feed's title -- never this feed's name.
+    aggregator: bool = False
 
     @field_validator("url")
     @classmethod
@@ -189,8 +192,21 @@ class TreatySettings(_Strict):
     official_text: str | None = None
 
 
+class Headlines(_Strict):
+    """Which report's headline a story shows: the first report in the first of these
+    languages the story has, else its first report. `channels` sets it per channel,
+    keyed "discord:<channel id>" or "slack:<channel>"."""
+
+    languages: tuple[str, ...] = ("en",)
+    channels: dict[str, tuple[str, ...]] = {}
+
+    def for_channel(self, platform: str, channel: str) -> tuple[str, ...]:
+        return self.channels.get(f"{platform}:{channel}", self.languages)
+
+
 class Config(_Strict):
     treaty: TreatySettings = TreatySettings()
+    headlines: Headlines = Headlines()
     poll: Poll = Poll()
     fetch: Fetch = Fetch()
     digest: Digest = Digest()
