@@ -38,7 +38,8 @@ class Claim:
         """"about 12,000 planned — NIS · Yonhap, Dawn · 18 Oct 2024"."""
         qualifier = f"{self.qualifier} " if self.qualifier else ""
         # An outlet that credits nobody is the claimant itself: named once.
-        outlets = "" if self.outlets == [self.claimant] else f" · {', '.join(self.outlets)}"
+        shown = [o for o in self.outlets if o != self.claimant]
+        outlets = f" · {', '.join(shown)}" if shown else ""
         return (f"{qualifier}{self.figure:,} {self.kind} — {self.claimant}{outlets} · "
                 f"{self.published:%d %b %Y}")
 

@@ -230,8 +230,7 @@ class Matcher:
         text = f"{item.title}\n{item.summary}"
         folded = Text.of(text)  # folded once, for the topics, the articles and the figures
         rules = self._rules
-        hits = {i: rules.names[i] for i in rules.terms.found_indices(folded)}
-        hits |= self._sentence_hits(text, folded)
+        hits = self.term_hits(text, folded)
         topics: list[TopicMatch] = []
         forced = self._feed_topics.get(item.feed, ())
         source: Text | None = None
@@ -248,6 +247,13 @@ class Matcher:
                 topics.append(TopicMatch(rule.name, (f"feed:{item.feed}",)))
         articles = _article_refs(folded.folded) if _may_cite(folded) else ()
         return Analysis(tuple(topics), articles, troop_claims(text, item.source))
+
+    def term_hits(self, text: str, folded: Text | None = None) -> dict[int, str]:
+        """The topic terms a text holds, each as the "why" shows it."""
+        folded = folded or Text.of(text)
+        rules = self._rules
+        hits = {i: rules.names[i] for i in rules.terms.found_indices(folded)}
+        return hits | self._sentence_hits(text, folded)
 
     def _sentence_hits(self, text: str, folded: Text) -> dict[int, str]:
         """The sentence terms that one sentence of the text satisfies. The whole text is
