@@ -32,6 +32,8 @@ class TopicRule:
     def match(self, hits: Mapping[int, str]) -> tuple[str, ...] | None:
         """The terms that matched (as `hits` shows them), or None when the topic does not
         apply."""
+        if not self.any and not self.all:
+            return None  # a rule of sources only
         found = [i for i in self.any if i in hits]
         if self.any and not found:
             return None

@@ -436,16 +436,16 @@ def _mentions(sentence: str) -> list[_Mention]:
     # A verb after the last of coordinated parties credits them all: "South Korea, Ukraine
     # and the United States say" (a comma alone is not a coordination: "in Ukraine, Seoul
     # says").
-    joined = False
+    chain_has_and = False
     for i in range(len(found) - 2, -1, -1):
         here, nxt = found[i], found[i + 1]
         link = sentence[here.end : nxt.start]
-        if nxt.credited and not here.credited and _COORDINATION.match(link) and (
-                joined or link.strip() != ","):
+        if not _COORDINATION.match(link):
+            chain_has_and = False
+            continue
+        chain_has_and = chain_has_and or link.strip() != ","
+        if nxt.credited and chain_has_and:
             found[i] = _Mention(here.party, here.start, here.end, True)
-            joined = True
-        else:
-            joined = False
     return [m for m in found if not m.party.country or _speaks(sentence, m)]
 
 
@@ -559,7 +559,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     if not _NK.search(folded):
         return ()
     at_war = bool(_WAR.search(folded))
-    parts = sentences(text)
+    parts = _sentences(text)
     folded_parts = [fold(s) for s in parts]
     title = fold(text.split("\n", 1)[0])
     # A sentence lends its claimant to its neighbours when it is about the troops or names
@@ -602,6 +602,23 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
 _ANAPHORA = re.compile(
     r"^\W*(?:this|these|that|such|об\s+этом|это|такие|эти|이같이|이\s?같은|이는|이를|이와)(?!\w)"
 )
+
+
+# A full stop after these does not end a sentence ("1,5 тыс. военных", "SEOUL, Oct. 18").
+_ABBREVIATION = re.compile(
+    r"(?<!\w)(?:тыс|млн|ст|г|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|no|gen|lt|col|rep|"
+    r"sen|mr|ms|dr|st|vs|approx|est|u\.s|u\.n)\.$", re.IGNORECASE
+)
+
+
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    for piece in sentences(text):
+        if out and (_ABBREVIATION.search(out[-1]) or piece[:1].islower()):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def _same_claim(claims: list[TroopClaim], figure: _Figure) -> int | None:
