@@ -184,8 +184,10 @@ _CASUALTY_TOTAL = re.compile(
     r"[^.;]{0,60}$"
 )
 # Between two figures that share one verb: "1,000 sappers and", "тысячу саперов и".
-_SHARED_VERB = re.compile(r"^\s*(?:[\w-]+\s+){1,4}?(?:and|и|및|과|와|,)\s*(?:about|some|около)?\s*$")
-_TROOP_WORDS = re.compile(rf"{_EN_NOUN}|{_RU_NOUN}|병력|북한군|파병|\d\s?명|여\s?명|deploy|dispatch")
+_SHARED_VERB = re.compile(
+    r"^\s*(?:[\w-]+\s+){1,4}?(?:and|и|및|과|와|,)\s*(?:about|some|около)?\s*$")
+_TROOP_WORDS = re.compile(
+    rf"{_EN_NOUN}|{_RU_NOUN}|병력|북한군|파병|\d\s?명|여\s?명|deploy|dispatch")
 
 
 def _total_of_troops(before: str, sentence_before: str) -> bool:
@@ -321,15 +323,19 @@ _PARTIES = (
            r"объединенн\w*\s+комитет\w*\s+начальник\w*", estimates=True),
     _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
                             r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
-                            r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국", estimates=True),
-    _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine", estimates=True),
+                            r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국",
+           estimates=True),
+    _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine",
+           estimates=True),
     _party("Ukrainian General Staff", rf"{_UKRAINE_ADJ}\s+general\s+staff|генштаб\w*\s+всу|"
-                                      r"генеральн\w*\s+штаб\w*\s+всу|우크라이나\s?총참모부", estimates=True),
+                                      r"генеральн\w*\s+штаб\w*\s+всу|우크라이나\s?총참모부",
+           estimates=True),
     _party("Pentagon", r"pentagon|department\s+of\s+defen[cs]e|defen[cs]e\s+department|"
                        r"sabrina\s+singh|lloyd\s+austin|(?<!\w)austin(?!\w)|hegseth|펜타곤|"
                        r"미\s?국방부|미국\s?국방부|пентагон", estimates=True),
     _party("Zelensky", r"zelensk\w*|зеленск\w*|젤렌스키"),
-    _party("NATO", r"(?<!\w)nato(?!\w)|rutte|stoltenberg|나토|(?<!\w)нато(?!\w)|뤼터", estimates=True),
+    _party("NATO", r"(?<!\w)nato(?!\w)|rutte|stoltenberg|나토|(?<!\w)нато(?!\w)|뤼터",
+           estimates=True),
     _party("KCNA", r"(?<!\w)kcna(?!\w)|korean\s+central\s+news\s+agency|조선중앙통신|"
                    r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*"),
     _party("Kremlin", r"kremlin|peskov|кремл\w*|песков\w*|크렘린|페스코프"),
@@ -400,7 +406,8 @@ _JOINT_INTELLIGENCE_RU = re.compile(
 )
 _INTELLIGENCE_OF = {"южнокореиск": "NIS", "украинск": "Ukraine's GUR",
                     "американск": "US intelligence", "западн": "Western intelligence",
-                    "британск": "British intelligence","u.s.": "US intelligence", "us": "US intelligence",
+                    "британск": "British intelligence",
+                    "u.s.": "US intelligence", "us": "US intelligence",
                     "american": "US intelligence", "south korean": "NIS",
                     "ukrainian": "Ukraine's GUR", "western": "Western intelligence",
                     "british": "British intelligence"}
@@ -450,7 +457,8 @@ def _mentions(sentence: str) -> list[_Mention]:
 
 
 _LOCATIVE_BEFORE = re.compile(r"(?:in|at|в|во)\s+(?:the\s+)?$")
-_KO_COUNTRY_SPEAKS = re.compile(r"^\s?(?:측은|측이|측에\s?따르면|에\s?따르면|정부는|정부가|은|는)(?![가-힣])")
+_KO_COUNTRY_SPEAKS = re.compile(
+    r"^\s?(?:측은|측이|측에\s?따르면|에\s?따르면|정부는|정부가|은|는)(?![가-힣])")
 
 
 def _speaks(sentence: str, m: _Mention) -> bool:

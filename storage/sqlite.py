@@ -395,7 +395,8 @@ class SQLiteStore:
         row = found[0]
         items = await self._rows(
             """SELECT i.id, f.name, i.title, i.link, i.published, i.language, i.outlet,
-               substr(i.summary, 1, 2000) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?
+               substr(i.summary, 1, 2000) FROM items i JOIN feeds f ON f.id = i.feed_id
+               WHERE i.story_id = ?
                ORDER BY i.published, i.id""",
             (story_id,),
         )

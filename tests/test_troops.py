@@ -204,7 +204,8 @@ def test_a_negated_party_in_russian_is_not_the_claimant() -> None:
 
 
 def test_the_outlet_claims_what_nobody_is_credited_with() -> None:
-    assert claims("북한은 러시아에 1만여 명의 병력을 파병한 것으로 알려졌다.")[0].claimant == "Outlet"
+    text = "북한은 러시아에 1만여 명의 병력을 파병한 것으로 알려졌다."
+    assert claims(text)[0].claimant == "Outlet"
 
 
 def test_the_claimant_carries_over_to_the_next_sentence() -> None:
