@@ -141,7 +141,7 @@ def test_other_treaties_are_not_the_treaty(matcher: Matcher, text: str) -> None:
     assert "treaty" not in topics(matcher, text)
 
 
-# --- troops ----------------------------------------------------------------------------------------
+# --- troops -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
