@@ -566,9 +566,15 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     folded = fold(text)
     if not _NK.search(folded):
         return ()
-    at_war = bool(_WAR.search(folded))
     parts = _sentences(text)
     folded_parts = [fold(s) for s in parts]
+    # The item is about North Korea's troops: a sentence that names no other side's forces
+    # is about them too ("공병 1천여 명은 … 지뢰 제거 임무를 수행 중").
+    found = [
+        _figures(s) if _NK.search(s) or not _OTHER_SIDE.search(s) else [] for s in folded_parts
+    ]
+    if not any(found):
+        return ()  # most texts: no party need be looked for
     title = fold(text.split("\n", 1)[0])
     # A sentence lends its claimant to its neighbours when it is about the troops or names
     # a body that estimates them (not "…, KCNA said" of the treaty beside a figure).
@@ -583,13 +589,10 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
         lent.append(own[-1] if lends else None)
     headline = _headline_claimant(title)
+    at_war = bool(_WAR.search(folded))
     claims: list[TroopClaim] = []
-    for at, (sentence, folded_sentence) in enumerate(zip(parts, folded_parts, strict=True)):
-        # The item is about North Korea's troops: a sentence that names no other side's
-        # forces is about them too ("공병 1천여 명은 … 지뢰 제거 임무를 수행 중").
-        if not _NK.search(folded_sentence) and _OTHER_SIDE.search(folded_sentence):
-            continue
-        for figure in _figures(folded_sentence):
+    for at, (sentence, figures) in enumerate(zip(parts, found, strict=True)):
+        for figure in figures:
             if figure.value < SMALL_FIGURE and not at_war:
                 continue
             same = _same_claim(claims, figure)
