@@ -49,6 +49,17 @@ _RU_SMALL = (
 )
 _RU_WORD = "|".join(stem for stem, _ in _RU_SMALL)
 _EN_WORD = "|".join(w for w in _EN_SMALL if w != "a")
+# Small Russian numbers whole ("двух солдат", "трое военных"), not every word that begins
+# like one ("двинулись").
+_RU_SMALL_FORMS = (
+    r"(?:дв(?:а|е|ух|ое|оих|умя)|тр(?:и|ех|ое|оих|емя)|четыр(?:е|ех)|четвер(?:о|ых)|"
+    r"пят(?:ь|и|еро|ерых)|шест(?:ь|и|еро|ерых)|сем(?:ь|и|еро)|восемь|восьми|девят(?:ь|и)|"
+    r"десят(?:ь|и|еро))(?!\w)"
+)
+# A sentence without any of these holds no figure.
+_MAY_COUNT = re.compile(
+    r"\d|[만천백]|thousand|hundred|тыс|(?<!\w)(?:" + _EN_WORD + r")(?!\w)|" + _RU_SMALL_FORMS
+)
 
 _NUMBER = re.compile(
     r"(?<![\w.,])(?:"
@@ -68,7 +79,7 @@ _NUMBER = re.compile(
     r"|(?<=до\s)тысячи|(?<=более\s)тысячи|(?<=свыше\s)тысячи|тысяч[ау](?!\w))"
     # two soldiers, двух солдат
     r"|(?P<en_small>" + _EN_WORD + r")(?=\s)"
-    r"|(?P<ru_small>(?:" + _RU_WORD + r")\w*)(?=\s)"
+    r"|(?P<ru_small>" + _RU_SMALL_FORMS + r")(?=\s)"
     # 12,000 / 12 000 / 12.000 / 1500 / 2
     r"|(?P<digits>\d{1,3}(?:(?:,|\u00a0|\u202f| |\.)\d{3})+|\d{1,6})"
     r")(?![\d])"
@@ -571,7 +582,8 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     # The item is about North Korea's troops: a sentence that names no other side's forces
     # is about them too ("공병 1천여 명은 … 지뢰 제거 임무를 수행 중").
     found = [
-        _figures(s) if _NK.search(s) or not _OTHER_SIDE.search(s) else [] for s in folded_parts
+        _figures(s) if _MAY_COUNT.search(s) and (_NK.search(s) or not _OTHER_SIDE.search(s))
+        else [] for s in folded_parts
     ]
     if not any(found):
         return ()  # most texts: no party need be looked for
