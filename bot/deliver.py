@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.alerts import story_message
+from bot.alerts import DEFAULT_LANGUAGES, story_message
 from bot.models import Message
 from storage import OutboxEntry, SQLiteStore
 
@@ -36,14 +36,17 @@ async def deliver_pending(
     sender: Sender,
     clock: Callable[[], datetime],
     article_titles: Mapping[int, str] | None = None,
+    languages: Callable[[str, str], Sequence[str]] | None = None,
 ) -> int:
-    """Deliver what the outbox holds for this sender's platform; return how many went out."""
+    """Deliver what the outbox holds for this sender's platform; return how many went out.
+    `languages(platform, channel)`: the channel's headline languages (default English)."""
     done = 0
     for entry in await store.pending(sender.platform):
         story = await store.story(entry.story_id)
         if story is None:
             continue
-        message = story_message(story, article_titles)
+        preferred = languages(entry.platform, entry.channel) if languages else DEFAULT_LANGUAGES
+        message = story_message(story, article_titles, preferred)
         try:
             message_id = await _send(sender, entry, message)
         except ChannelGone as exc:

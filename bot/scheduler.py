@@ -377,7 +377,8 @@ def build_scheduler(
     async def deliver() -> None:
         for sender in senders:
             try:
-                await deliver_pending(store, sender, clock, titles)
+                await deliver_pending(store, sender, clock, titles,
+                                      pipeline.config.headlines.for_channel)
             except Exception:
                 log.exception("delivery to %s failed", sender.platform)
 

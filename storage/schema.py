@@ -145,6 +145,16 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX items_published ON items(published)",
         "CREATE INDEX outbox_story ON outbox(story_id)",
     ],
+    6: [],
+    7: [],
+    8: [
+        # Who published an item a news search passes on (its <source>, its link's host);
+        # '' when the feed is its own outlet. Troop figures keep their qualifier ("about",
+        # "up to", ...) and kind (deployed, planned, casualties).
+        "ALTER TABLE items ADD COLUMN outlet TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE troop_claims ADD COLUMN qualifier TEXT",
+        "ALTER TABLE troop_claims ADD COLUMN kind TEXT NOT NULL DEFAULT 'deployed'",
+    ],
 }
 
 LATEST = max(MIGRATIONS)
