@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.commands.treaty import Knowledge
 from bot.config import Config
-from bot.deliver import deliver_pending
+from bot.deliver import PostKey, deliver_pending
 from bot.digest import IsoWeek, day_name, print_digest
 from bot.fetch import Fetcher
 from bot.models import Message
@@ -34,10 +35,13 @@ class ConsoleSender:
 
     async def post(
         self, channel: str, message: Message, *, mention: str | None = None,
-        nonce: str | None = None,
+        key: PostKey | None = None,
     ) -> str:
         print(render(message), end="\n\n", file=self.out)
         return message.footer.split("·")[0].strip()
+
+    async def find(self, channel: str, key: PostKey, since: datetime) -> str | None:
+        return None  # a terminal keeps nothing to look in: a lost answer prints again
 
     async def edit(self, channel: str, message_id: str, message: Message) -> None:
         print(f"↻ {message_id} updated: {message.footer}", file=self.out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from bot.models import Analysis, Item
 from bot.parse import ParseError, parse_feed
 from bot.text import one_line
 from bot.treaty import TreatyIndex
-from storage import FeedState, NewItem, SQLiteStore
+from storage import FeedState, NewItem, SQLiteStore, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +132,13 @@ class Pipeline:
         self, fetcher: Fetcher, feed: FeedState, keep_results: bool,
         unchanged: list[tuple[int, datetime, datetime]],
     ) -> FeedReport:
-        """A feed's unexpected failure is that feed's failure, not the cycle's."""
+        """A feed's unexpected failure is that feed's failure, not the cycle's; a storage
+        failure is every feed's, and is raised."""
         try:
             return await self.poll_feed(fetcher, feed, keep_results=keep_results,
                                         unchanged=unchanged)
+        except StorageError:
+            raise
         except Exception as exc:
             log.exception("feed %r: unexpected error", feed.name)
             error = f"internal error: {type(exc).__name__}: {one_line(str(exc))[:200]}"
@@ -284,6 +287,64 @@ class Pipeline:
         if item.published < now - max_age:
             return False, f"older than max_age ({_hours(max_age)})"
         return True, "alert"
+
+
+class Poller:
+    """Polls due feeds independently, for `run`: each feed in a task of its own, at most
+    `slots` at once, started as slots free up. A feed that hangs holds one slot until its
+    timeout and delays no other due feed (a cycle that waits for its slowest feed would).
+
+    `tick()` is called often (every second): it starts what is due and collects what ended.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        fetcher: Fetcher,
+        slots: int,
+        spawn: Callable[[Coroutine[Any, Any, FeedReport], str],
+                        asyncio.Task[FeedReport | None]] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.fetcher = fetcher
+        self.slots = slots
+        self._spawn = spawn or (lambda coro, name: asyncio.create_task(coro, name=name))
+        self.running: dict[int, asyncio.Task[FeedReport | None]] = {}
+        # 304s are written together at each tick: one transaction each was most of the
+        # work of a poll in which nothing changed.
+        self._unchanged: list[tuple[int, datetime, datetime]] = []
+
+    async def tick(self) -> list[FeedReport]:
+        """Collect the feeds that ended (their reports), write their 304s, and start the due
+        feeds that slots allow. A storage failure of any of them is raised, after the
+        others are collected."""
+        reports: list[FeedReport] = []
+        failure: StorageError | None = None
+        for feed_id, task in list(self.running.items()):
+            if not task.done():
+                continue
+            del self.running[feed_id]
+            if task.cancelled():
+                continue
+            if isinstance(exc := task.exception(), StorageError):
+                failure = exc
+            elif exc is None and (report := task.result()) is not None:
+                reports.append(report)  # None: abandoned at shutdown
+        if self._unchanged:
+            unchanged, self._unchanged = self._unchanged, []
+            await self.pipeline.store.record_not_modified(unchanged)
+        if failure is not None:
+            raise failure
+        free = self.slots - len(self.running)
+        if free > 0:
+            due = await self.pipeline.store.due_feeds(self.pipeline.clock(),
+                                                      free + len(self.running))
+            for feed in [f for f in due if f.id not in self.running][:free]:
+                self.running[feed.id] = self._spawn(
+                    self.pipeline._poll_one(self.fetcher, feed, False, self._unchanged),
+                    f"poll {feed.name}",
+                )
+        return reports
 
 
 async def fold_candidates(
