@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import sqlite3
@@ -94,11 +95,21 @@ def _filesystem_state(path: Path) -> str | None:
         fs = os.statvfs(path.parent)
     except OSError:
         return None
-    if fs.f_flag & os.ST_RDONLY:
+    if fs.f_flag & os.ST_RDONLY or _refuses_writes(path):
         return "read-only"
     if fs.f_bavail == 0:
         return "disk full"
     return None
+
+
+def _refuses_writes(path: Path) -> bool:
+    """An ext4 that hit an error turns read-only (errors=remount-ro) without saying so in
+    statvfs; opening the file for writing (it changes nothing) tells."""
+    try:
+        os.close(os.open(path, os.O_WRONLY))
+    except OSError as exc:
+        return exc.errno == errno.EROFS
+    return False
 
 
 def one_line_error(exc: BaseException) -> str:
