@@ -290,11 +290,16 @@ class Pipeline:
 
 
 class Poller:
-    """Polls due feeds independently, for `run`: each feed in a task of its own, at most
-    `slots` at once, started as slots free up. A feed that hangs holds one slot until its
-    timeout and delays no other due feed (a cycle that waits for its slowest feed would).
+    """Polls due feeds independently, for `run`: each feed in a task of its own, started as
+    slots free up. A feed that hangs holds one slot until its timeout and delays no other due
+    feed (a cycle that waits for its slowest feed would).
 
-    `tick()` is called often (every second): it starts what is due and collects what ended.
+    Feeds whose last poll failed (a dead or hanging server, mostly) get `failing_slots` of
+    their own, a few: however many of them hang at once, the healthy feeds keep the other
+    `slots`, and the fetcher's connections with them.
+
+    Its loop: `tick()` (collect what ended, start what is due), then `wait()` until a feed
+    ends or a second passes, and again.
     """
 
     def __init__(
@@ -302,14 +307,15 @@ class Poller:
         pipeline: Pipeline,
         fetcher: Fetcher,
         slots: int,
+        failing_slots: int,
         spawn: Callable[[Coroutine[Any, Any, FeedReport], str],
                         asyncio.Task[FeedReport | None]] | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.fetcher = fetcher
-        self.slots = slots
+        self.slots = {False: slots, True: failing_slots}
         self._spawn = spawn or (lambda coro, name: asyncio.create_task(coro, name=name))
-        self.running: dict[int, asyncio.Task[FeedReport | None]] = {}
+        self.running: dict[int, tuple[bool, asyncio.Task[FeedReport | None]]] = {}
         # 304s are written together at each tick: one transaction each was most of the
         # work of a poll in which nothing changed.
         self._unchanged: list[tuple[int, datetime, datetime]] = []
@@ -320,7 +326,7 @@ class Poller:
         others are collected."""
         reports: list[FeedReport] = []
         failure: StorageError | None = None
-        for feed_id, task in list(self.running.items()):
+        for feed_id, (_, task) in list(self.running.items()):
             if not task.done():
                 continue
             del self.running[feed_id]
@@ -335,16 +341,33 @@ class Poller:
             await self.pipeline.store.record_not_modified(unchanged)
         if failure is not None:
             raise failure
-        free = self.slots - len(self.running)
-        if free > 0:
-            due = await self.pipeline.store.due_feeds(self.pipeline.clock(),
-                                                      free + len(self.running))
-            for feed in [f for f in due if f.id not in self.running][:free]:
-                self.running[feed.id] = self._spawn(
+        for failing, slots in self.slots.items():
+            busy = sum(lane == failing for lane, _ in self.running.values())
+            if busy >= slots:
+                continue
+            due = await self.pipeline.store.due_feeds(
+                self.pipeline.clock(), slots, failing=failing)
+            for feed in [f for f in due if f.id not in self.running][: slots - busy]:
+                self.running[feed.id] = (failing, self._spawn(
                     self.pipeline._poll_one(self.fetcher, feed, False, self._unchanged),
                     f"poll {feed.name}",
-                )
+                ))
         return reports
+
+    async def wait(self, seconds: float, stop: asyncio.Event | None = None) -> None:
+        """Until a running feed ends (its slot is free), `seconds` pass (more feeds
+        may be due), or `stop` is set."""
+        waiting: list[asyncio.Future[Any]] = [task for _, task in self.running.values()]
+        if stop is not None:
+            waiting.append(asyncio.ensure_future(stop.wait()))
+        if not waiting:
+            await asyncio.sleep(seconds)
+            return
+        try:
+            await asyncio.wait(waiting, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if stop is not None:
+                waiting[-1].cancel()
 
 
 async def fold_candidates(

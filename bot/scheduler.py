@@ -35,7 +35,7 @@ from storage import DigestPost, FeedState, SQLiteStore, StorageError, Subscripti
 
 log = logging.getLogger(__name__)
 
-POLL_TICK = timedelta(seconds=1)  # how often due feeds are looked for and started
+POLL_TICK = timedelta(seconds=1)  # how often due feeds are looked for, at the latest
 DELIVERY_TICK = timedelta(seconds=5)
 # While the store fails (a full or read-only disk), jobs pause: first for this long, then
 # twice as long each time, up to STORAGE_RETRY_MAX. The fault is logged once.
@@ -374,6 +374,7 @@ class Scheduler(AsyncIOScheduler):
         super().__init__(timezone="UTC")
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
+        self.stopping = asyncio.Event()  # for loops that run until stop()
 
     def add_task(
         self, func: Callable[[], Awaitable[None]], trigger: str | BaseTrigger, *, job_id: str,
@@ -413,6 +414,7 @@ class Scheduler(AsyncIOScheduler):
         if self.state == STATE_STOPPED:
             return
         self._stopping = True
+        self.stopping.set()
         self.pause()
         await asyncio.sleep(0)  # a run submitted by the last wake-up registers itself first
         running = [task for task in self._running if not task.done()]
@@ -435,9 +437,9 @@ def build_scheduler(
     *,
     chart_dir: Path | None = None,
 ) -> Scheduler:
-    """Every feed keeps its own next-poll time in the database; every POLL_TICK the poller
-    starts the due ones that are not running yet, so a restart resumes each feed where it
-    was, and a slow feed delays no other."""
+    """Every feed keeps its own next-poll time in the database; the poll loop starts the
+    due ones as slots free up (and looks again every POLL_TICK), so a restart resumes each
+    feed where it was, and a slow feed delays no other."""
     scheduler = Scheduler()
     store, clock = pipeline.store, pipeline.clock
     schedule = DigestSchedule.from_config(pipeline.config.digest)
@@ -448,7 +450,8 @@ def build_scheduler(
     # The delivery tick and a delivery right after new items must not post one row twice.
     deliver_lock = asyncio.Lock()
     health = StorageHealth()
-    poller = Poller(pipeline, fetcher, 2 * pipeline.config.fetch.max_concurrency,
+    concurrency = pipeline.config.fetch.max_concurrency
+    poller = Poller(pipeline, fetcher, concurrency, max(1, concurrency // 4),
                     spawn=scheduler.spawn)
 
     def guarded(name: str, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
@@ -482,11 +485,19 @@ def build_scheduler(
                 except Exception:
                     log.exception("delivery to %s failed", sender.platform)
 
-    async def poll() -> None:
+    async def poll_once() -> None:
         reports = await poller.tick()
         if any(r.new_items for r in reports):
             # New stories go out now, not at the next delivery tick.
             scheduler.spawn(guarded("delivery", deliver)(), "deliver-new")
+
+    async def poll() -> None:
+        """The poll loop: started once, it runs until stop(), starting due feeds as slots
+        free up."""
+        tick = guarded("poll", poll_once)
+        while not scheduler.stopping.is_set():
+            await tick()
+            await poller.wait(POLL_TICK.total_seconds(), scheduler.stopping)
 
     async def feed_health() -> None:
         await report_feed_health(store, senders, clock)
@@ -506,10 +517,7 @@ def build_scheduler(
             scheduler.add_task(guarded("digest", digest), "date", job_id="digest-retry",
                                run_date=clock() + DIGEST_RETRY)
 
-    # On APScheduler's own (wall) clock: an interval job catching up from a start time
-    # long past would count every missed second.
-    scheduler.add_task(guarded("poll", poll), "interval", job_id="poll",
-                       seconds=POLL_TICK.total_seconds(), next_run_time=datetime.now(UTC))
+    scheduler.add_task(poll, "date", job_id="poll", run_date=datetime.now(UTC))
     scheduler.add_task(guarded("delivery", deliver), "interval", job_id="deliver",
                        seconds=DELIVERY_TICK.total_seconds())
     scheduler.add_task(guarded("feed health check", feed_health), "interval",

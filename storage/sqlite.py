@@ -371,11 +371,13 @@ class SQLiteStore:
             for r in rows
         ]
 
-    async def due_feeds(self, now: datetime, limit: int) -> list[FeedState]:
-        """Active feeds whose next poll is due, the longest overdue (or never polled) first."""
+    async def due_feeds(self, now: datetime, limit: int, *, failing: bool) -> list[FeedState]:
+        """Active feeds whose next poll is due, the longest overdue (or never polled) first:
+        those whose last poll failed, or the others."""
         return self._feed_states(await self._rows(
-            """SELECT * FROM feeds WHERE active AND (next_poll IS NULL OR next_poll <= ?)
-               ORDER BY next_poll IS NOT NULL, next_poll, id LIMIT ?""",
+            f"""SELECT * FROM feeds WHERE active AND (next_poll IS NULL OR next_poll <= ?)
+                AND failures {'>' if failing else '='} 0
+                ORDER BY next_poll IS NOT NULL, next_poll, id LIMIT ?""",
             (_ts(now), limit),
         ))
 

@@ -160,10 +160,11 @@ async def test_sigkill_while_a_platform_holds_its_answer_neither_loses_nor_doubl
         db = tmp_path / "bot.sqlite"
         inside = {"discord": 0, "slack": 0}
         for run in range(KILLS):
-            # New reports arrive between runs: new events, and other outlets' copies of
-            # events already posted (which must become edits).
-            for outlet in rng.sample(OUTLETS, 2):
-                released[outlet] += 1
+            # New reports arrive between runs: a new event (a post for every channel), and
+            # another outlet's copy of an event maybe posted already (an edit).
+            first, second = rng.sample(OUTLETS, 2)
+            released[first] = max(released.values()) + 1
+            released[second] = min(released[second] + 1, released[first])
             publish(server, released, start)
             discord.advance(NONCE_MEMORY + 60)  # what Discord remembers is gone
             bot = await start_bot(config, db, discord, slack, tmp_path)
