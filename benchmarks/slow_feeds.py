@@ -116,7 +116,7 @@ async def measure(params: dict[str, Any]) -> dict[str, Any]:
     feeds, interval = int(p["feeds"]), float(p["interval"])
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "benchmarks.slow_feeds", "--serve",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**24,
     )
     assert server.stdin is not None and server.stdout is not None
     server.stdin.write((json.dumps(p) + "\n").encode())
@@ -150,10 +150,7 @@ async def measure(params: dict[str, Any]) -> dict[str, Any]:
                 await server.stdout.readline()
                 deadline = started + interval + float(p["slack"]) + 30
                 await _tick_until(poller, store, lambda n: n >= 2 * len(good), deadline)
-                for _, task in poller.running.values():
-                    task.cancel()
-                await asyncio.gather(*(t for _, t in poller.running.values()),
-                                     return_exceptions=True)
+                await poller.abandon()
         finally:
             await store.close()
         stored = _first_seen(db)

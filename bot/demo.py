@@ -48,9 +48,10 @@ class ConsoleSender:
 
 
 async def _subscribe_console(store: SQLiteStore, topics: list[str]) -> None:
-    await store.sync_config_subscriptions(
-        Subscription("console", CONSOLE_CHANNEL, topic, None, "config") for topic in topics
-    )
+    # Not as config routes: syncing those would replace `run`'s Discord and Slack routes
+    # when `poll` is given the database `run` uses.
+    for topic in topics:
+        await store.subscribe(Subscription("console", CONSOLE_CHANNEL, topic, None, "cli"))
 
 
 def summary(stats: Stats) -> str:
@@ -69,7 +70,12 @@ async def _cycle(config: Config, store: SQLiteStore, knowledge: Knowledge, out: 
     await _subscribe_console(store, list(config.topics))
     async with Fetcher(fetch_limits(config)) as fetcher:
         reports = await pipeline.poll(fetcher)
-    sent = await deliver_pending(store, ConsoleSender(out), utc_now, knowledge.titles)
+    sent = 0
+    while batch := await deliver_pending(store, ConsoleSender(out), utc_now, knowledge.titles):
+        sent += batch
+    # The terminal is this command's alone: nothing stays queued for it (or gets queued by
+    # a `run` on the same database) once it is done.
+    await store.drop_platform(ConsoleSender.platform, utc_now())
     for report in reports:
         if report.status == "error":
             print(f"! feed {report.feed}: {report.error}", file=out)

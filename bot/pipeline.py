@@ -354,6 +354,15 @@ class Poller:
                 ))
         return reports
 
+    async def abandon(self) -> None:
+        """Cancel the feeds still running and wait until they ended (their transactions
+        rolled back): a cancelled feed is polled again when next due."""
+        tasks = [task for _, task in self.running.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.running.clear()
+
     async def wait(self, seconds: float, stop: asyncio.Event | None = None) -> None:
         """Until a running feed ends (its slot is free), `seconds` pass (more feeds
         may be due), or `stop` is set."""

@@ -632,6 +632,17 @@ class SQLiteStore:
             )
             return cur.rowcount > 0
 
+    async def drop_platform(self, platform: str, now: datetime) -> None:
+        """Unsubscribe every channel of a platform and close what is queued for it: for a
+        one-off command's own platform (the terminal), once it is done."""
+        async with self._write() as db:
+            await db.execute("DELETE FROM subscriptions WHERE platform = ?", (platform,))
+            await db.execute(
+                "UPDATE outbox SET done_at = ?, last_error = 'unsubscribed' "
+                "WHERE platform = ? AND done_at IS NULL",
+                (_ts(now), platform),
+            )
+
     async def pending(self, platform: str, limit: int = 100) -> list[OutboxEntry]:
         rows = await self._rows(
             """SELECT o.id, o.story_id, o.platform, o.channel, o.action, d.message_id, o.attempts,
