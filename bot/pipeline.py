@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from yarl import URL
 
 from bot.backoff import next_poll
 from bot.config import Config
@@ -30,6 +33,7 @@ from bot.treaty import TreatyIndex
 from storage import FeedState, NewItem, SQLiteStore, StorageError
 
 log = logging.getLogger(__name__)
+_DUE_PER_SLOT = 8  # due feeds read per free slot, to find ones whose host has room
 
 
 def utc_now() -> datetime:
@@ -296,7 +300,8 @@ class Poller:
 
     Feeds whose last poll failed (a dead or hanging server, mostly) get `failing_slots` of
     their own, a few: however many of them hang at once, the healthy feeds keep the other
-    `slots`, and the fetcher's connections with them.
+    `slots`, and the fetcher's connections with them. A feed whose host already has the
+    fetcher's `per_host` requests running waits for the next tick without taking a slot.
 
     Its loop: `tick()` (collect what ended, start what is due), then `wait()` until a feed
     ends or a second passes, and again.
@@ -316,6 +321,7 @@ class Poller:
         self.slots = {False: slots, True: failing_slots}
         self._spawn = spawn or (lambda coro, name: asyncio.create_task(coro, name=name))
         self.running: dict[int, tuple[bool, asyncio.Task[FeedReport | None]]] = {}
+        self._hosts: dict[int, str] = {}  # the host of each running feed
         # 304s are written together at each tick: one transaction each was most of the
         # work of a poll in which nothing changed.
         self._unchanged: list[tuple[int, datetime, datetime]] = []
@@ -330,6 +336,7 @@ class Poller:
             if not task.done():
                 continue
             del self.running[feed_id]
+            self._hosts.pop(feed_id, None)
             if task.cancelled():
                 continue
             if isinstance(exc := task.exception(), StorageError):
@@ -341,13 +348,24 @@ class Poller:
             await self.pipeline.store.record_not_modified(unchanged)
         if failure is not None:
             raise failure
+        hosts = Counter(self._hosts.values())
         for failing, slots in self.slots.items():
-            busy = sum(lane == failing for lane, _ in self.running.values())
-            if busy >= slots:
+            free = slots - sum(lane == failing for lane, _ in self.running.values())
+            if free <= 0:
                 continue
+            # More than the free slots: feeds of a host at its limit are passed over (they
+            # would only hold a slot while queued behind it).
             due = await self.pipeline.store.due_feeds(
-                self.pipeline.clock(), slots, failing=failing)
-            for feed in [f for f in due if f.id not in self.running][: slots - busy]:
+                self.pipeline.clock(), free * _DUE_PER_SLOT, failing=failing)
+            for feed in due:
+                if free <= 0:
+                    break
+                host = URL(feed.url).host or ""
+                if feed.id in self.running or hosts[host] >= self.fetcher.limits.per_host:
+                    continue
+                free -= 1
+                hosts[host] += 1
+                self._hosts[feed.id] = host
                 self.running[feed.id] = (failing, self._spawn(
                     self.pipeline._poll_one(self.fetcher, feed, False, self._unchanged),
                     f"poll {feed.name}",
@@ -362,6 +380,7 @@ class Poller:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.running.clear()
+        self._hosts.clear()
 
     async def wait(self, seconds: float, stop: asyncio.Event | None = None) -> None:
         """Until a running feed ends (its slot is free), `seconds` pass (more feeds
