@@ -216,15 +216,18 @@ class SQLiteStore:
                 "to start a new database there (the file is set aside)")
         # Only now that the file is known to be ours may it be changed.
         await db.execute("PRAGMA journal_mode = WAL")
-        # FULL: a commit is on disk when it returns, WAL included. With NORMAL, an OS crash
-        # or a filesystem gone read-only could take back committed deliveries, and a restart
-        # would post them again. benchmarks/inserts.py measures what it costs.
-        await db.execute("PRAGMA synchronous = FULL")
+        # NORMAL: in WAL mode a commit reaches the disk at the next checkpoint, or with the
+        # next durable commit (each syncs the whole WAL). Durable: what a platform was sent
+        # (`mark_sending`, `mark_delivered`, `record_digest`) and the schema. An OS crash or a
+        # filesystem gone read-only can then take back the last items (the next poll fetches
+        # them again), never a delivery: with NORMAL alone a restart would post it again.
+        # FULL everywhere costs 3.3 ms per item saved (benchmarks/inserts.py).
+        await db.execute("PRAGMA synchronous = NORMAL")
         await self._migrate(version)
 
     async def _migrate(self, version: int) -> None:
         for step in range(version + 1, LATEST + 1):
-            async with self._write():
+            async with self._write(durable=True):
                 for statement in MIGRATIONS[step]:
                     await self._db.execute(statement)
                 await self._db.execute(f"PRAGMA user_version = {step}")
@@ -236,8 +239,11 @@ class SQLiteStore:
         await self._db.close()
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _write(self, *, durable: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; `durable`: on disk when this returns (synchronous FULL)."""
         async with self._lock:
+            if durable:
+                await self._db.execute("PRAGMA synchronous = FULL")
             try:
                 # Inside the try: a task cancelled while BEGIN waits on the busy timeout must
                 # not leave the connection in a transaction that no one will end.
@@ -251,6 +257,9 @@ class SQLiteStore:
             except BaseException:
                 await self._rollback()
                 raise
+            finally:
+                if durable:
+                    await self._db.execute("PRAGMA synchronous = NORMAL")
 
     async def _rollback(self) -> None:
         # aiosqlite runs statements in order on its thread, so a cancelled statement has run
@@ -659,10 +668,11 @@ class SQLiteStore:
 
     async def mark_sending(self, entry: OutboxEntry, now: datetime) -> None:
         """Called just before a post goes out: until it is marked delivered its outcome is
-        unknown, and a retry looks for it on the platform first (from the first attempt)."""
-        await self._update(
-            "UPDATE outbox SET sent_at = coalesce(sent_at, ?) WHERE id = ?", (_ts(now), entry.id)
-        )
+        unknown, and a retry looks for it on the platform first (from the first attempt).
+        Durable: lost, the retry would post without looking."""
+        async with self._write(durable=True) as db:
+            await db.execute("UPDATE outbox SET sent_at = coalesce(sent_at, ?) WHERE id = ?",
+                             (_ts(now), entry.id))
 
     async def mark_delivered(self, entry: OutboxEntry, message_id: str, now: datetime) -> bool:
         """Called only after the platform accepted the message; keeps its id for edits.
@@ -670,8 +680,8 @@ class SQLiteStore:
         When the story changed after `entry` was read (a source joined while the message
         was on its way, or while the bot was down with the post's outcome unknown), the
         message shows the older story: an update is queued in the same transaction. True
-        then."""
-        async with self._write() as db:
+        then. Durable, as every record of what a platform shows."""
+        async with self._write(durable=True) as db:
             await db.execute(
                 """INSERT INTO deliveries (story_id, platform, channel, message_id, posted_at,
                    updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -792,8 +802,8 @@ class SQLiteStore:
 
     async def record_digest(self, post: DigestPost) -> bool:
         """Record a posted (only once the platform accepted it) or missed digest. False when
-        the week already has a row for that channel: the first record stands."""
-        async with self._write() as db:
+        the week already has a row for that channel: the first record stands. Durable."""
+        async with self._write(durable=True) as db:
             cur = await db.execute(
                 """INSERT INTO digest_posts (week, platform, channel, status, message_id, at)
                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",

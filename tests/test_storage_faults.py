@@ -145,8 +145,9 @@ async def test_a_full_disk_is_one_line_that_says_so_and_writes_resume_when_space
 async def test_a_filesystem_gone_read_only_is_one_line_and_keeps_every_committed_write(
     ext4_fs: tuple[Path, str],
 ) -> None:
-    """The items and deliveries committed before the fault are still there after it, the
-    WAL never checkpointed: with synchronous = FULL a commit is on disk when it returns."""
+    """The items and the delivery committed before the fault are still there after it, the
+    WAL never checkpointed: a delivery record is committed durably (synchronous FULL), which
+    syncs the WAL with everything before it. (With NORMAL alone, all of it vanishes.)"""
     mount, device = ext4_fs
     store = await SQLiteStore.open(mount / "tw.sqlite")
     try:
