@@ -498,7 +498,9 @@ def test_the_manifest_declares_the_command_and_the_scopes_the_app_uses() -> None
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == "/treaty" and command["should_escape"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    # chat.postMessage/update, /treaty, files_upload_v2, users.info
-    assert scopes >= {"chat:write", "commands", "files:write", "users:read"}
+    # chat.postMessage/update, /treaty, files_upload_v2, users.info, conversations.history
+    # and .list (finding a post whose answer was lost)
+    assert scopes >= {"chat:write", "commands", "files:write", "users:read",
+                      "channels:history", "groups:history", "channels:read", "groups:read"}
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True  # the link buttons
