@@ -487,7 +487,7 @@ def build_scheduler(
 
     async def poll_once() -> None:
         reports = await poller.tick()
-        if any(r.new_items for r in reports):
+        if any(r.new_items for r in reports) and not scheduler.stopping.is_set():
             # New stories go out now, not at the next delivery tick.
             scheduler.spawn(guarded("delivery", deliver)(), "deliver-new")
 
