@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     run.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
+    run.add_argument("--init", action="store_true",
+                     help="start a new database if the file is empty or not treatywatch's "
+                     "(the old file is renamed aside, never deleted)")
 
     digest = sub.add_parser(
         "digest", help="print a week's digest and write its chart (no token needed)",
@@ -166,7 +169,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
         from bot.secrets import Secrets
 
         return await run(args.config, args.db or default_db("treatywatch.sqlite"),
-                         Secrets.load())
+                         Secrets.load(), init=args.init)
     if args.command in ("article", "ask", "timeline"):
         return await _treaty_command(args)
     if args.command == "backup":

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from yarl import URL
 
 from bot.backoff import next_poll
 from bot.config import Config
@@ -27,9 +30,10 @@ from bot.models import Analysis, Item
 from bot.parse import ParseError, parse_feed
 from bot.text import one_line
 from bot.treaty import TreatyIndex
-from storage import FeedState, NewItem, SQLiteStore
+from storage import FeedState, NewItem, SQLiteStore, StorageError
 
 log = logging.getLogger(__name__)
+_DUE_PER_SLOT = 8  # due feeds read per free slot, to find ones whose host has room
 
 
 def utc_now() -> datetime:
@@ -133,10 +137,13 @@ class Pipeline:
         self, fetcher: Fetcher, feed: FeedState, keep_results: bool,
         unchanged: list[tuple[int, datetime, datetime]],
     ) -> FeedReport:
-        """A feed's unexpected failure is that feed's failure, not the cycle's."""
+        """A feed's unexpected failure is that feed's failure, not the cycle's; a storage
+        failure is every feed's, and is raised."""
         try:
             return await self.poll_feed(fetcher, feed, keep_results=keep_results,
                                         unchanged=unchanged)
+        except StorageError:
+            raise
         except Exception as exc:
             log.exception("feed %r: unexpected error", feed.name)
             error = f"internal error: {type(exc).__name__}: {one_line(str(exc))[:200]}"
@@ -287,6 +294,111 @@ class Pipeline:
         if item.published < now - max_age:
             return False, f"older than max_age ({_hours(max_age)})"
         return True, "alert"
+
+
+class Poller:
+    """Polls due feeds independently, for `run`: each feed in a task of its own, started as
+    slots free up. A feed that hangs holds one slot until its timeout and delays no other due
+    feed (a cycle that waits for its slowest feed would).
+
+    Feeds whose last poll failed (a dead or hanging server, mostly) get `failing_slots` of
+    their own, a few: however many of them hang at once, the healthy feeds keep the other
+    `slots`, and the fetcher's connections with them. A feed whose host already has the
+    fetcher's `per_host` requests running waits for the next tick without taking a slot.
+
+    Its loop: `tick()` (collect what ended, start what is due), then `wait()` until a feed
+    ends or a second passes, and again.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        fetcher: Fetcher,
+        slots: int,
+        failing_slots: int,
+        spawn: Callable[[Coroutine[Any, Any, FeedReport], str],
+                        asyncio.Task[FeedReport | None]] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.fetcher = fetcher
+        self.slots = {False: slots, True: failing_slots}
+        self._spawn = spawn or (lambda coro, name: asyncio.create_task(coro, name=name))
+        self.running: dict[int, tuple[bool, asyncio.Task[FeedReport | None]]] = {}
+        self._hosts: dict[int, str] = {}  # the host of each running feed
+        # 304s are written together at each tick: one transaction each was most of the
+        # work of a poll in which nothing changed.
+        self._unchanged: list[tuple[int, datetime, datetime]] = []
+
+    async def tick(self) -> list[FeedReport]:
+        """Collect the feeds that ended (their reports), write their 304s, and start the due
+        feeds that slots allow. A storage failure of any of them is raised, after the
+        others are collected."""
+        reports: list[FeedReport] = []
+        failure: StorageError | None = None
+        for feed_id, (_, task) in list(self.running.items()):
+            if not task.done():
+                continue
+            del self.running[feed_id]
+            self._hosts.pop(feed_id, None)
+            if task.cancelled():
+                continue
+            if isinstance(exc := task.exception(), StorageError):
+                failure = exc
+            elif exc is None and (report := task.result()) is not None:
+                reports.append(report)  # None: abandoned at shutdown
+        if self._unchanged:
+            unchanged, self._unchanged = self._unchanged, []
+            await self.pipeline.store.record_not_modified(unchanged)
+        if failure is not None:
+            raise failure
+        hosts = Counter(self._hosts.values())
+        for failing, slots in self.slots.items():
+            free = slots - sum(lane == failing for lane, _ in self.running.values())
+            if free <= 0:
+                continue
+            # More than the free slots: feeds of a host at its limit are passed over (they
+            # would only hold a slot while queued behind it).
+            due = await self.pipeline.store.due_feeds(
+                self.pipeline.clock(), free * _DUE_PER_SLOT, failing=failing)
+            for feed in due:
+                if free <= 0:
+                    break
+                host = URL(feed.url).host or ""
+                if feed.id in self.running or hosts[host] >= self.fetcher.limits.per_host:
+                    continue
+                free -= 1
+                hosts[host] += 1
+                self._hosts[feed.id] = host
+                self.running[feed.id] = (failing, self._spawn(
+                    self.pipeline._poll_one(self.fetcher, feed, False, self._unchanged),
+                    f"poll {feed.name}",
+                ))
+        return reports
+
+    async def abandon(self) -> None:
+        """Cancel the feeds still running and wait until they ended (their transactions
+        rolled back): a cancelled feed is polled again when next due."""
+        tasks = [task for _, task in self.running.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.running.clear()
+        self._hosts.clear()
+
+    async def wait(self, seconds: float, stop: asyncio.Event | None = None) -> None:
+        """Until a running feed ends (its slot is free), `seconds` pass (more feeds
+        may be due), or `stop` is set."""
+        waiting: list[asyncio.Future[Any]] = [task for _, task in self.running.values()]
+        if stop is not None:
+            waiting.append(asyncio.ensure_future(stop.wait()))
+        if not waiting:
+            await asyncio.sleep(seconds)
+            return
+        try:
+            await asyncio.wait(waiting, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if stop is not None:
+                waiting[-1].cancel()
 
 
 async def fold_candidates(

@@ -35,7 +35,7 @@ def config_subscriptions(config: Config) -> Iterator[Subscription]:
             yield Subscription("slack", name.lstrip("#"), topic, None, "config")
 
 
-async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
+async def run(config_path: Path, db_path: Path, secrets: Secrets, *, init: bool = False) -> int:
     if not (secrets.discord or secrets.slack):
         print(f"error: {HOW_TO}", file=sys.stderr)
         return EXIT_USAGE
@@ -49,7 +49,7 @@ async def run(config_path: Path, db_path: Path, secrets: Secrets) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
             stack.callback(loop.remove_signal_handler, sig)
-        store = await SQLiteStore.open(db_path)
+        store = await SQLiteStore.open(db_path, init=init)
         stack.push_async_callback(store.close)
         pipeline = Pipeline(config, store, treaty_index=knowledge.index)
         await pipeline.sync()

@@ -181,10 +181,10 @@ UNCLOSED = (b'<?xml version="1.0"?>\n<rss version="2.0"><channel><title>t</title
 
 def test_unclosed_tags_and_runs_of_dots_cost_linear_time(config: Config) -> None:
     matcher = matcher_for(config)
-    started = time.perf_counter()
+    started = time.process_time()
     [item] = parse_feed(UNCLOSED, "wire", NOW).items
     matcher.analyse(item)
-    assert time.perf_counter() - started < 0.2  # 0.015 s with the patch
+    assert time.process_time() - started < 0.5  # CPU; 0.015 s with the patch
 
 
 def test_the_hostile_suite_runs_in_bounded_memory(run: dict[str, Any]) -> None:

@@ -103,10 +103,10 @@ def test_a_bomb_is_refused_in_milliseconds_with_a_one_line_reason(name: str) -> 
     body, reason = BOMBS[name]
     timings = []
     for _ in range(5):
-        started = time.perf_counter()
+        started = time.process_time()
         with pytest.raises(ParseError) as exc:
             parse_feed(body, "wire", NOW)
-        timings.append(time.perf_counter() - started)
+        timings.append(time.process_time() - started)
     message = str(exc.value)
     assert message.startswith("refused: ") and reason in message, message
     assert "\n" not in message and len(message) <= 200
@@ -158,10 +158,10 @@ DECLARATION_DOS = (b"<?xml " + b"encoding='x' " * 2000 + b"<rss/>")
 
 def test_feedparser_s_encoding_sniffing_cannot_be_made_to_backtrack() -> None:
     # feedparser's RE_XML_PI_ENCODING takes 24 s on 26 KB like this; 2,000 repeats here.
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(ParseError) as exc:
         parse_feed(DECLARATION_DOS, "wire", NOW)
-    assert time.perf_counter() - started < REFUSE_WITHIN
+    assert time.process_time() - started < REFUSE_WITHIN
     assert str(exc.value) == "refused: the XML declaration does not end in 512 characters"
 
 
@@ -190,10 +190,11 @@ def test_a_feed_on_one_long_line_keeps_its_declared_encoding(codec: str) -> None
     ],
 )
 def test_a_megabyte_of_pathological_markup_is_screened_in_linear_time(body: bytes) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     with contextlib.suppress(Refused):
         screen(body)
-    assert time.perf_counter() - started < 1.0  # 0.01-0.3 s measured; quadratic would be hours
+    # CPU time, not wall time: a busy machine must not fail it.
+    assert time.process_time() - started < 2.0  # 0.01-0.3 s measured; quadratic would be hours
 
 
 def test_a_doctype_inside_cdata_is_content_not_a_declaration() -> None:
