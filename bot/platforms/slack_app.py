@@ -24,9 +24,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import admin, news
+from bot.commands import admin, arguments, news
+from bot.commands.arguments import ArgumentError, error, looks_numeric
 from bot.commands.context import Caller, Context
-from bot.commands.treaty import article_cmd, ask_cmd, error, timeline_cmd
+from bot.commands.failure import failed
+from bot.commands.ratelimit import RateLimiter
+from bot.commands.treaty import article_cmd, ask_cmd, timeline_cmd
 from bot.deliver import ChannelGone
 from bot.models import Message
 from bot.render.slack import SOURCE_ACTION, cut, one_line, render, response
@@ -54,7 +57,6 @@ _CHANNEL_REF = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 _LINK_REF = re.compile(r"^<((?:https?)://[^|>]+)(?:\|[^>]*)?>$", re.IGNORECASE)
 _SPECIAL = re.compile(r"<([^<>]*)>")
 
-FAILED = "Something went wrong answering that; it has been logged."
 ADMIN_COMMANDS = frozenset({"subscribe", "unsubscribe", "feeds"})
 HELP = (
     ("article N", "a treaty article (4, IV, preamble, or words) and the news citing it"),
@@ -320,7 +322,12 @@ def usage(text: str) -> Message:
 
 
 async def answer(ctx: Context, text: str, who: Who) -> Message:
-    """The Message for `/treaty TEXT`, from the platform-neutral handlers."""
+    """The Message for `/treaty TEXT`, from the platform-neutral handlers. The whole line
+    is bounded here; each argument is checked again by its handler."""
+    try:
+        text = arguments.text(text, "command", arguments.COMMAND_TEXT_MAX)
+    except ArgumentError as exc:
+        return error(str(exc))
     parts = text.split(maxsplit=1)
     sub = parts[0].casefold() if parts else ""
     rest = parts[1].strip() if len(parts) > 1 else ""
@@ -335,14 +342,14 @@ async def answer(ctx: Context, text: str, who: Who) -> Message:
         query = readable(rest)
         return await article_cmd(ctx, query) if query else usage("article N (e.g. 4)")
     if sub == "ask":
-        return ask_cmd(ctx, readable(rest))
+        return await ask_cmd(ctx, readable(rest))
     if sub == "latest":
         return await _latest(ctx, readable(rest).split())
     if sub == "story":
         number = readable(rest).lstrip("#")
-        if not number.isdigit():
+        if not looks_numeric(number):
             return usage("story ID (a number, e.g. 12)")
-        return await news.story(ctx, int(number))
+        return await news.story(ctx, number)
     if sub == "troops":
         return await news.troops(ctx)
     if sub == "digest":
@@ -353,17 +360,11 @@ async def answer(ctx: Context, text: str, who: Who) -> Message:
 
 
 async def _latest(ctx: Context, args: list[str]) -> Message:
-    topic: str | None = None
-    count = 5
-    numbers = [a for a in args if a.isdigit()]
-    words = [a for a in args if not a.isdigit()]
+    numbers = [a for a in args if looks_numeric(a)]
+    words = [a for a in args if not looks_numeric(a)]
     if len(numbers) > 1 or len(words) > 1:
         return usage("latest [topic] [count]")
-    if words:
-        topic = words[0]
-    if numbers:
-        count = int(numbers[0])
-    return await news.latest(ctx, topic, count)
+    return await news.latest(ctx, words[0] if words else None, numbers[0] if numbers else 5)
 
 
 async def _admin(ctx: Context, caller: Caller, sub: str, rest: str) -> Message:
@@ -429,6 +430,7 @@ class SlackApp:
             name="treatywatch",
         )
         self.bolt.command(COMMAND)(self._on_command)
+        self.limiter = RateLimiter(ctx.config.rate_limit)
         self.bolt.action(re.compile(f"^{SOURCE_ACTION}"))(self._on_link)
         self.ready = asyncio.Event()  # set once Slack can reach the app
         self._stop = asyncio.Event()
@@ -512,15 +514,17 @@ class SlackApp:
         await ack()  # first: Slack gives up after 3 s; the answer goes to the response URL
         text = str(command.get("text") or "")
         user_id = str(command.get("user_id") or "")
-        who = Who(user_id, str(command.get("channel_id") or ""),
-                  lambda: self._is_admin(user_id))
+        channel_id = str(command.get("channel_id") or "")
+        who = Who(user_id, channel_id, lambda: self._is_admin(user_id))
+        what = f"slack {COMMAND} {text[:20]!a}"
         try:
-            message = await answer(self.ctx, text, who)
-        except Exception:
-            log.exception("%s %s failed", COMMAND, text.partition(" ")[0][:40])
-            message = error(FAILED)
+            refusal = self.limiter.check(user_id, channel_id)
+            message = error(refusal) if refusal else await answer(self.ctx, text, who)
+            payload = response(message)
+        except Exception as exc:
+            payload = response(failed(log, what, exc))
         try:
-            sent = await respond(**response(message))
+            sent = await respond(**payload)
         except Exception as exc:
             log.warning("could not answer %s: %s", COMMAND, type(exc).__name__)
             return
