@@ -18,11 +18,11 @@ import pytest
 from discord.http import Route
 
 from bot.commands.context import Context
+from bot.commands.failure import FAILED
 from bot.commands.treaty import Knowledge
 from bot.config import Config, RateLimit
 from bot.deliver import deliver_pending
 from bot.models import Message
-from bot.commands.failure import FAILED
 from bot.platforms.discord_bot import DiscordBot
 from storage import NewItem, SQLiteStore, Subscription
 from tests.conftest import Clock

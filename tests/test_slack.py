@@ -22,9 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import admin, news
 from bot.commands.context import Context
+from bot.commands.failure import FAILED
 from bot.config import Config, RateLimit
 from bot.deliver import deliver_pending
-from bot.commands.failure import FAILED
 from bot.models import Message
 from bot.platforms.slack_app import (
     SlackApp,

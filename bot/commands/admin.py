@@ -61,7 +61,7 @@ async def unsubscribe(ctx: Context, caller: Caller, topic: str, channel: str | N
     name = topic_arg(topic)
     target = _channel(channel, caller)
     if not await ctx.store.unsubscribe(caller.platform, target, name):
-        return error(f"{target} is not subscribed to {name}.")
+        return error(f"{arguments.quoted(target)} is not subscribed to {name}.")
     return Message(title=f"Unsubscribed {target} from {name}.", ephemeral=True)
 
 
@@ -122,8 +122,9 @@ async def feeds_remove(ctx: Context, caller: Caller, name: str) -> Message:
     if await ctx.store.deactivate_feed(name):
         return Message(title=f"Removed feed {name!r}; its stories stay.", ephemeral=True)
     if any(f.name == name for f in ctx.config.feeds):
-        return error(f"{name!r} comes from feeds.yaml: remove it there.")
-    return error(f"No feed added by command is named {name!r} (see /feeds list).")
+        return error(f"{arguments.quoted(name)} comes from feeds.yaml: remove it there.")
+    return error(f"No feed added by command is named {arguments.quoted(name)} "
+                 "(see /feeds list).")
 
 
 async def feeds_status(ctx: Context, caller: Caller) -> Message:

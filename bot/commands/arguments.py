@@ -94,6 +94,20 @@ def text(value: object, what: str, limit: int, *, single_line: bool = True) -> s
     return clean
 
 
+def quoted(value: str, limit: int = 40) -> str:
+    """An argument echoed in an answer: quoted, and cut so that the line stays short
+    (the quoted form counts: an unprintable character shows as up to ten)."""
+    whole = repr(value)
+    if len(whole) <= limit + 2:
+        return whole
+    kept = ""
+    for char in value:
+        if len(repr(kept + char)) > limit:
+            break
+        kept += char
+    return repr(kept + "…")
+
+
 def integer(value: object, what: str, low: int, high: int) -> int:
     """A whole number from `low` to `high`: an int, or ASCII digits (surrounding spaces
     allowed). "1.5", "²", "-3", "1e3", "٣" and 10**20 are refused alike."""

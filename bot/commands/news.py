@@ -39,7 +39,8 @@ def topic_arg(topic: object) -> str:
     clean = arguments.text(topic, "topic", arguments.TOPIC_MAX)
     name = check_topic(clean)
     if name is None:
-        raise ArgumentError(f"Unknown topic {clean!r}: choose one of {', '.join(TOPICS)}.")
+        raise ArgumentError(
+            f"Unknown topic {arguments.quoted(clean)}: choose one of {', '.join(TOPICS)}.")
     return name
 
 

@@ -114,7 +114,7 @@ def _resolve(query: str, knowledge: Knowledge) -> int:
     results = knowledge.index.ask(query, k=1)
     if not results:
         raise ArticleRefError(
-            f"No article matches {query!r}: give a number (0 for the preamble, 1–"
+            f"No article matches {arguments.quoted(query)}: give a number (0 for the preamble, 1–"
             f"{knowledge.treaty.last_article}) or ask a question with /ask.",
             not_a_number=True,
         )
@@ -155,7 +155,7 @@ def ask(query: str, knowledge: Knowledge, k: int = 3) -> Message:
         return error(str(exc))
     results = knowledge.index.ask(query, k=k)
     if not results:
-        return error(f"No article of the treaty matches {query!r}.")
+        return error(f"No article of the treaty matches {arguments.quoted(query)}.")
     fields = tuple(
         Field(f"{_heading(a)} · score {score:.2f}", truncate(a.summary, SUMMARY_CHARS))
         for a, score in results

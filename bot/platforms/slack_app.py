@@ -356,7 +356,7 @@ async def answer(ctx: Context, text: str, who: Who) -> Message:
         return await news.digest_preview(ctx)
     if sub == "timeline":
         return timeline_cmd(ctx)
-    return error(f"Unknown command {cut(readable(sub), 40)!r}: try {COMMAND} help.")
+    return error(f"Unknown command {arguments.quoted(readable(sub))}: try {COMMAND} help.")
 
 
 async def _latest(ctx: Context, args: list[str]) -> Message:
@@ -374,7 +374,8 @@ async def _admin(ctx: Context, caller: Caller, sub: str, rest: str) -> Message:
             return usage(f"{sub} topic [#channel]")
         channel = None
         if len(args) == 2 and (channel := channel_arg(args[1])) is None:
-            return error(f"{readable(args[1])!r} is not a channel: give it as #channel.")
+            return error(f"{arguments.quoted(readable(args[1]))} is not a channel: give it "
+                         "as #channel.")
         if sub == "subscribe":
             return await admin.subscribe(ctx, caller, readable(args[0]), channel, None)
         return await admin.unsubscribe(ctx, caller, readable(args[0]), channel)
