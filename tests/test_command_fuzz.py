@@ -315,3 +315,47 @@ def test_the_reported_cases_answer_one_line(h: Harness, text: str) -> None:
     message = h.run(lambda: answer(h.ctx, text, Who("U1", "C0ALERTS1", rights)), text)
     check_answer(message)
     assert message.ephemeral and not message.fields, message
+
+
+# --- Discord: options as the real discord.py client parses them ----------------------------------
+
+DISCORD_TEXT_OPTIONS = [
+    ("article", "number_or_words", None), ("ask", "question", None),
+    ("latest", "topic", None), ("subscribe", "topic", None), ("unsubscribe", "topic", None),
+    ("feeds", "url", "add"), ("feeds", "name", "remove"),
+]
+
+
+def test_discord_answers_every_corpus_option_with_one_visible_answer(
+    tmp_path: Path, config: Config
+) -> None:
+    from tests.fake_discord import started_fake_discord
+    from tests.test_discord import running
+
+    async def scenario() -> int:
+        store = await SQLiteStore.open(tmp_path / "discord.sqlite")
+        roomy = config.model_copy(update={"rate_limit": RateLimit(per_user=10_000,
+                                                                  per_channel=10_000)})
+        ctx = Context(store, KNOWLEDGE, roomy, lambda: NOW)
+        answered = 0
+        try:
+            async with started_fake_discord() as fake, running(ctx, fake):
+                cases: list[tuple[str, dict[str, Any], str | None]] = [
+                    (command, {option: value}, sub)
+                    for value in CORPUS for command, option, sub in DISCORD_TEXT_OPTIONS]
+                cases += [("story", {"id": n}, None) for n in [*INTS, *NUMBERS]]
+                cases += [("latest", {"count": n}, None) for n in [*INTS, *NUMBERS]]
+                for command, options, sub in cases:
+                    before = len(await store.feeds(active_only=False))
+                    record = await fake.interact(command, options, sub=sub)
+                    shown = record.answer  # fails when nothing visible answers it
+                    assert shown["embeds"] or 0 < len(shown["content"]) <= LINE_MAX, shown
+                    if command == "feeds" and sub == "remove":
+                        assert len(await store.feeds(active_only=False)) == before
+                    answered += 1
+                assert not fake.bad_requests, fake.bad_requests[:3]
+        finally:
+            await store.close()
+        return answered
+
+    assert asyncio.run(scenario()) >= len(CORPUS) * len(DISCORD_TEXT_OPTIONS)

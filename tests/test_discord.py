@@ -651,3 +651,16 @@ async def test_every_command_answer_is_accepted_by_discord(
         record = await fake.interact(command, options)
         assert record.answer["embeds"], command
     assert not fake.bad_requests
+
+
+async def test_a_person_over_the_rate_limit_gets_a_polite_private_line(
+    store: SQLiteStore, config: Config, clock: Clock, fake: FakeDiscord
+) -> None:
+    limited = config.model_copy(update={"rate_limit": RateLimit(per_user=2, per_channel=50)})
+    async with running(Context(store, KNOWLEDGE, limited, clock), fake):
+        first, second, third = [await fake.interact("timeline") for _ in range(3)]
+        other = await fake.interact("timeline", user_id="500000000000000002")
+    assert first.answer["embeds"] and second.answer["embeds"] and other.answer["embeds"]
+    assert is_line(third.answer)
+    assert third.answer["content"].startswith("Please slow down: 2 commands a minute per "
+                                              "person. Try again in ")

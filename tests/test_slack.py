@@ -507,3 +507,25 @@ def test_the_manifest_declares_the_command_and_the_scopes_the_app_uses() -> None
     assert scopes >= {"chat:write", "commands", "files:write", "users:read"}
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True  # the link buttons
+
+
+async def test_a_busy_channel_is_refused_politely_before_anything_runs(
+    store: SQLiteStore, config: Config, clock: Clock, slack: FakeSlack
+) -> None:
+    limited = config.model_copy(update={"rate_limit": RateLimit(per_user=50, per_channel=2)})
+    bot = SlackApp(Context(store, KNOWLEDGE, limited, clock), bot_token=BOT_TOKEN,
+                   signing_secret=SIGNING_SECRET, app_token=None, port=0,
+                   api_base=slack.api_base, host="127.0.0.1")
+    task = await running(bot)
+    try:
+        for user in ("UADMIN", "UOWNER"):
+            assert (await ask(bot, slack, "timeline", user=user))["response_type"] == "in_channel"
+        refused = await ask(bot, slack, "subscribe treaty", user="UMEMBER")
+        elsewhere = await ask(bot, slack, "timeline", user="UMEMBER", channel="C0OTHER01")
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 5)
+    assert refused["response_type"] == "ephemeral"
+    assert refused["text"].startswith("This channel is busy: 2 commands a minute at most.")
+    assert slack.called("users.info") == []  # refused before asking who the caller is
+    assert elsewhere["response_type"] == "in_channel"
