@@ -7,11 +7,13 @@ Three processes, all on 127.0.0.1: the feed farm (benchmarks.farm); the bot, tha
 real SlackApp (bolt over HTTP, signatures checked) and the real Pipeline on one event
 loop, as `python -m bot run` has them; and this process, which plays Slack. It sends the
 signed slash commands on a fixed schedule (open loop: a slow answer does not slow the
-sending) and takes the answers at the response URLs, as Slack does.
+sending) and takes the answers at the response URLs, as Slack does. An answer's time runs
+from the moment its request was sent; how far the sender fell behind its schedule on a
+busy machine (which lowers the rate actually offered) is reported beside it.
 
-The bot first polls the farm once to fill the database the commands read. Then it polls
-it cold into a new database each time, alternately alone and under a flood (--rounds of
-each, and one more alone), and the medians are compared. The
+The bot polls the farm cold into a new database each time, alternately alone and under a
+flood (--rounds of each, and one more alone), and the medians are compared. As in `python
+-m bot run`, the commands are answered from the very store the cycle writes. The
 flood's senders are a seeded mix: most people ask a few questions, a few flood, and one
 channel is busy; the questions include the hostile ones of tests/test_command_fuzz.py's
 corpus. It prints, as JSON: every command's answer time, how many were answered and how
@@ -76,8 +78,10 @@ class Sent:
     text: str
     user: str
     channel: str
-    at: float  # the schedule's time, so that a late send counts against the bot
+    at: float  # when the schedule wanted it sent
+    sent: float = 0.0  # when it was sent: this process may fall behind on a busy machine
     status: int = 0
+    acked: float = 0.0  # the HTTP response: the app's ack
     answered: float | None = None
     answer: str = ""
 
@@ -88,6 +92,7 @@ class FakeSlack:
 
     sent: dict[str, Sent] = field(default_factory=dict)
     url: str = ""
+    rates: list[float] = field(default_factory=list)  # commands a second, as sent, per round
 
     def app(self) -> web.Application:
         application = web.Application()
@@ -147,12 +152,14 @@ async def flood(port: int, fake: FakeSlack, rate: float, seconds: float, seed: i
                 "response_url": f"{fake.url}/response/{key}", "trigger_id": "1.2.3",
             })
             stamp = int(time.time())
+            command.sent = time.monotonic()
             async with session.post(url, data=body, headers={
                 "Content-Type": "application/x-www-form-urlencoded",
                 "X-Slack-Request-Timestamp": str(stamp),
                 "X-Slack-Signature": sign(body, stamp)}) as resp:
                 await resp.read()
                 command.status = resp.status
+                command.acked = time.monotonic()
 
         start = time.monotonic()
         tasks = []
@@ -164,17 +171,22 @@ async def flood(port: int, fake: FakeSlack, rate: float, seconds: float, seed: i
             fake.sent[key] = Sent(rng.choice(texts), user, channel, at)
             tasks.append(asyncio.create_task(send(key, fake.sent[key])))
         await asyncio.gather(*tasks, return_exceptions=True)
+        sent = [fake.sent[f"{round_no}-{n}"].sent for n in range(count)]
+        fake.rates.append(count / max(1e-9, max(sent) - min(sent)) if count > 1 else 0.0)
 
 
 def summary(fake: FakeSlack) -> dict[str, Any]:
-    times = Latencies()
+    times, behind, acks = Latencies(), Latencies(), Latencies()
     kinds: Counter[str] = Counter()
     late = 0
     for command in fake.sent.values():
+        behind.add(max(0.0, command.sent - command.at))
+        if command.acked:
+            acks.add(command.acked - command.sent)
         if command.answered is None:
             kinds["unanswered"] += 1
             continue
-        took = command.answered - command.at
+        took = command.answered - command.sent
         times.add(took)
         late += took > WINDOW
         if command.answer.startswith("Please slow down"):
@@ -187,7 +199,9 @@ def summary(fake: FakeSlack) -> dict[str, Any]:
             kinds["answered"] += 1
     statuses = Counter(c.status for c in fake.sent.values())
     return {"sent": len(fake.sent), "outcomes": dict(kinds), "http_status": dict(statuses),
-            "answer_time": times.summary(), "over_3s": late}
+            "ack_time": acks.summary(), "answer_time": times.summary(), "over_3s": late,
+            # How far this process fell behind its schedule, which lowers the rate offered.
+            "sender_behind": behind.summary()}
 
 
 async def bot_process(urls: list[str], slack: str) -> Any:
@@ -218,7 +232,7 @@ async def measure(urls: list[str], rate: float, seconds: float, seed: int,
     fake = FakeSlack()
     runner = web.AppRunner(fake.app(), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)  # the bot's answers, in bursts
     await site.start()
     fake.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
     bot = await bot_process(urls, fake.url)
@@ -249,7 +263,8 @@ async def measure(urls: list[str], rate: float, seconds: float, seed: int,
     commands_seen = summary(fake)
     ratio = loaded_s / alone_s
     return {
-        "rate_per_s": rate, "seconds": seconds, "rounds": rounds, "feeds": len(urls),
+        "rate_per_s": rate, "rate_sent_per_s": [round(r, 1) for r in fake.rates],
+        "seconds": seconds, "rounds": rounds, "feeds": len(urls),
         "rate_limit": RATE_LIMIT, "commands": commands_seen,
         "cycles_alone": alone, "cycles_loaded": loaded,
         "cycle_alone_median_s": round(alone_s, 3), "cycle_loaded_median_s": round(loaded_s, 3),
@@ -308,8 +323,11 @@ async def serve_bot() -> None:
     config = base.model_copy(update={"rate_limit": RateLimit.model_validate(RATE_LIMIT)})
     knowledge = Knowledge.load()
 
-    async def cycle(db: Path) -> dict[str, Any]:
+    async def cycle(db: Path, app: SlackApp | None = None) -> dict[str, Any]:
         store = await SQLiteStore.open(db)
+        if app is not None:
+            # As in `python -m bot run`: the commands and the poll share one store.
+            app.ctx = Context(store, knowledge, config, utc_now)
         try:
             pipeline = Pipeline(config, store, treaty_index=knowledge.index)
             await pipeline.sync()
@@ -324,8 +342,9 @@ async def serve_bot() -> None:
                 "loop_lag_ms": lag.samples.summary()}
 
     with tempfile.TemporaryDirectory() as tmp:
-        # The commands read a database a first cycle filled; each measured cycle polls
-        # cold into a new one, so that every cycle does the same work.
+        # Each cycle polls cold into a new database, so that every cycle does the same
+        # work; the commands are answered from the store the cycle is writing. Between
+        # cycles they read one a first cycle filled.
         await cycle(Path(tmp) / "commands.sqlite")
         store = await SQLiteStore.open(Path(tmp) / "commands.sqlite")
         ctx = Context(store, knowledge, config, utc_now)
@@ -337,7 +356,8 @@ async def serve_bot() -> None:
         n = 0
         while await loop.run_in_executor(None, line) == "cycle":
             n += 1
-            print(json.dumps(await cycle(Path(tmp) / f"cycle{n}.sqlite")), flush=True)
+            print(json.dumps(await cycle(Path(tmp) / f"cycle{n}.sqlite", app)), flush=True)
+            app.ctx = ctx
         print(json.dumps({"peak_rss_mib": round(peak_rss_mib(), 1)}), flush=True)
         await app.close()
         await serving

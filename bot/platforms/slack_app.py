@@ -52,6 +52,7 @@ BLOCKS_REFUSED = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_
 RATE_LIMIT_TRIES = 5
 MAX_RETRY_AFTER = 60.0  # a longer wait would hold every other delivery back
 NONCES_KEPT = 1000
+BACKLOG = 1024  # connections waiting to be accepted
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 _CHANNEL_REF = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 _LINK_REF = re.compile(r"^<((?:https?)://[^|>]+)(?:\|[^>]*)?>$", re.IGNORECASE)
@@ -469,7 +470,10 @@ class SlackApp:
         server = self.bolt.server(port=self.port, path=PATH, host=self.host)
         self._runner = web.AppRunner(server.web_app)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        # A burst of commands opens many connections at once; past the listen backlog
+        # (aiohttp's default is 128) a connection waits for the client's SYN retry, 1 s
+        # then 3 s, 7 s..., and so the answer misses Slack's 3 s.
+        await web.TCPSite(self._runner, self.host, self.port, backlog=BACKLOG).start()
         for address in self._runner.addresses:  # the port Slack reaches, when 0 was asked
             if isinstance(address, tuple):
                 self.port = int(address[1])
