@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.commands import arguments, budget
+from bot.commands import budget
 from bot.commands.arguments import ArgumentError, integer, looks_numeric, quoted, text
 from bot.commands.context import Context
 from bot.commands.ratelimit import MAX_KEYS, RateLimiter
@@ -235,4 +235,3 @@ def test_the_rate_limit_is_set_in_feeds_yaml() -> None:
 
 def test_the_shipped_feeds_yaml_sets_the_defaults() -> None:
     assert bundled_config().rate_limit == RateLimit()
-    assert arguments.COUNT_MAX == 20
