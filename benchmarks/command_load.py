@@ -322,12 +322,15 @@ async def serve_bot() -> None:
     base = farm_config(params["urls"])
     config = base.model_copy(update={"rate_limit": RateLimit.model_validate(RATE_LIMIT)})
     knowledge = Knowledge.load()
+    served: list[SQLiteStore] = []
 
     async def cycle(db: Path, app: SlackApp | None = None) -> dict[str, Any]:
         store = await SQLiteStore.open(db)
         if app is not None:
-            # As in `python -m bot run`: the commands and the poll share one store.
+            # As in `python -m bot run`: the commands and the poll share one store. It is
+            # closed at the end, since a command may still be reading it after the cycle.
             app.ctx = Context(store, knowledge, config, utc_now)
+            served.append(store)
         try:
             pipeline = Pipeline(config, store, treaty_index=knowledge.index)
             await pipeline.sync()
@@ -336,7 +339,8 @@ async def serve_bot() -> None:
                 async with Fetcher(fetch_limits(config)) as fetcher:
                     reports = await pipeline.poll(fetcher)
         finally:
-            await store.close()
+            if app is None:
+                await store.close()
         return {**timed.as_dict(), "items_new": sum(r.new_items for r in reports),
                 "errors": sum(r.status == "error" for r in reports),
                 "loop_lag_ms": lag.samples.summary()}
@@ -361,7 +365,8 @@ async def serve_bot() -> None:
         print(json.dumps({"peak_rss_mib": round(peak_rss_mib(), 1)}), flush=True)
         await app.close()
         await serving
-        await store.close()
+        for opened in [store, *served]:
+            await opened.close()
 
 
 def main() -> None:
