@@ -55,7 +55,7 @@ async def _bench(db: Path, now: datetime, rounds: int) -> dict[str, Any]:
                 article_lat.add(time.perf_counter() - t0)
             for question in QUESTIONS:
                 t0 = time.perf_counter()
-                ask_cmd(ctx, question)
+                await ask_cmd(ctx, question)
                 ask_lat.add(time.perf_counter() - t0)
         zone = ZoneInfo("UTC")
         week = IsoWeek.of(now - timedelta(days=7), zone)

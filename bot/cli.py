@@ -7,12 +7,13 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from platformdirs import user_data_path
 
 from bot.commands import treaty as commands
+from bot.commands.arguments import ArgumentError, integer
 from bot.commands.treaty import Knowledge, official_text_path
 from bot.config import DEFAULT_CONFIG, ConfigError, load_config
 from bot.official_text import OfficialTextError
@@ -64,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="which articles answer a plain-language question")
     ask.add_argument("question", nargs="+")
     ask.add_argument("--json", action="store_true", help="print the ranking as JSON")
-    ask.add_argument("-k", type=int, default=5, help="how many articles (default 5)")
+    ask.add_argument("-k", type=_count(commands.ASK_K_MAX), default=5,
+                     help=f"how many articles, 1–{commands.ASK_K_MAX} (default 5)")
     ask.add_argument("--config", type=Path, default=None, help="feeds.yaml, for an official text")
 
     timeline = sub.add_parser("timeline", help="the treaty's dated steps and status")
@@ -121,6 +123,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _count(high: int) -> Callable[[str], int]:
+    """An argparse type: the command arguments' own check, so the CLI refuses alike."""
+
+    def parse(value: str) -> int:
+        try:
+            return integer(value, "count", 1, high)
+        except ArgumentError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
 def _knowledge_options(parser: argparse.ArgumentParser, db_help: str) -> None:
     parser.add_argument("--config", type=Path, default=None,
                         help="feeds.yaml, for treaty.official_text (default: ./feeds.yaml if "
@@ -136,7 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return asyncio.run(_dispatch(args))
-    except (ConfigError, TreatyDataError, OfficialTextError, ArticleRefError) as exc:
+    except (ConfigError, TreatyDataError, OfficialTextError, ArticleRefError,
+            ArgumentError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except StorageError as exc:

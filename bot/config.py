@@ -187,6 +187,22 @@ class Digest(_Strict):
         return value
 
 
+class RateLimit(_Strict):
+    """Slash commands each person, and each channel, may run per `window` (Discord and
+    Slack alike); one more is refused politely, with when to try again."""
+
+    per_user: int = Field(default=6, ge=1, le=10_000)
+    per_channel: int = Field(default=30, ge=1, le=100_000)
+    window: Duration = timedelta(minutes=1)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=1) <= value <= timedelta(days=1):
+            raise ValueError("must be between 1s and 1d")
+        return value
+
+
 class TreatySettings(_Strict):
     # An official text of the treaty (docs/official-text.md); relative to feeds.yaml.
     official_text: str | None = None
@@ -210,6 +226,7 @@ class Config(_Strict):
     poll: Poll = Poll()
     fetch: Fetch = Fetch()
     digest: Digest = Digest()
+    rate_limit: RateLimit = RateLimit()
     topics: dict[Literal["treaty", "troops", "kcna"], Rule]
     feeds: tuple[Feed, ...] = Field(min_length=1)
     routes: dict[Literal["treaty", "troops", "kcna"], Route] = {}

@@ -803,13 +803,17 @@ class _Speller:
         for word in self._freq:
             for variant in _deletes(word, _max_edits(word)):
                 self._by_delete[variant].append(word)
+        self._longest = max(map(len, self._freq), default=0)
 
     def knows(self, word: str) -> bool:
         return word in self._freq
 
     def correct(self, word: str) -> tuple[str, int] | None:
         limit = _max_edits(word)
-        if limit == 0:
+        # A word longer than every known word by more than the edits allowed is within
+        # reach of none; its deletion neighbourhood (cubic in its length) is never built,
+        # so a query's cost is bounded by the vocabulary, not by what a stranger types.
+        if limit == 0 or len(word) > self._longest + limit:
             return None
         best: tuple[int, int, str] | None = None
         seen: set[str] = set()
@@ -842,6 +846,7 @@ _FIELDS: dict[str, tuple[float, float]] = {
     "note": (0.4, 0.75),
 }
 _K1 = 1.2
+SPELLED_MAX = 12  # distinct unknown words of one query that spelling correction tries
 _SYNONYM_WEIGHT = 0.6
 _CORRECTION_WEIGHT = 0.8
 _PREFIX_WEIGHT = 0.6
@@ -1018,14 +1023,14 @@ class TreatyIndex:
         seq = [_stem(t) for t in _tokens(text) if t not in _ARTICLES_EN]
         return self._matches(text, seq, self._phrase_first, self._phrase_ko)
 
-    def _repair(self, token: str) -> tuple[str, _Clause | None]:
+    def _repair(self, token: str, spell: bool = True) -> tuple[str, _Clause | None]:
         """A word the index doesn't know: its likely spelling and a clause for it.
 
-        First a known word one or two edits away; failing that a known stem that is a
-        prefix of it, or that it is a prefix of ("sovereignty" / "sovereign", Russian
-        case endings the ending list misses).
+        First (when `spell`) a known word one or two edits away; failing that a known stem
+        that is a prefix of it, or that it is a prefix of ("sovereignty" / "sovereign",
+        Russian case endings the ending list misses).
         """
-        fixed = self._speller.correct(token)
+        fixed = self._speller.correct(token) if spell else None
         if fixed is not None:
             word, dist = fixed
             terms = tuple(t for t in _terms_of(_stem(word)) if t in self._vectors)
@@ -1048,9 +1053,14 @@ class TreatyIndex:
         # Spelling first, so that synonyms see "mutal defence" as "mutual defence".
         tokens = _tokens(text)
         repairs: dict[int, _Clause | None] = {}
+        repaired: dict[str, tuple[str, _Clause | None]] = {}
         for i, token in enumerate(tokens):
             if self._needs_repair(token):
-                tokens[i], repairs[i] = self._repair(token)
+                if token not in repaired:
+                    # Spelling correction costs about a millisecond a long word: a query
+                    # gets SPELLED_MAX of them, the rest the cheap prefix match alone.
+                    repaired[token] = self._repair(token, len(repaired) < SPELLED_MAX)
+                tokens[i], repairs[i] = repaired[token]
 
         # Synonym phrases are matched with stop words still in ("how long" is all stop
         # words but one). A multi-word match stands for the words it covers: "how long"

@@ -114,7 +114,7 @@ async def test_subscribe_defaults_to_the_callers_channel_and_keeps_the_role(ctx:
 
 async def test_unsubscribe_of_a_channel_not_subscribed_says_so(ctx: Context) -> None:
     message = await admin.unsubscribe(ctx, ADMIN, "kcna", "200")
-    assert message.ephemeral and message.title == "200 is not subscribed to kcna."
+    assert message.ephemeral and message.title == "'200' is not subscribed to kcna."
 
 
 async def test_subscribe_to_an_unknown_topic_is_refused(ctx: Context) -> None:

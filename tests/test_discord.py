@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -17,11 +18,12 @@ import pytest
 from discord.http import Route
 
 from bot.commands.context import Context
+from bot.commands.failure import FAILED
 from bot.commands.treaty import Knowledge
-from bot.config import Config
+from bot.config import Config, RateLimit
 from bot.deliver import PostKey, deliver_pending
 from bot.models import Message
-from bot.platforms.discord_bot import FAILED, DiscordBot, nonce
+from bot.platforms.discord_bot import DiscordBot, nonce
 from storage import NewItem, SQLiteStore, Subscription
 from tests.conftest import Clock
 from tests.fake_discord import (
@@ -71,7 +73,12 @@ async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
 
 @pytest.fixture
 def ctx(store: SQLiteStore, config: Config, clock: Clock) -> Context:
-    return Context(store, KNOWLEDGE, config, clock)
+    return Context(store, KNOWLEDGE, roomy(config), clock)
+
+
+def roomy(config: Config) -> Config:
+    """The bundled settings with a rate limit that tests of single commands never reach."""
+    return config.model_copy(update={"rate_limit": RateLimit(per_user=1000, per_channel=1000)})
 
 
 async def feed_ids(store: SQLiteStore) -> dict[str, int]:
@@ -602,14 +609,38 @@ async def test_a_bad_argument_answers_one_private_line(
     assert await store.subscriptions() == []
 
 
-async def test_a_failing_handler_answers_one_private_line(
-    tmp_path: Path, config: Config, fake: FakeDiscord, clock: Clock
+def failure_ref(line: str) -> str | None:
+    """The reference id in the line a failure answers with, or None for another line."""
+    pattern = re.escape(FAILED).replace(re.escape("{ref}"), "([0-9a-f]{8})")
+    found = re.fullmatch(pattern, line)
+    return found.group(1) if found else None
+
+
+async def test_a_failing_handler_answers_one_private_line_and_logs_its_reference(
+    tmp_path: Path, config: Config, fake: FakeDiscord, clock: Clock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     closed = await SQLiteStore.open(tmp_path / "closed.sqlite")
     await closed.close()
     async with running(Context(closed, KNOWLEDGE, config, clock), fake):
         record = await fake.interact("troops")
-    assert is_line(record.answer) and record.answer["content"] == FAILED
+    assert is_line(record.answer)
+    ref = failure_ref(record.answer["content"])
+    assert ref is not None
+    [logged] = [r for r in caplog.records if ref in r.getMessage()]
+    assert logged.exc_info is not None and "/troops" in logged.getMessage()
+
+
+async def test_an_answer_discord_refuses_is_replaced_by_one_line_not_left_thinking(
+    ctx: Context, fake: FakeDiscord
+) -> None:
+    # Discord refuses the answer that replaces "thinking…": the interaction must still
+    # end in one line, not in a placeholder that thinks for ever.
+    fake.lose_response("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", status=400)
+    async with running(ctx, fake, defer_after=0):
+        record = await fake.interact("timeline")
+    assert failure_ref(record.answer["content"]) is not None
+    assert not record.answer["embeds"] and not record.answer.get("interaction_loading")
 
 
 async def test_a_slow_answer_is_deferred_then_edited(
@@ -629,8 +660,21 @@ async def test_every_command_answer_is_accepted_by_discord(
     bot: DiscordBot, fake: FakeDiscord
 ) -> None:
     for command, options in [("article", {"number_or_words": "mutual assistance"}),
-                             ("ask", {"question": "sanctions " * 50}), ("timeline", {}),
+                             ("ask", {"question": "sanctions " * 30}), ("timeline", {}),
                              ("latest", {"count": 20}), ("troops", {}), ("digest", {})]:
         record = await fake.interact(command, options)
         assert record.answer["embeds"], command
     assert not fake.bad_requests
+
+
+async def test_a_person_over_the_rate_limit_gets_a_polite_private_line(
+    store: SQLiteStore, config: Config, clock: Clock, fake: FakeDiscord
+) -> None:
+    limited = config.model_copy(update={"rate_limit": RateLimit(per_user=2, per_channel=50)})
+    async with running(Context(store, KNOWLEDGE, limited, clock), fake):
+        first, second, third = [await fake.interact("timeline") for _ in range(3)]
+        other = await fake.interact("timeline", user_id="500000000000000002")
+    assert first.answer["embeds"] and second.answer["embeds"] and other.answer["embeds"]
+    assert is_line(third.answer)
+    assert third.answer["content"].startswith("Please slow down: 2 commands a minute per "
+                                              "person. Try again in ")

@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -21,11 +22,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.commands import admin, news
 from bot.commands.context import Context
-from bot.config import Config
+from bot.commands.failure import FAILED
+from bot.config import Config, RateLimit
 from bot.deliver import PostKey, deliver_pending
 from bot.models import Message
 from bot.platforms.slack_app import (
-    FAILED,
     SlackApp,
     SlackSender,
     SlackStartError,
@@ -55,7 +56,12 @@ async def slack() -> AsyncIterator[FakeSlack]:
 async def ctx(config: Config, store: SQLiteStore, clock: Clock) -> Context:
     await store.sync_feeds([("Yonhap", "https://yonhap.example/rss"),
                             ("TASS", "https://tass.example/rss")], NOW)
-    return Context(store, KNOWLEDGE, config, clock)
+    return Context(store, KNOWLEDGE, roomy(config), clock)
+
+
+def roomy(config: Config) -> Config:
+    """The bundled settings with a rate limit that tests of single commands never reach."""
+    return config.model_copy(update={"rate_limit": RateLimit(per_user=1000, per_channel=1000)})
 
 
 async def running(app: SlackApp) -> asyncio.Task[None]:
@@ -228,7 +234,7 @@ async def test_news_commands_and_their_one_line_errors(
     assert shown["blocks"][0]["text"]["text"] == "Treaty ratified"
     for text, expected in [
         ("latest weather", "Unknown topic 'weather': choose one of treaty, troops, kcna."),
-        ("latest 99", "Count must be between 1 and 20."),
+        ("latest 99", "The count must be a whole number from 1 to 20."),
         ("story abc", "Usage: /treaty story ID (a number, e.g. 12)"),
         ("story 999", "There is no story #999."),
         ("dance", "Unknown command 'dance': try /treaty help."),
@@ -256,8 +262,13 @@ async def test_a_failing_handler_answers_one_short_ephemeral_line(
 
     monkeypatch.setattr(news, "troops", broken)
     answer = await ask(app, slack, "troops")
-    assert answer == {"key": "1", "text": FAILED, "response_type": "ephemeral"}
-    assert "disk on fire" in caplog.text  # the operator sees why; the user does not
+    assert answer["response_type"] == "ephemeral" and "disk on fire" not in answer["text"]
+    pattern = re.escape(FAILED).replace(re.escape("{ref}"), "([0-9a-f]{8})")
+    found = re.fullmatch(pattern, answer["text"])
+    assert found is not None
+    # The operator sees why, under the same reference; the user does not.
+    [logged] = [r for r in caplog.records if found.group(1) in r.getMessage()]
+    assert logged.exc_info is not None and "disk on fire" in str(logged.exc_info[1])
 
 
 async def test_socket_mode_answers_a_command_from_the_websocket(
@@ -515,3 +526,25 @@ def test_the_manifest_declares_the_command_and_the_scopes_the_app_uses() -> None
                       "channels:history", "groups:history", "channels:read", "groups:read"}
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True  # the link buttons
+
+
+async def test_a_busy_channel_is_refused_politely_before_anything_runs(
+    store: SQLiteStore, config: Config, clock: Clock, slack: FakeSlack
+) -> None:
+    limited = config.model_copy(update={"rate_limit": RateLimit(per_user=50, per_channel=2)})
+    bot = SlackApp(Context(store, KNOWLEDGE, limited, clock), bot_token=BOT_TOKEN,
+                   signing_secret=SIGNING_SECRET, app_token=None, port=0,
+                   api_base=slack.api_base, host="127.0.0.1")
+    task = await running(bot)
+    try:
+        for user in ("UADMIN", "UOWNER"):
+            assert (await ask(bot, slack, "timeline", user=user))["response_type"] == "in_channel"
+        refused = await ask(bot, slack, "subscribe treaty", user="UMEMBER")
+        elsewhere = await ask(bot, slack, "timeline", user="UMEMBER", channel="C0OTHER01")
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 5)
+    assert refused["response_type"] == "ephemeral"
+    assert refused["text"].startswith("This channel is busy: 2 commands a minute at most.")
+    assert slack.called("users.info") == []  # refused before asking who the caller is
+    assert elsewhere["response_type"] == "in_channel"

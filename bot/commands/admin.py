@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 from yarl import URL
 
+from bot.commands import arguments
+from bot.commands.arguments import ArgumentError, error, refusing
 from bot.commands.context import Caller, Context
-from bot.commands.news import check_topic
-from bot.commands.treaty import error
-from bot.config import TOPICS
+from bot.commands.news import topic_arg
 from bot.models import Field, Message
 from bot.netguard import AddressPolicy, host_refusal
 from storage import FeedExistsError, Subscription
@@ -26,34 +26,42 @@ def _refuse(caller: Caller) -> Message | None:
     return None if caller.is_admin else error(ADMIN_ONLY)
 
 
-def _topic(topic: str) -> tuple[str | None, Message | None]:
-    name = check_topic(topic)
-    if name is None:
-        return None, error(f"Unknown topic {topic!r}: choose one of {', '.join(TOPICS)}.")
-    return name, None
+def _channel(channel: str | None, caller: Caller) -> str:
+    """The channel named, or the caller's own; both as the platform gave them."""
+    target = arguments.text(channel or caller.channel_id, "channel", arguments.CHANNEL_MAX)
+    if not target:
+        raise ArgumentError("Give a channel.")
+    return target
 
 
+def _optional(value: str | None, what: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    return arguments.text(value, what, limit) or None
+
+
+@refusing
 async def subscribe(
     ctx: Context, caller: Caller, topic: str, channel: str | None, role: str | None
 ) -> Message:
-    name, problem = _topic(topic)
-    if refused := _refuse(caller) or problem:
+    if refused := _refuse(caller):  # before anything else: a member learns nothing more
         return refused
-    assert name is not None
-    target = channel or caller.channel_id
+    name = topic_arg(topic)
+    target = _channel(channel, caller)
+    role = _optional(role, "role", arguments.CHANNEL_MAX)
     await ctx.store.subscribe(Subscription(caller.platform, target, name, role, "command"))
     mention = f", mentioning role {role}" if role else ""
     return Message(title=f"Subscribed {target} to {name}{mention}.", ephemeral=True)
 
 
+@refusing
 async def unsubscribe(ctx: Context, caller: Caller, topic: str, channel: str | None) -> Message:
-    name, problem = _topic(topic)
-    if refused := _refuse(caller) or problem:
+    if refused := _refuse(caller):
         return refused
-    assert name is not None
-    target = channel or caller.channel_id
+    name = topic_arg(topic)
+    target = _channel(channel, caller)
     if not await ctx.store.unsubscribe(caller.platform, target, name):
-        return error(f"{target} is not subscribed to {name}.")
+        return error(f"{arguments.quoted(target)} is not subscribed to {name}.")
     return Message(title=f"Unsubscribed {target} from {name}.", ephemeral=True)
 
 
@@ -85,10 +93,12 @@ def _check_url(url: str, allow_private: bool) -> str | None:
     return f"Not added: {refusal.reason}; feeds must be on public addresses{hint}."
 
 
+@refusing
 async def feeds_add(ctx: Context, caller: Caller, url: str, name: str | None) -> Message:
     if refused := _refuse(caller):
         return refused
-    url = url.strip()
+    url = arguments.text(url, "feed URL", arguments.URL_MAX)
+    name = _optional(name, "feed name", arguments.FEED_NAME_MAX)
     if problem := _check_url(url, ctx.config.fetch.allow_private):
         return error(problem)
     name = (name or urlsplit(url).hostname or url).strip()
@@ -102,14 +112,19 @@ async def feeds_add(ctx: Context, caller: Caller, url: str, name: str | None) ->
                    ephemeral=True)
 
 
+@refusing
 async def feeds_remove(ctx: Context, caller: Caller, name: str) -> Message:
     if refused := _refuse(caller):
         return refused
-    if await ctx.store.deactivate_feed(name.strip()):
+    name = arguments.text(name, "feed name", arguments.FEED_NAME_MAX)
+    if not name:
+        raise ArgumentError("Give the feed's name, as /feeds list shows it.")
+    if await ctx.store.deactivate_feed(name):
         return Message(title=f"Removed feed {name!r}; its stories stay.", ephemeral=True)
-    if any(f.name == name.strip() for f in ctx.config.feeds):
-        return error(f"{name!r} comes from feeds.yaml: remove it there.")
-    return error(f"No feed added by command is named {name!r} (see /feeds list).")
+    if any(f.name == name for f in ctx.config.feeds):
+        return error(f"{arguments.quoted(name)} comes from feeds.yaml: remove it there.")
+    return error(f"No feed added by command is named {arguments.quoted(name)} "
+                 "(see /feeds list).")
 
 
 async def feeds_status(ctx: Context, caller: Caller) -> Message:

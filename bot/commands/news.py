@@ -6,18 +6,22 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.alerts import TOPIC_LABELS, group_claims, story_message
+from bot.commands import arguments
+from bot.commands.arguments import ArgumentError, error, refusing
 from bot.commands.context import Context
-from bot.commands.treaty import error
 from bot.config import TOPICS
 from bot.models import Field, Message
 from bot.text import truncate
 
-MAX_LATEST = 20
+MAX_LATEST = arguments.COUNT_MAX
 TROOP_CLAIMS_SHOWN = 15
 
 
 def topic_choices(prefix: str) -> list[tuple[str, str]]:
-    prefix = prefix.strip().casefold()
+    try:
+        prefix = arguments.text(prefix, "text", arguments.AUTOCOMPLETE_MAX).casefold()
+    except ArgumentError:
+        return []
     return [(f"{TOPIC_LABELS[t]} ({t})", t) for t in TOPICS if t.startswith(prefix)
             or TOPIC_LABELS[t].casefold().startswith(prefix)]
 
@@ -30,13 +34,22 @@ def check_topic(topic: str | None) -> str | None:
     return topic if topic in TOPICS else None
 
 
-async def latest(ctx: Context, topic: str | None, count: int = 5) -> Message:
-    if topic is not None and check_topic(topic) is None:
-        return error(f"Unknown topic {topic!r}: choose one of {', '.join(TOPICS)}.")
-    if not 1 <= count <= MAX_LATEST:
-        return error(f"Count must be between 1 and {MAX_LATEST}.")
-    stories = await ctx.store.latest_stories(check_topic(topic), count)
-    what = TOPIC_LABELS[check_topic(topic) or ""] if topic else "all topics"
+def topic_arg(topic: object) -> str:
+    """A topic argument as one of TOPICS; ArgumentError naming them otherwise."""
+    clean = arguments.text(topic, "topic", arguments.TOPIC_MAX)
+    name = check_topic(clean)
+    if name is None:
+        raise ArgumentError(
+            f"Unknown topic {arguments.quoted(clean)}: choose one of {', '.join(TOPICS)}.")
+    return name
+
+
+@refusing
+async def latest(ctx: Context, topic: str | None, count: int | str = 5) -> Message:
+    name = topic_arg(topic) if topic is not None and str(topic).strip() else None
+    count = arguments.integer(count, "count", 1, MAX_LATEST)
+    stories = await ctx.store.latest_stories(name, count)
+    what = TOPIC_LABELS[name] if name else "all topics"
     if not stories:
         return Message(title=f"No stories yet ({what}).", ephemeral=True)
     fields = tuple(
@@ -51,8 +64,10 @@ async def latest(ctx: Context, topic: str | None, count: int = 5) -> Message:
                    footer="/story ID shows one story in full.")
 
 
-async def story(ctx: Context, story_id: int) -> Message:
-    found = await ctx.store.story(story_id) if story_id > 0 else None
+@refusing
+async def story(ctx: Context, story_id: int | str) -> Message:
+    story_id = arguments.integer(story_id, "story number", 1, arguments.STORY_ID_MAX)
+    found = await ctx.store.story(story_id)
     if found is None:
         return error(f"There is no story #{story_id}.")
     return story_message(found, ctx.knowledge.titles)

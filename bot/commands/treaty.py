@@ -7,6 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.commands import arguments
+from bot.commands.arguments import ArgumentError, error
+from bot.commands.budget import OverBudget, off_loop
 from bot.models import Field, Message
 from bot.text import truncate
 from bot.treaty import (
@@ -55,8 +58,8 @@ def official_text_path(setting: str | None, config_file: Path) -> Path | None:
     return path if path.is_absolute() else config_file.parent / path
 
 
-def error(text: str) -> Message:
-    return Message(title=text, ephemeral=True)
+def too_slow(exc: OverBudget) -> Message:
+    return error(f"That took longer than {exc.budget:g} s to work out; try fewer words.")
 
 
 def _heading(article: Article) -> str:
@@ -79,9 +82,14 @@ async def article(
 ) -> Message:
     """An article by number in any accepted form, or the article that best fits words."""
     try:
-        number = _resolve(query, knowledge)
-    except ArticleRefError as exc:
+        query = arguments.text(query, "article reference", arguments.ARTICLE_MAX)
+        if not query:
+            raise ArgumentError("Give an article: a number such as 4, 'preamble', or words.")
+        number = await off_loop(_resolve, query, knowledge)
+    except (ArgumentError, ArticleRefError) as exc:
         return error(str(exc))
+    except OverBudget as exc:
+        return too_slow(exc)
     item = knowledge.treaty.article(number)
     body = truncate(item.summary, SUMMARY_CHARS * 2)
     fields = [Field("Status", STATUS_LABELS.get(item.status, item.status), True)]
@@ -106,15 +114,30 @@ def _resolve(query: str, knowledge: Knowledge) -> int:
     results = knowledge.index.ask(query, k=1)
     if not results:
         raise ArticleRefError(
-            f"No article matches {query!r}: give a number (0 for the preamble, 1–"
+            f"No article matches {arguments.quoted(query)}: give a number (0 for the preamble, 1–"
             f"{knowledge.treaty.last_article}) or ask a question with /ask.",
             not_a_number=True,
         )
     return results[0][0].number
 
 
+ASK_K_MAX = 10
+
+
+def question(query: object) -> str:
+    """A question as /ask takes it; ArgumentError when it is refused."""
+    clean = arguments.text(query, "question", arguments.QUESTION_MAX)
+    if not clean:
+        raise ArgumentError(
+            "Ask a question, e.g. /ask what does the treaty say about sanctions?")
+    return clean
+
+
 def ask_results(query: str, knowledge: Knowledge, k: int = 5) -> dict[str, Any]:
-    """The ranked answer as data: what `ask --json` prints."""
+    """The ranked answer as data: what `ask --json` prints. ArgumentError for a refused
+    question or count."""
+    query = question(query)
+    k = arguments.integer(k, "number of articles", 1, ASK_K_MAX)
     return {
         "query": query,
         "results": [
@@ -125,11 +148,14 @@ def ask_results(query: str, knowledge: Knowledge, k: int = 5) -> dict[str, Any]:
 
 
 def ask(query: str, knowledge: Knowledge, k: int = 3) -> Message:
-    if not query.strip():
-        return error("Ask a question, e.g. /ask what does the treaty say about sanctions?")
+    try:
+        query = question(query)
+        k = arguments.integer(k, "number of articles", 1, ASK_K_MAX)
+    except ArgumentError as exc:
+        return error(str(exc))
     results = knowledge.index.ask(query, k=k)
     if not results:
-        return error(f"No article of the treaty matches {query!r}.")
+        return error(f"No article of the treaty matches {arguments.quoted(query)}.")
     fields = tuple(
         Field(f"{_heading(a)} · score {score:.2f}", truncate(a.summary, SUMMARY_CHARS))
         for a, score in results
@@ -157,8 +183,11 @@ async def article_cmd(ctx: Context, query: str) -> Message:
     return await article(query, ctx.knowledge, ctx.store, ctx.clock())
 
 
-def ask_cmd(ctx: Context, question: str) -> Message:
-    return ask(question, ctx.knowledge)
+async def ask_cmd(ctx: Context, question: str) -> Message:
+    try:
+        return await off_loop(ask, question, ctx.knowledge)
+    except OverBudget as exc:
+        return too_slow(exc)
 
 
 def timeline_cmd(ctx: Context) -> Message:
@@ -166,8 +195,12 @@ def timeline_cmd(ctx: Context) -> Message:
 
 
 def article_choices(ctx: Context, prefix: str) -> list[tuple[str, str]]:
-    """(label, value) pairs for autocomplete: numbers or title words that fit the prefix."""
-    prefix = prefix.strip().casefold()
+    """(label, value) pairs for autocomplete: numbers or title words that fit the prefix.
+    A refused prefix is offered nothing."""
+    try:
+        prefix = arguments.text(prefix, "text", arguments.AUTOCOMPLETE_MAX).casefold()
+    except ArgumentError:
+        return []
     choices = [
         (truncate(f"{a.label}: {a.title}", 100), str(a.number))
         for a in ctx.knowledge.treaty.articles

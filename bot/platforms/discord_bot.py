@@ -24,8 +24,11 @@ import discord
 from discord import app_commands
 from discord.http import Route
 
-from bot.commands import admin, news, treaty
+from bot.commands import admin, arguments, news, treaty
+from bot.commands.arguments import error
 from bot.commands.context import Caller, Context
+from bot.commands.failure import failed
+from bot.commands.ratelimit import RateLimiter
 from bot.deliver import ChannelGone, PostKey
 from bot.models import Message
 from bot.render.discord import (
@@ -44,7 +47,6 @@ PLATFORM = "discord"
 DEFER_AFTER = 2.0  # Discord drops an interaction not answered within 3 s
 LOGIN_WAIT = 30.0  # how long a delivery waits for the client to log in before it is retried
 LATEST_MAX = news.MAX_LATEST
-FAILED = "Something went wrong; please try again later."
 # Discord's JSON error codes that mean the channel itself is out of reach.
 UNKNOWN_MESSAGE = 10008
 # Under every guild's upload limit for bots.
@@ -55,6 +57,13 @@ HISTORY_LIMIT = 100  # messages read after a lost post's first attempt to find i
 
 Handler = Callable[[], Awaitable[Message] | Message]
 Choices = list[app_commands.Choice[str]]
+# String options as registered: Discord's client enforces the caps; the handlers check
+# them again, since an interaction's data is not trusted.
+ArticleText = app_commands.Range[str, 1, arguments.ARTICLE_MAX]
+QuestionText = app_commands.Range[str, 1, arguments.QUESTION_MAX]
+TopicText = app_commands.Range[str, 1, arguments.TOPIC_MAX]
+UrlText = app_commands.Range[str, 1, arguments.URL_MAX]
+FeedName = app_commands.Range[str, 1, arguments.FEED_NAME_MAX]
 
 
 class NotConnected(Exception):
@@ -258,6 +267,7 @@ class DiscordBot:
         )
         self.tree = app_commands.CommandTree(self.client)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
+        self.limiter = RateLimiter(ctx.config.rate_limit)
         self.sender = DiscordSender(self.client, self._logged_in)
         self._add_commands()
 
@@ -315,27 +325,38 @@ class DiscordBot:
     async def _answer(
         self, interaction: discord.Interaction, handler: Handler, *, private: bool = False
     ) -> None:
-        """Run a handler and show its Message. A slow handler gets a deferral first (shown
-        privately when the command's answers are private) so that Discord keeps waiting."""
-        task = asyncio.ensure_future(self._run(handler))
-        deferred = False
-        if self._defer_after > 0:
-            await asyncio.wait({task}, timeout=self._defer_after)
-        if not task.done():  # with defer_after 0, always
-            await interaction.response.defer(ephemeral=private, thinking=True)
-            deferred = True
-        message = await task
-        await self._show(interaction, message, deferred=deferred, deferred_private=private)
+        """Run a handler and show its Message; every way this ends answers the interaction.
 
-    async def _run(self, handler: Handler) -> Message:
+        The rate limit comes first. A slow handler gets a deferral (shown privately when
+        the command's answers are private) so that Discord keeps waiting; any failure,
+        the handler's or the answer's, becomes one line with a reference id."""
+        try:
+            refusal = self.limiter.check(str(interaction.user.id),
+                                         str(interaction.channel_id or ""))
+            if refusal is not None:
+                await self._show(interaction, error(refusal), deferred=False,
+                                 deferred_private=private)
+                return
+            task = asyncio.ensure_future(self._run(interaction, handler))
+            deferred = False
+            if self._defer_after > 0:
+                await asyncio.wait({task}, timeout=self._defer_after)
+            if not task.done():  # with defer_after 0, always
+                await interaction.response.defer(ephemeral=private, thinking=True)
+                deferred = True
+            message = await task
+            await self._show(interaction, message, deferred=deferred, deferred_private=private)
+        except Exception as exc:
+            await self._report(interaction, failed(log, _name(interaction), exc).title)
+
+    async def _run(self, interaction: discord.Interaction, handler: Handler) -> Message:
         try:
             result = handler()
             if inspect.isawaitable(result):
                 result = await result
             return result
-        except Exception:
-            log.exception("discord: a command handler failed")
-            return Message(title=FAILED, ephemeral=True)
+        except Exception as exc:
+            return failed(log, _name(interaction), exc)
 
     async def _show(
         self, interaction: discord.Interaction, message: Message, *, deferred: bool,
@@ -380,16 +401,24 @@ class DiscordBot:
         elif isinstance(error, app_commands.CheckFailure):
             text = "You cannot use this command here."
         else:
-            log.error("discord: command failed", exc_info=error)
-            text = FAILED
+            text = failed(log, _name(interaction), error).title
+        await self._report(interaction, text)
+
+    async def _report(self, interaction: discord.Interaction, text: str) -> None:
+        """One private line, whatever state the interaction is in: the first response, or
+        in place of a "thinking…" placeholder, or else as a follow-up."""
         line = cut(one_line(text, 300), 300)
+        none = discord.AllowedMentions.none()
         try:
-            if interaction.response.is_done():
-                await interaction.followup.send(line, ephemeral=True,
-                                                allowed_mentions=discord.AllowedMentions.none())
-            else:
-                await interaction.response.send_message(
-                    line, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            if not interaction.response.is_done():
+                await interaction.response.send_message(line, ephemeral=True,
+                                                        allowed_mentions=none)
+                return
+            try:
+                await interaction.edit_original_response(content=line, embed=None,
+                                                          attachments=[], allowed_mentions=none)
+            except discord.HTTPException:  # the original is gone: a follow-up instead
+                await interaction.followup.send(line, ephemeral=True, allowed_mentions=none)
         except discord.HTTPException as exc:
             log.warning("discord: could not report an error to the user: %s", exc)
 
@@ -404,7 +433,7 @@ class DiscordBot:
         @app_commands.command(name="article",
                               description="A treaty article by number, or the one your words fit")
         @app_commands.describe(number_or_words="1–23, 0 for the preamble, IV, 제4조… or words")
-        async def article(interaction: discord.Interaction, number_or_words: str) -> None:
+        async def article(interaction: discord.Interaction, number_or_words: ArticleText) -> None:
             await answer(interaction, lambda: treaty.article_cmd(ctx, number_or_words))
 
         @article.autocomplete("number_or_words")
@@ -413,13 +442,13 @@ class DiscordBot:
 
         @app_commands.command(name="ask", description="Which treaty articles answer a question")
         @app_commands.describe(question="A question in plain words (English, Korean, Russian)")
-        async def ask(interaction: discord.Interaction, question: str) -> None:
+        async def ask(interaction: discord.Interaction, question: QuestionText) -> None:
             await answer(interaction, lambda: treaty.ask_cmd(ctx, question))
 
         @app_commands.command(name="latest", description="The latest stories, of one topic or all")
         @app_commands.describe(topic="treaty, troops or kcna", count=f"How many (1–{LATEST_MAX})")
         async def latest(
-            interaction: discord.Interaction, topic: str | None = None,
+            interaction: discord.Interaction, topic: TopicText | None = None,
             count: app_commands.Range[int, 1, LATEST_MAX] = 5,
         ) -> None:
             await answer(interaction, lambda: news.latest(ctx, topic, count))
@@ -428,7 +457,8 @@ class DiscordBot:
         @app_commands.describe(story_id="The story's number, as in its footer")
         @app_commands.rename(story_id="id")
         async def story(
-            interaction: discord.Interaction, story_id: app_commands.Range[int, 1, None]
+            interaction: discord.Interaction,
+            story_id: app_commands.Range[int, 1, arguments.STORY_ID_MAX],
         ) -> None:
             await answer(interaction, lambda: news.story(ctx, story_id))
 
@@ -452,7 +482,7 @@ class DiscordBot:
         @app_commands.default_permissions(manage_guild=True)
         @app_commands.guild_only()
         async def subscribe(
-            interaction: discord.Interaction, topic: str,
+            interaction: discord.Interaction, topic: TopicText,
             channel: discord.TextChannel | None = None, role: discord.Role | None = None,
         ) -> None:
             who = caller(interaction)
@@ -467,7 +497,7 @@ class DiscordBot:
         @app_commands.default_permissions(manage_guild=True)
         @app_commands.guild_only()
         async def unsubscribe(
-            interaction: discord.Interaction, topic: str,
+            interaction: discord.Interaction, topic: TopicText,
             channel: discord.TextChannel | None = None,
         ) -> None:
             who = caller(interaction)
@@ -494,14 +524,14 @@ class DiscordBot:
         @feeds.command(name="add", description="Watch one more feed")
         @app_commands.describe(url="The feed's http(s) URL", name="Default: the site's name")
         async def feeds_add(
-            interaction: discord.Interaction, url: str, name: str | None = None
+            interaction: discord.Interaction, url: UrlText, name: FeedName | None = None
         ) -> None:
             who = caller(interaction)
             await answer(interaction, lambda: admin.feeds_add(ctx, who, url, name), private=True)
 
         @feeds.command(name="remove", description="Stop watching a feed added by command")
         @app_commands.describe(name="The feed's name, as /feeds list shows it")
-        async def feeds_remove(interaction: discord.Interaction, name: str) -> None:
+        async def feeds_remove(interaction: discord.Interaction, name: FeedName) -> None:
             who = caller(interaction)
             await answer(interaction, lambda: admin.feeds_remove(ctx, who, name), private=True)
 
@@ -513,3 +543,8 @@ class DiscordBot:
         for command in (article, ask, latest, story, troops, digest, timeline, subscribe,
                         unsubscribe, feeds):
             tree.add_command(command)
+
+
+def _name(interaction: discord.Interaction) -> str:
+    command = interaction.command
+    return f"discord /{command.qualified_name if command else 'command'}"

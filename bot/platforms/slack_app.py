@@ -19,15 +19,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands import admin, news
+from bot.commands import admin, arguments, news
+from bot.commands.arguments import ArgumentError, error, looks_numeric
 from bot.commands.context import Caller, Context
-from bot.commands.treaty import article_cmd, ask_cmd, error, timeline_cmd
+from bot.commands.failure import failed
+from bot.commands.ratelimit import RateLimiter
+from bot.commands.treaty import article_cmd, ask_cmd, timeline_cmd
 from bot.deliver import ChannelGone, PostKey
 from bot.models import Message
 from bot.render.slack import SOURCE_ACTION, cut, one_line, render, response
@@ -53,12 +57,12 @@ MAX_RETRY_AFTER = 60.0  # a longer wait would hold every other delivery back
 EVENT_TYPE = "treatywatch_post"
 HISTORY_PAGE = 200
 HISTORY_PAGES = 5  # messages read, at most, to find a post whose answer was lost
+BACKLOG = 1024  # connections waiting to be accepted
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 _CHANNEL_REF = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 _LINK_REF = re.compile(r"^<((?:https?)://[^|>]+)(?:\|[^>]*)?>$", re.IGNORECASE)
 _SPECIAL = re.compile(r"<([^<>]*)>")
 
-FAILED = "Something went wrong answering that; it has been logged."
 ADMIN_COMMANDS = frozenset({"subscribe", "unsubscribe", "feeds"})
 HELP = (
     ("article N", "a treaty article (4, IV, preamble, or words) and the news citing it"),
@@ -372,7 +376,12 @@ def usage(text: str) -> Message:
 
 
 async def answer(ctx: Context, text: str, who: Who) -> Message:
-    """The Message for `/treaty TEXT`, from the platform-neutral handlers."""
+    """The Message for `/treaty TEXT`, from the platform-neutral handlers. The whole line
+    is bounded here; each argument is checked again by its handler."""
+    try:
+        text = arguments.text(text, "command", arguments.COMMAND_TEXT_MAX)
+    except ArgumentError as exc:
+        return error(str(exc))
     parts = text.split(maxsplit=1)
     sub = parts[0].casefold() if parts else ""
     rest = parts[1].strip() if len(parts) > 1 else ""
@@ -387,35 +396,29 @@ async def answer(ctx: Context, text: str, who: Who) -> Message:
         query = readable(rest)
         return await article_cmd(ctx, query) if query else usage("article N (e.g. 4)")
     if sub == "ask":
-        return ask_cmd(ctx, readable(rest))
+        return await ask_cmd(ctx, readable(rest))
     if sub == "latest":
         return await _latest(ctx, readable(rest).split())
     if sub == "story":
         number = readable(rest).lstrip("#")
-        if not number.isdigit():
+        if not looks_numeric(number):
             return usage("story ID (a number, e.g. 12)")
-        return await news.story(ctx, int(number))
+        return await news.story(ctx, number)
     if sub == "troops":
         return await news.troops(ctx)
     if sub == "digest":
         return await news.digest_preview(ctx)
     if sub == "timeline":
         return timeline_cmd(ctx)
-    return error(f"Unknown command {cut(readable(sub), 40)!r}: try {COMMAND} help.")
+    return error(f"Unknown command {arguments.quoted(readable(sub))}: try {COMMAND} help.")
 
 
 async def _latest(ctx: Context, args: list[str]) -> Message:
-    topic: str | None = None
-    count = 5
-    numbers = [a for a in args if a.isdigit()]
-    words = [a for a in args if not a.isdigit()]
+    numbers = [a for a in args if looks_numeric(a)]
+    words = [a for a in args if not looks_numeric(a)]
     if len(numbers) > 1 or len(words) > 1:
         return usage("latest [topic] [count]")
-    if words:
-        topic = words[0]
-    if numbers:
-        count = int(numbers[0])
-    return await news.latest(ctx, topic, count)
+    return await news.latest(ctx, words[0] if words else None, numbers[0] if numbers else 5)
 
 
 async def _admin(ctx: Context, caller: Caller, sub: str, rest: str) -> Message:
@@ -425,7 +428,8 @@ async def _admin(ctx: Context, caller: Caller, sub: str, rest: str) -> Message:
             return usage(f"{sub} topic [#channel]")
         channel = None
         if len(args) == 2 and (channel := channel_arg(args[1])) is None:
-            return error(f"{readable(args[1])!r} is not a channel: give it as #channel.")
+            return error(f"{arguments.quoted(readable(args[1]))} is not a channel: give it "
+                         "as #channel.")
         if sub == "subscribe":
             return await admin.subscribe(ctx, caller, readable(args[0]), channel, None)
         return await admin.unsubscribe(ctx, caller, readable(args[0]), channel)
@@ -481,10 +485,12 @@ class SlackApp:
             name="treatywatch",
         )
         self.bolt.command(COMMAND)(self._on_command)
+        self.limiter = RateLimiter(ctx.config.rate_limit)
         self.bolt.action(re.compile(f"^{SOURCE_ACTION}"))(self._on_link)
         self.ready = asyncio.Event()  # set once Slack can reach the app
         self._stop = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self._answers: aiohttp.ClientSession | None = None
         self._socket: AsyncSocketModeHandler | None = None
 
     async def start(self) -> None:
@@ -518,7 +524,10 @@ class SlackApp:
         server = self.bolt.server(port=self.port, path=PATH, host=self.host)
         self._runner = web.AppRunner(server.web_app)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        # A burst of commands opens many connections at once; past the listen backlog
+        # (aiohttp's default is 128) a connection waits for the client's SYN retry, 1 s
+        # then 3 s, 7 s..., and so the answer misses Slack's 3 s.
+        await web.TCPSite(self._runner, self.host, self.port, backlog=BACKLOG).start()
         for address in self._runner.addresses:  # the port Slack reaches, when 0 was asked
             if isinstance(address, tuple):
                 self.port = int(address[1])
@@ -545,6 +554,9 @@ class SlackApp:
                 await socket.close_async()
             except Exception as exc:  # closing must go on to the rest
                 log.debug("slack socket close: %s", exc)
+        answers, self._answers = self._answers, None
+        if answers is not None:
+            await answers.close()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -564,21 +576,39 @@ class SlackApp:
         await ack()  # first: Slack gives up after 3 s; the answer goes to the response URL
         text = str(command.get("text") or "")
         user_id = str(command.get("user_id") or "")
-        who = Who(user_id, str(command.get("channel_id") or ""),
-                  lambda: self._is_admin(user_id))
+        channel_id = str(command.get("channel_id") or "")
+        who = Who(user_id, channel_id, lambda: self._is_admin(user_id))
+        what = f"slack {COMMAND} {text[:20]!a}"
         try:
-            message = await answer(self.ctx, text, who)
-        except Exception:
-            log.exception("%s %s failed", COMMAND, text.partition(" ")[0][:40])
-            message = error(FAILED)
+            refusal = self.limiter.check(user_id, channel_id)
+            message = error(refusal) if refusal else await answer(self.ctx, text, who)
+            payload = response(message)
+        except Exception as exc:
+            payload = response(failed(log, what, exc))
+        url = str(command.get("response_url") or "")
         try:
-            sent = await respond(**response(message))
+            status, body = await (self._post_answer(url, payload) if url
+                                  else self._respond(respond, payload))
         except Exception as exc:
             log.warning("could not answer %s: %s", COMMAND, type(exc).__name__)
             return
-        if sent.status_code != 200:
-            log.warning("Slack refused the answer to %s: HTTP %s %s", COMMAND,
-                        sent.status_code, str(sent.body)[:100])
+        if status != 200:
+            log.warning("Slack refused the answer to %s: HTTP %s %s", COMMAND, status,
+                        body[:100])
+
+    async def _post_answer(self, url: str, payload: dict[str, Any]) -> tuple[int, str]:
+        """The answer, POSTed to the command's response URL over one kept-alive session:
+        bolt's `respond` opens a session and a connection for every answer, which costs
+        about as much CPU as the rest of a command."""
+        if self._answers is None:
+            self._answers = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        async with self._answers.post(url, json=payload) as resp:
+            return resp.status, await resp.text()
+
+    @staticmethod
+    async def _respond(respond: AsyncRespond, payload: dict[str, Any]) -> tuple[int, str]:
+        sent = await respond(**payload)
+        return sent.status_code, str(sent.body)
 
     async def _on_link(self, ack: AsyncAck) -> None:
         # A link button opens its URL in the browser; Slack still wants the click acked.
