@@ -28,6 +28,7 @@ from bot.config import Digest as DigestSettings
 from bot.deliver import ChannelGone, Sender, deliver_pending
 from bot.digest import Digest, IsoWeek, digest_message, week_chart, week_digest
 from bot.fetch import Fetcher
+from bot.logs import log_cycle
 from bot.models import Field, Message
 from bot.pipeline import Pipeline
 from storage import DigestPost, FeedState, SQLiteStore, Subscription
@@ -382,11 +383,15 @@ def build_scheduler(
                 log.exception("delivery to %s failed", sender.platform)
 
     async def poll() -> None:
+        began = asyncio.get_running_loop().time()
         try:
             reports = await pipeline.poll(fetcher, only_due=True)
         except Exception:  # a loop that dies on one error would poll nothing more
             log.exception("poll cycle failed")
             return
+        if reports:  # a tick with no feed due is no cycle
+            log_cycle(reports, sum(r.new_stories for r in reports),
+                      asyncio.get_running_loop().time() - began)
         if any(r.new_items for r in reports):
             await deliver()  # new stories go out now, not at the next delivery tick
 

@@ -42,6 +42,12 @@ CANDIDATES_PER_KEY = 16
 _KEYS_PER_QUERY = 100
 
 
+def _topic_terms(why_topics: str | None) -> dict[str, int]:
+    """An item's `why.topics` ({topic: [terms matched]}) as {topic: how many}."""
+    found = json.loads(why_topics) if why_topics else {}
+    return {topic: len(terms) for topic, terms in found.items()} if isinstance(found, dict) else {}
+
+
 def _ts(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -394,7 +400,8 @@ class SQLiteStore:
             return None
         row = found[0]
         items = await self._rows(
-            """SELECT i.id, f.name, i.title, i.link, i.published, i.language FROM items i
+            """SELECT i.id, f.name, i.title, i.link, i.published, i.language,
+                      json_extract(i.why, '$.topics') FROM items i
                JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ? ORDER BY i.published, i.id""",
             (story_id,),
         )
@@ -409,7 +416,8 @@ class SQLiteStore:
             created_at=_dt_req(row["created_at"]), updated_at=_dt_req(row["updated_at"]),
             first_published=_dt_req(row["first_published"]),
             topics=json.loads(row["topics"]), articles=json.loads(row["articles"]),
-            items=[StoryItem(r[0], r[1], r[2], r[3], _dt_req(r[4]), r[5]) for r in items],
+            items=[StoryItem(r[0], r[1], r[2], r[3], _dt_req(r[4]), r[5], _topic_terms(r[6]))
+                   for r in items],
             troops=[TroopRecord(r[0], r[1], r[2], r[3], r[4], _dt_req(r[5]), r[6]) for r in troops],
         )
 
@@ -576,17 +584,6 @@ class SQLiteStore:
             (_ts(since), _ts(until)),
         )
         return [(_dt_req(r[0]), json.loads(r[1])) for r in rows]
-
-    async def article_counts(self, since: datetime, until: datetime) -> dict[int, int]:
-        """For each treaty article, how many stories cited it in [since, until)."""
-        rows = await self._rows(
-            """SELECT c.article, count(DISTINCT i.story_id) FROM article_citations c
-               JOIN items i ON i.id = c.item_id
-               WHERE c.published >= ? AND c.published < ? GROUP BY c.article
-               ORDER BY count(DISTINCT i.story_id) DESC, c.article""",
-            (_ts(since), _ts(until)),
-        )
-        return {r[0]: r[1] for r in rows}
 
     async def troop_claims(
         self, limit: int, since: datetime | None = None, until: datetime | None = None

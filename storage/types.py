@@ -87,6 +87,8 @@ class StoryItem:
     link: str
     published: datetime
     language: str
+    # Its topics, each with how many of the topic's terms it matched: the evidence for it.
+    topics: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
