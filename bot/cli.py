@@ -34,7 +34,8 @@ def default_db(name: str) -> Path:
 
 def _prog() -> str:
     """How the user started us, to name commands the way they type them."""
-    return "python -m bot" if Path(sys.argv[0]).name == "__main__.py" else "treatywatch"
+    started = Path(sys.argv[0])
+    return "python -m bot" if started.parts[-2:] == ("bot", "__main__.py") else "treatywatch"
 
 
 def _positive(text: str) -> int:
