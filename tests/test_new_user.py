@@ -155,7 +155,9 @@ def test_answers_and_refusals_in_the_clis_words(machine: Machine) -> None:
 
 
 def test_backup_refuses_a_missing_directory(machine: Machine) -> None:
-    done = machine.bot("backup", str(machine.home / "nowhere" / "copy.sqlite"))
+    demo_db = machine.home / "data" / "treatywatch" / "demo.sqlite"
+    done = machine.bot("backup", str(machine.home / "nowhere" / "copy.sqlite"), "--db",
+                       str(demo_db))
     assert done.returncode == 1 and "no such directory" in done.stderr
     assert not (machine.home / "nowhere").exists()
 
