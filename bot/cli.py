@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def _positive(text: str) -> int:
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Descriptions and examples as written; option help wrapped."""
+    """Descriptions (wrapped by _sub) and examples as written; option help wrapped."""
 
 
 def _common(subcommand: bool) -> argparse.ArgumentParser:
@@ -85,7 +86,8 @@ def _sub(
 ) -> argparse.ArgumentParser:
     prog = _prog()
     epilog = "examples:\n" + "\n".join(f"  {prog} {e}" for e in examples)
-    return sub.add_parser(name, help=summary, description=description, epilog=epilog,
+    return sub.add_parser(name, help=summary, description=textwrap.fill(description, 88),
+                          epilog=epilog,
                           formatter_class=_Formatter, parents=[_common(subcommand=True)])
 
 
@@ -94,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     bot_db, demo_db = default_db(BOT_DB), default_db(DEMO_DB)
     parser = argparse.ArgumentParser(
         prog=prog, formatter_class=_Formatter, parents=[_common(subcommand=False)],
-        description="News alerts on the DPRK–Russia treaty, North Korean troops in Russia "
+        description="News alerts on the DPRK–Russia treaty, North Korean troops in Russia\n"
         "and KCNA, for Discord and Slack.",
         epilog=f"start here:\n  {prog} demo              the whole pipeline on bundled "
         f"samples, no token\n  {prog} COMMAND --help    each command's options, with "
