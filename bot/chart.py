@@ -1,7 +1,10 @@
 """The digest's chart: stories per day per topic over the last four weeks, as a PNG.
 
-Drawn with matplotlib's object API on the Agg canvas: no pyplot, no display, no global state,
-so it is safe in a worker thread and on a server without a screen.
+One group of bars per day, one bar per topic in it (a story with two topics counts in both,
+so bars are side by side, never stacked), whole-number ticks, a tick for each Monday, and
+the digest's own week shaded and labelled with its ISO week. Drawn with matplotlib's object
+API on the Agg canvas: no pyplot, no display, no global state, so it is safe in a worker
+thread and on a server without a screen.
 """
 
 from __future__ import annotations
@@ -11,19 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.alerts import TOPIC_LABELS
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 CHART_DAYS = 28
-# Fixed per topic, so that a topic keeps its look from one week's chart to the next. Topics
-# often have the same count on a day (a story can have two): wider lines under narrower ones,
-# with different markers, keep each line visible where they overlap.
-STYLES: dict[str, dict[str, object]] = {
-    "treaty": {"color": "#1f77b4", "linewidth": 4.0, "marker": "o", "markersize": 7},
-    "troops": {"color": "#d62728", "linewidth": 2.2, "marker": "s", "markersize": 4.5},
-    "kcna": {"color": "#2ca02c", "linewidth": 1.0, "marker": "^", "markersize": 3},
-}
+# Fixed per topic, so that a topic keeps its look from one week's chart to the next;
+# colour-blind-safe (Okabe–Ito).
+COLORS = {"treaty": "#0072B2", "troops": "#D55E00", "kcna": "#009E73"}
+GROUP_WIDTH = 0.8  # of a day: the gap between days separates the groups
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -33,12 +36,17 @@ class ChartData:
     series: dict[str, tuple[int, ...]]  # topic -> stories first reported on each day
     highlight: tuple[date, date] | None = None  # the digest's week, first and last day
     title: str = ""
+    highlight_label: str = ""  # "2025-W17"
+
+    @property
+    def empty(self) -> bool:
+        return not any(any(counts) for counts in self.series.values())
 
 
 @dataclass(frozen=True, slots=True)
 class Chart:
     path: Path
-    lines: tuple[str, ...]  # labels of the lines on the figure, read back after drawing
+    topics: tuple[str, ...]  # the legend's labels, read back from the figure after drawing
 
 
 def chart_data(
@@ -50,6 +58,7 @@ def chart_data(
     days: int = CHART_DAYS,
     highlight: tuple[date, date] | None = None,
     title: str = "",
+    highlight_label: str = "",
 ) -> ChartData:
     """Count stories per local day and topic; a story with two topics counts in both."""
     span = tuple(first_day + timedelta(days=n) for n in range(days))
@@ -62,39 +71,55 @@ def chart_data(
         for topic in story_topics:
             if topic in counts:
                 counts[topic][n] += 1
-    return ChartData(span, {t: tuple(c) for t, c in counts.items()}, highlight, title)
+    return ChartData(span, {t: tuple(c) for t, c in counts.items()}, highlight, title,
+                     highlight_label)
 
 
 def draw_chart(data: ChartData, path: Path) -> Chart:
     """Write the PNG (atomically: a sender never uploads half a file) and return what the
     figure holds."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import MO, DateFormatter, WeekdayLocator, date2num
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    figure = Figure(figsize=(8, 3.6), dpi=100, layout="constrained")
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    for topic, counts in data.series.items():
-        axes.plot(data.days, counts, label=TOPIC_LABELS.get(topic, topic),
-                  **STYLES.get(topic, {"marker": "o", "markersize": 3}))  # type: ignore[arg-type]
-    if data.highlight is not None:
-        # A span is a patch, not a line: the figure's lines stay one per topic.
-        first, last = data.highlight
-        axes.axvspan(date2num(first) - 0.5, date2num(last) + 0.5, color="#999999", alpha=0.15,
-                     linewidth=0)
-    axes.set_title(data.title, fontsize=10)
-    axes.set_ylabel("stories")
-    axes.set_ylim(bottom=0)
-    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.xaxis.set_major_locator(WeekdayLocator(byweekday=MO))  # weeks start on Monday
-    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
-    axes.grid(axis="y", alpha=0.3)
-    if data.series:
-        axes.legend(loc="best", fontsize=8, frameon=False)
+    drawn = figure(data)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    figure.savefig(partial, format="png")
+    drawn.savefig(partial, format="png")
     os.replace(partial, path)
-    return Chart(path, tuple(str(line.get_label()) for line in axes.get_lines()))
+    return Chart(path, tuple(drawn.axes[0].get_legend_handles_labels()[1]))
+
+
+def figure(data: ChartData) -> Figure:
+    """The chart as a matplotlib figure, on its own Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+
+    drawn = Figure(figsize=(9, 3.8), dpi=100, layout="constrained")
+    FigureCanvasAgg(drawn)
+    axes = drawn.add_subplot()
+    x = list(range(len(data.days)))
+    width = GROUP_WIDTH / max(len(data.series), 1)
+    for i, (topic, counts) in enumerate(data.series.items()):
+        offset = (i - (len(data.series) - 1) / 2) * width
+        axes.bar([n + offset for n in x], counts, width, label=TOPIC_LABELS.get(topic, topic),
+                 color=COLORS.get(topic), linewidth=0)
+    top = max((max(c) for c in data.series.values() if c), default=0)
+    axes.set_ylim(0, max(top, 1) * 1.15)  # room for the week's label; 0–1 when empty
+    if data.highlight is not None:
+        first, last = data.highlight
+        start, end = data.days.index(first) - 0.5, data.days.index(last) + 0.5
+        axes.axvspan(start, end, color="#999999", alpha=0.15, linewidth=0)
+        if data.highlight_label:
+            axes.text((start + end) / 2, 0.98, data.highlight_label, ha="center", va="top",
+                      fontsize=9, fontweight="bold", transform=axes.get_xaxis_transform())
+    mondays = [n for n, day in enumerate(data.days) if day.weekday() == 0]
+    axes.xaxis.set_major_locator(FixedLocator(mondays))
+    axes.set_xticklabels([f"Mon {data.days[n]:%d %b}" for n in mondays], fontsize=8)
+    axes.xaxis.set_minor_locator(FixedLocator(x))
+    axes.set_xlim(-0.6, len(data.days) - 0.4)
+    axes.set_title(data.title, fontsize=10)
+    axes.set_ylabel("new stories per day")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    axes.grid(axis="y", alpha=0.3)
+    axes.set_axisbelow(True)
+    if data.series:
+        axes.legend(loc="upper left", fontsize=8, frameon=False)
+    return drawn

@@ -7,15 +7,18 @@ import asyncio
 import json
 import logging
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from platformdirs import user_data_path
 
+from bot import __version__
 from bot.commands import treaty as commands
 from bot.commands.arguments import ArgumentError, integer
-from bot.commands.treaty import Knowledge, official_text_path
-from bot.config import DEFAULT_CONFIG, ConfigError, load_config
+from bot.commands.treaty import Knowledge, Syntax, load_setup
+from bot.config import DEFAULT_CONFIG, ConfigError
+from bot.logs import FORMATS, setup_logging
 from bot.official_text import OfficialTextError
 from bot.pipeline import utc_now
 from bot.render.console import render
@@ -23,103 +26,193 @@ from bot.treaty import ArticleRefError, TreatyDataError
 from storage import SQLiteStore, StorageError
 
 EXIT_USAGE = 2
+BOT_DB = "treatywatch.sqlite"
+DEMO_DB = "demo.sqlite"
 
 
 def default_db(name: str) -> Path:
     return user_data_path("treatywatch", appauthor=False) / name
 
 
+def _prog() -> str:
+    """How the user started us, to name commands the way they type them."""
+    started = Path(sys.argv[0])
+    return "python -m bot" if started.parts[-2:] == ("bot", "__main__.py") else "treatywatch"
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions (wrapped by _sub) and examples as written; option help wrapped."""
+
+
+def _common(subcommand: bool) -> argparse.ArgumentParser:
+    """-v and --log-format, accepted before the command and after it. After it they use
+    SUPPRESS as default, so an absent one leaves what was given before the command."""
+    default = argparse.SUPPRESS if subcommand else None
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("logging")
+    group.add_argument("-v", "--verbose", action="store_true",
+                       default=default if subcommand else False,
+                       help="log what happens: each poll cycle, post and edit, failing feed "
+                            "(e.g. -v)")
+    group.add_argument("--log-format", choices=FORMATS, default=default or "text",
+                       help="log lines as text (default) or one JSON object a line, for log "
+                            "shippers (e.g. --log-format json)")
+    return common
+
+
+def _db_option(parser: argparse.ArgumentParser, default: str, what: str = "database") -> None:
+    parser.add_argument("--db", type=Path, metavar="FILE",
+                        help=f"the SQLite {what} (default: {default}; e.g. --db ./tw.sqlite)")
+
+
+def _config_option(parser: argparse.ArgumentParser, why: str, default: str) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE", default=None,
+                        help=f"feeds.yaml, {why} (default: {default}; "
+                             "e.g. --config my-feeds.yaml)")
+
+
+def _sub(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, summary: str,
+    description: str, examples: Sequence[str],
+) -> argparse.ArgumentParser:
+    prog = _prog()
+    epilog = "examples:\n" + "\n".join(f"  {prog} {e}" for e in examples)
+    return sub.add_parser(name, help=summary, description=textwrap.fill(description, 88),
+                          epilog=epilog,
+                          formatter_class=_Formatter, parents=[_common(subcommand=True)])
+
+
 def _parser() -> argparse.ArgumentParser:
+    prog = _prog()
+    bot_db, demo_db = default_db(BOT_DB), default_db(DEMO_DB)
     parser = argparse.ArgumentParser(
-        prog="treatywatch",
-        description="News alerts on the DPRK–Russia treaty, North Korean troops in Russia "
+        prog=prog, formatter_class=_Formatter, parents=[_common(subcommand=False)],
+        description="News alerts on the DPRK–Russia treaty, North Korean troops in Russia\n"
         "and KCNA, for Discord and Slack.",
+        epilog=f"start here:\n  {prog} demo              the whole pipeline on bundled "
+        f"samples, no token\n  {prog} COMMAND --help    each command's options, with "
+        "examples",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--version", action="version", version=f"treatywatch {__version__}",
+                        help="print the version and exit (e.g. --version)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser(
-        "demo", help="run the whole pipeline on the bundled sample feeds (no token needed)",
-        description="Serve the bundled sample feeds on 127.0.0.1, poll them through the real "
-        "fetch path into a SQLite file, and print each new story alert and a summary.",
-    )
-    demo.add_argument("--db", type=Path, help=f"SQLite file (default: {default_db('demo.sqlite')})")
-    demo.add_argument("--fresh", action="store_true", help="delete the demo database first")
+    demo = _sub(sub, "demo", "run the whole pipeline on the bundled sample feeds (no token)",
+                "Serve the bundled sample feeds on 127.0.0.1 and replay them day by day "
+                "through the real fetch path into a SQLite file: each new story alert is "
+                "printed, in publication order, and each later report joining a story "
+                "already posted is shown as an edit of that post. Ends with a summary and "
+                "the weekly digest of the samples' last week, with its chart.",
+                ["demo", "demo --fresh", "demo --db /tmp/demo.sqlite"])
+    _db_option(demo, str(demo_db))
+    demo.add_argument("--fresh", action="store_true",
+                      help="delete the demo database first, to see every alert again "
+                           "(e.g. --fresh)")
 
-    check = sub.add_parser("check-config", help="validate a feeds.yaml file")
-    check.add_argument("file", nargs="?", type=Path, default=DEFAULT_CONFIG)
+    check = _sub(sub, "check-config", "validate a feeds.yaml file, as `run` would",
+                 "Check a feeds.yaml exactly as `run` and `poll` load it (the official text "
+                 "it names included). Prints OK, or the first problem on one line with the "
+                 "file, the key path and the problem; exit status 2 then.",
+                 ["check-config", "check-config my-feeds.yaml"])
+    check.add_argument("file", nargs="?", type=Path, default=DEFAULT_CONFIG,
+                       help=f"the file to check (default: ./{DEFAULT_CONFIG}; "
+                            "e.g. my-feeds.yaml)")
 
-    poll = sub.add_parser("poll", help="poll the feeds of feeds.yaml once and print new alerts")
-    poll.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    poll.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
+    poll = _sub(sub, "poll", "poll the feeds of feeds.yaml once and print new alerts",
+                "Poll every feed of feeds.yaml once, print the new story alerts and a summary. "
+                "Progress goes to stderr: a bar on a terminal, a line per feed otherwise. Exit "
+                "status 1 when no feed at all could be fetched.",
+                ["poll", "poll --config my-feeds.yaml --db ./tw.sqlite"])
+    poll.add_argument("--config", type=Path, metavar="FILE", default=DEFAULT_CONFIG,
+                      help=f"the feeds to poll (default: ./{DEFAULT_CONFIG}; "
+                           "e.g. --config my-feeds.yaml)")
+    _db_option(poll, str(bot_db))
 
-    article = sub.add_parser(
-        "article", help="a treaty article and the news that cites it",
-        description="Show an article of the treaty by number (4, IV, fourth, 제4조, статья 4, "
-        "preamble) or by words: its title, our summary, the official wording if configured, "
-        "and the stored stories that cite it.",
-    )
-    article.add_argument("ref", nargs="+", metavar="NUMBER_OR_WORDS")
-    _knowledge_options(article, db_help="database with the news (default: the bot's)")
+    article = _sub(sub, "article", "a treaty article and the news that cites it",
+                   "Show an article of the treaty by number (4, IV, fourth, 제4조, статья 4, "
+                   "preamble) or by words: its title, our summary, the official wording if "
+                   "configured, and the stored stories that cite it.",
+                   ["article 4", "article preamble", "article mutual defence",
+                    "article 4 --db ~/demo.sqlite"])
+    article.add_argument("ref", nargs="+", metavar="NUMBER_OR_WORDS",
+                         help="a whole number 0–23, a roman numeral, an ordinal, or words "
+                              "(e.g. 4)")
+    _config_option(article, "for treaty.official_text", "./feeds.yaml if present")
+    _db_option(article, f"{bot_db}, else the demo's {demo_db}", "database with the news")
 
-    ask = sub.add_parser("ask", help="which articles answer a plain-language question")
-    ask.add_argument("question", nargs="+")
-    ask.add_argument("--json", action="store_true", help="print the ranking as JSON")
-    ask.add_argument("-k", type=_count(commands.ASK_K_MAX), default=5,
-                     help=f"how many articles, 1–{commands.ASK_K_MAX} (default 5)")
-    ask.add_argument("--config", type=Path, default=None, help="feeds.yaml, for an official text")
+    ask = _sub(sub, "ask", "which articles answer a plain-language question",
+               "Rank the treaty's articles for a question in English, Korean or Russian. Below "
+               "a relevance floor it says that no article answers, and which words of the "
+               "question no article speaks of.",
+               ['ask "is there a mutual defence clause?"', 'ask -k 3 "sanctions"',
+                'ask --json "когда вступил в силу"'])
+    ask.add_argument("question", nargs="+", help='the question (e.g. "who can leave the '
+                     'treaty, and how?")')
+    ask.add_argument("--json", action="store_true",
+                     help='print {"query", "results": [{"article", "title", "score"}], '
+                          '"unknown"} (e.g. --json)')
+    ask.add_argument("-k", type=_count(commands.ASK_K_MAX), default=5, metavar="N",
+                     help=f"how many articles, 1–{commands.ASK_K_MAX} (default 5; e.g. -k 3)")
+    _config_option(ask, "for an official text to search too", "./feeds.yaml if present")
 
-    timeline = sub.add_parser("timeline", help="the treaty's dated steps and status")
-    timeline.add_argument("--config", type=Path, default=None)
+    timeline = _sub(sub, "timeline", "the treaty's dated steps and status",
+                    "The treaty's dated steps, from signing to entry into force, and its status.",
+                    ["timeline"])
+    _config_option(timeline, "for treaty.official_text", "./feeds.yaml if present")
 
-    run = sub.add_parser(
-        "run", help="run the bot: poll, deliver, answer commands (needs a platform token)",
-        description="Start the bot with the platforms whose tokens are set: DISCORD_TOKEN "
-        "(and optionally DISCORD_GUILD_ID); SLACK_BOT_TOKEN with SLACK_APP_TOKEN or "
-        "SLACK_SIGNING_SECRET. Tokens come from the environment or a .env file.",
-    )
-    run.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    run.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
+    run = _sub(sub, "run", "run the bot: poll, deliver, answer commands (needs a token)",
+               "Start the bot with the platforms whose tokens are set: DISCORD_TOKEN (and "
+               "optionally DISCORD_GUILD_ID); SLACK_BOT_TOKEN with SLACK_APP_TOKEN or "
+               "SLACK_SIGNING_SECRET. Tokens come from the environment or a .env file. Logs "
+               "one line per poll cycle, post, edit and failing feed at the default level.",
+               ["run", "run --config my-feeds.yaml --log-format json"])
+    run.add_argument("--config", type=Path, metavar="FILE", default=DEFAULT_CONFIG,
+                     help=f"feeds, topics, routes (default: ./{DEFAULT_CONFIG}; "
+                          "e.g. --config my-feeds.yaml)")
+    _db_option(run, str(bot_db))
     run.add_argument("--init", action="store_true",
                      help="start a new database if the file is empty or not treatywatch's "
-                     "(the old file is renamed aside, never deleted)")
+                          "(the old file is renamed aside, never deleted; e.g. --init)")
 
-    digest = sub.add_parser(
-        "digest", help="print a week's digest and write its chart (no token needed)",
-        description="Print the weekly digest of an ISO week from a database (the stories by "
-        "topic, ranked by outlets; the treaty articles cited; the troop figures claimed; feed "
-        "health) and write its chart, stories per day per topic over four weeks, as a PNG.",
-    )
-    digest.add_argument("--week", help="ISO week such as 2025-W18 (default: the last complete "
-                        "week, the one the bot posts next)")
-    digest.add_argument("--out", type=Path, default=Path("."),
-                        help="directory for the chart (default: the current one)")
-    digest.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
-    digest.add_argument("--config", type=Path, default=None,
-                        help="feeds.yaml, for the digest's time zone (default: ./feeds.yaml if "
-                        "present, else UTC)")
+    digest = _sub(sub, "digest", "print a week's digest and write its chart (no token)",
+                  "Print the weekly digest of an ISO week from a database (the stories by "
+                  "topic, each once under its main topic, ranked by outlets; the treaty "
+                  "articles they cite; the troop figures claimed; feed health) and write its "
+                  "chart as a PNG: new stories per day and topic over four weeks, the digest's "
+                  "week shaded. A week without stories gets no chart.",
+                  ["digest", "digest --week 2025-W17", "digest --week 2025-W17 --out charts"])
+    digest.add_argument("--week", metavar="YYYY-Www",
+                        help="the ISO week (default: the last complete week, the one the bot "
+                             "posts next; e.g. --week 2025-W17)")
+    digest.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
+                        help="an existing directory for the chart (default: the current one; "
+                             "e.g. --out charts)")
+    _db_option(digest, f"{bot_db}, else the demo's {demo_db}")
+    _config_option(digest, "for the digest's time zone", "./feeds.yaml if present, else UTC")
 
-    backup = sub.add_parser(
-        "backup", help="a consistent copy of the database, safe while the bot runs",
-        description="Copy the database with SQLite's online backup: a snapshot of one moment, "
-        "made while the bot may be writing. The copy is checked before the command succeeds.",
-    )
-    backup.add_argument("path", type=Path, help="the new file to write (must not exist)")
-    backup.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
+    backup = _sub(sub, "backup", "a consistent copy of the database, safe while the bot runs",
+                  "Copy the database with SQLite's online backup: a snapshot of one moment, "
+                  "made while the bot may be writing. The copy is checked before the command "
+                  "succeeds. It never overwrites a file, nor creates a directory.",
+                  ["backup ~/backups/tw-2025-05-01.sqlite"])
+    backup.add_argument("path", type=Path,
+                        help="the new file, in an existing directory (e.g. ./tw-copy.sqlite)")
+    _db_option(backup, str(bot_db))
 
-    replay = sub.add_parser(
-        "replay", help="explain what the pipeline makes of feed files or URLs",
-        description="Run feed files (or URLs) through parse → match → fold against a database "
-        "and print, per item, its topics, story, articles, troop figures and why. "
-        "Replay never queues alerts.",
-    )
-    replay.add_argument("sources", nargs="+", metavar="FILE_OR_URL")
-    replay.add_argument("--config", type=Path, default=None,
-                        help="feeds.yaml for the topic rules (default: ./feeds.yaml if present, "
-                        "else the bundled default)")
-    replay.add_argument("--db", type=Path, help="database to fold against (default: a new "
-                        "temporary one)")
-    replay.add_argument("--json", action="store_true", help="one JSON object per item")
+    replay = _sub(sub, "replay", "explain what the pipeline makes of feed files or URLs",
+                  "Run feed files (or URLs) through parse → match → fold against a database "
+                  "and print, per item, its topics, story, articles, troop figures and why. "
+                  "Replay never queues alerts.",
+                  ["replay bot/samples/dawn.xml", "replay feed.xml --db ./tw.sqlite --json"])
+    replay.add_argument("sources", nargs="+", metavar="FILE_OR_URL",
+                        help="feed files or http(s) URLs (e.g. bot/samples/dawn.xml)")
+    _config_option(replay, "for the topic rules", "./feeds.yaml if present, else the bundled "
+                   "default")
+    replay.add_argument("--db", type=Path, metavar="FILE",
+                        help="database to fold against (default: a new temporary one; "
+                             "e.g. --db ./tw.sqlite)")
+    replay.add_argument("--json", action="store_true",
+                        help="one JSON object per item (e.g. --json)")
     return parser
 
 
@@ -135,19 +228,13 @@ def _count(high: int) -> Callable[[str], int]:
     return parse
 
 
-def _knowledge_options(parser: argparse.ArgumentParser, db_help: str) -> None:
-    parser.add_argument("--config", type=Path, default=None,
-                        help="feeds.yaml, for treaty.official_text (default: ./feeds.yaml if "
-                        "present)")
-    parser.add_argument("--db", type=Path, help=db_help)
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.ERROR,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # Our own lines (a poll cycle, a post) are what `run` is for; the one-shot commands
+    # print their results, so they log warnings only, unless asked with -v.
+    level = logging.INFO if args.verbose or args.command == "run" else logging.WARNING
+    setup_logging(level, args.log_format)
     try:
         return asyncio.run(_dispatch(args))
     except (ConfigError, TreatyDataError, OfficialTextError, ArticleRefError,
@@ -166,31 +253,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check-config":
-        config = load_config(args.file)
-        print(f"{args.file}: OK — {len(config.feeds)} feeds, topics: {', '.join(config.topics)}")
+        config, _ = load_setup(args.file)
+        text = " and its official text" if config.treaty.official_text else ""
+        print(f"{args.file}: OK — {len(config.feeds)} feeds, topics: "
+              f"{', '.join(config.topics)}{text}")
         return 0
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return await run_demo(args.db or default_db("demo.sqlite"), fresh=args.fresh)
+        return await run_demo(args.db or default_db(DEMO_DB), fresh=args.fresh)
     if args.command == "poll":
         from bot.demo import run_poll
 
-        config = load_config(args.config)
-        knowledge = _knowledge(args.config)
-        return await run_poll(config, knowledge, args.db or default_db("treatywatch.sqlite"))
+        config, knowledge = load_setup(args.config)
+        return await run_poll(config, knowledge, args.db or default_db(BOT_DB))
     if args.command == "run":
         from bot.runtime import run
         from bot.secrets import Secrets
 
-        return await run(args.config, args.db or default_db("treatywatch.sqlite"),
-                         Secrets.load(), init=args.init)
+        return await run(args.config, args.db or default_db(BOT_DB), Secrets.load(),
+                         init=args.init)
     if args.command in ("article", "ask", "timeline"):
         return await _treaty_command(args)
     if args.command == "backup":
         from storage.backup import backup
 
-        source = args.db or default_db("treatywatch.sqlite")
+        source = args.db or default_db(BOT_DB)
         pages = await asyncio.to_thread(backup, source, args.path)
         print(f"{args.path}: copied {pages} pages from {source}, integrity ok")
         return 0
@@ -203,22 +291,44 @@ async def _dispatch(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def news_db(given: Path | None) -> Path | None:
+    """The database to read the news from: the one given; else the bot's; else, when the
+    bot has none yet, the demo's (the first thing a new user has). None: neither exists."""
+    if given is not None:
+        return given
+    for path in (default_db(BOT_DB), default_db(DEMO_DB)):
+        if path.exists():
+            return path
+    return None
+
+
+def _no_database(given: Path | None) -> str:
+    if given is not None:
+        return f"{given}: no such database"
+    return (f"no database yet: neither the bot's ({default_db(BOT_DB)}) nor the demo's "
+            f"({default_db(DEMO_DB)}) exists. Run `{_prog()} demo` or `{_prog()} poll` "
+            "first, or give --db FILE")
+
+
 async def _digest(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
     from bot.digest import IsoWeek, last_complete_week, print_digest
 
-    config_path = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
-    zone = ZoneInfo(load_config(config_path).digest.timezone if config_path else "UTC")
+    config_path = _config_path(args.config)
+    zone = ZoneInfo(load_setup(config_path)[0].digest.timezone if config_path else "UTC")
     try:
         week = IsoWeek.parse(args.week) if args.week else last_complete_week(utc_now(), zone)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    db_path = args.db or default_db("treatywatch.sqlite")
-    if not db_path.exists():  # opening it would create an empty database
-        print(f"error: {db_path}: no such database (run `python -m bot demo` or `poll` first, "
-              "or give --db)", file=sys.stderr)
+    if not args.out.is_dir():
+        print(f"error: {args.out}: no such directory (create it, or give --out DIR)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    db_path = news_db(args.db)
+    if db_path is None or not db_path.exists():  # opening it would create an empty database
+        print(f"error: {_no_database(args.db)}", file=sys.stderr)
         return EXIT_USAGE
     titles = _knowledge(args.config).titles
     store = await SQLiteStore.open(db_path)
@@ -229,17 +339,24 @@ async def _digest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_path(given: Path | None) -> Path | None:
+    return given or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+
+
 def _knowledge(config_path: Path | None) -> Knowledge:
     """The treaty, with the official text that feeds.yaml names, if any."""
-    path = config_path or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
-    if path is None:
-        return Knowledge.load()
-    config = load_config(path)
-    return Knowledge.load(official_text_path(config.treaty.official_text, path))
+    path = _config_path(config_path)
+    return load_setup(path)[1] if path is not None else Knowledge.load()
+
+
+def cli_syntax() -> Syntax:
+    prog = _prog()
+    return Syntax(ask=f'{prog} ask "QUESTION"', article=f"{prog} article N")
 
 
 async def _treaty_command(args: argparse.Namespace) -> int:
     knowledge = _knowledge(args.config)
+    syntax = cli_syntax()
     if args.command == "timeline":
         print(render(commands.timeline(knowledge)))
         return 0
@@ -249,15 +366,22 @@ async def _treaty_command(args: argparse.Namespace) -> int:
             print(json.dumps(commands.ask_results(question, knowledge, args.k),
                              ensure_ascii=False))
             return 0
-        message = commands.ask(question, knowledge, args.k)
+        message = commands.ask(question, knowledge, args.k, syntax)
     else:
-        db_path = args.db or default_db("treatywatch.sqlite")
-        store = await SQLiteStore.open(db_path) if db_path.exists() else None
+        # The article is the answer; the news citing it comes from a database if there is
+        # one (opening a missing file would create an empty one).
+        db_path = news_db(args.db)
+        found = db_path is not None and db_path.exists()
+        store = await SQLiteStore.open(db_path) if found and db_path else None
         try:
-            message = await commands.article(" ".join(args.ref), knowledge, store, utc_now())
+            message = await commands.article(" ".join(args.ref), knowledge, store, utc_now(),
+                                             syntax)
         finally:
             if store is not None:
                 await store.close()
+        if store is None and not message.ephemeral:
+            print(f"note: {_no_database(args.db)}; the stories citing the article are not "
+                  "shown", file=sys.stderr)
     if message.ephemeral:  # an answer to a bad request: one line, usage status
         print(f"error: {message.title}", file=sys.stderr)
         return EXIT_USAGE

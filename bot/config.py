@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import locale
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -52,12 +53,33 @@ Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
 def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError(f"a URL cannot hold spaces (write %20 for one): {value!r}")
+    try:
+        parts = urlsplit(value)
+        hostname = parts.hostname
+    except ValueError:  # a bad port, an unclosed [IPv6 literal
+        hostname = None
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not hostname:
         raise ValueError(f"not an http(s) URL: {value!r}")
     return value
 
 
+# Two-letter ISO 639-1 codes, as the C library's locale table knows them.
+LANGUAGES = frozenset(
+    code for alias in locale.locale_alias.values()
+    if len(code := alias.split("_")[0].split(".")[0].split("@")[0]) == 2 and code.isalpha()
+)
+
+
+def _language(value: str) -> str:
+    """"en", "ko", "RU", "en-US" → the bare language code; anything else is refused."""
+    code = value.strip().replace("_", "-").split("-")[0].lower()
+    if value and code not in LANGUAGES:
+        raise ValueError(f"unknown language {value!r}: use a two-letter code such as en, ko "
+                         "or ru")
+    return code
 
 
 class _Strict(BaseModel):
@@ -118,6 +140,11 @@ class Feed(_Strict):
     @classmethod
     def _url(cls, value: str) -> str:
         return _http_url(value)
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        return _language(value)
 
     @field_validator("topics")
     @classmethod
@@ -261,6 +288,30 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return path or "(top level)"
 
 
+# The validation library's error types, in the words of someone editing a YAML file.
+_PLAIN = {
+    "tuple_type": "expected a list (lines starting with '- ', or [a, b])",
+    "list_type": "expected a list (lines starting with '- ', or [a, b])",
+    "dict_type": "expected a mapping (indented 'key: value' lines)",
+    "model_type": "expected a mapping (indented 'key: value' lines)",
+    "model_attributes_type": "expected a mapping (indented 'key: value' lines)",
+    "string_type": "expected text",
+    "int_type": "expected a whole number (an integer)",
+    "int_parsing": "expected a whole number (an integer)",
+    "int_from_float": "expected a whole number (an integer)",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "time_type": "expected a time of day such as 09:00",
+    "time_parsing": "expected a time of day such as 09:00",
+    "string_too_short": "cannot be empty",
+    "too_short": "cannot be empty",
+}
+_BOUNDS = {"greater_than": "more than {gt}", "greater_than_equal": "at least {ge}",
+           "less_than": "less than {lt}", "less_than_equal": "at most {le}"}
+
+
 def _message(error: dict[str, Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -269,6 +320,13 @@ def _message(error: dict[str, Any]) -> str:
         return "missing"
     if kind == "literal_error":
         return f"unknown topic (known: {', '.join(TOPICS)})"
+    if kind in _PLAIN:
+        got = error.get("input")
+        shown = f", not {got!r}" if isinstance(got, str | int | float) and not kind.startswith(
+            ("string_too", "too_")) else ""
+        return _PLAIN[kind] + shown
+    if kind in _BOUNDS:
+        return "must be " + _BOUNDS[kind].format(**error.get("ctx", {}))
     msg = str(error["msg"])
     return msg.removeprefix("Value error, ")
 
@@ -292,10 +350,35 @@ def load_config(path: Path | str | None = None) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
+    except _DuplicateKey as exc:
+        raise ConfigError(f"{path}:{exc.line}: duplicate key {exc.key!r} (also on line "
+                          f"{exc.first}): the second would silently replace the first") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
     return parse_config(data, str(path))
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: object, line: int, first: int) -> None:
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys without a word; a duplicated `feeds:` or
+    `routes:` would drop half a file. Refused instead, with both lines."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, str | int | float | bool) or key is None:
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise _DuplicateKey(key, line, seen[key])
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)

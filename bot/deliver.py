@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.alerts import DEFAULT_LANGUAGES, story_marker, story_message
+from bot.logs import log_delivery
 from bot.models import Message
 from storage import OutboxEntry, SQLiteStore, StorageError
 
@@ -93,6 +94,8 @@ async def deliver_pending(
             await store.mark_failed(entry, str(exc)[:300])
             continue
         await store.mark_delivered(entry, message_id, clock())
+        log_delivery(entry.platform, entry.channel, entry.message_id is None, story.id,
+                     story.title, message_id)
         done += 1
     return done
 

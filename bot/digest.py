@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Collection, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -106,11 +107,10 @@ async def build_digest(
         )
         for topic in TOPICS
     }
-    counts = await store.article_counts(since, until)
     feeds = await store.feeds()
     return Digest(
         since, until, by_topic,
-        [(article_label(n, titles), c) for n, c in counts.items()],
+        [(article_label(n, titles), c) for n, c in article_counts(stories)],
         group_claims(await store.troop_claims(TROOP_CLAIMS_SHOWN * 10, since, until))[
             :TROOP_CLAIMS_SHOWN],
         week,
@@ -126,6 +126,26 @@ async def week_digest(
     return await build_digest(store, since, until, titles, week=week)
 
 
+def article_counts(stories: Iterable[Story]) -> list[tuple[int, int]]:
+    """(article, stories citing it), most cited first: from the articles each story's alert
+    lists, so that the digest and the alerts never disagree on what a story cites."""
+    counts = Counter(n for story in stories for n in dict.fromkeys(story.articles))
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def main_topic(story: Story, topics: Collection[str]) -> str | None:
+    """The one of `topics` a story is listed under: the topic most of its reports carry;
+    among equals, the one its reports give most evidence for (topic terms matched), then
+    the first in TOPICS."""
+    carried = Counter(t for item in story.items for t in item.topics)
+    evidence = Counter()
+    for item in story.items:
+        evidence.update(item.topics)
+    mine = [t for t in TOPICS if t in topics and t in story.topics]
+    return max(mine, key=lambda t: (carried[t], evidence[t], -TOPICS.index(t)), default=None)
+
+
+
 def digest_message(
     digest: Digest,
     topics: Collection[str] = TOPICS,
@@ -139,7 +159,12 @@ def digest_message(
         span = f"{digest.week} ({digest.week.span()})"
     else:
         span = f"{digest.since:%d %b} – {digest.until:%d %b %Y}"
-    stories = {t: s for t, s in digest.stories.items() if t in topics and s}
+    # Each story once, under its main topic among the channel's.
+    stories: dict[str, list[Story]] = {}
+    for topic, items in digest.stories.items():
+        for story in items:
+            if topic in topics and main_topic(story, topics) == topic:
+                stories.setdefault(topic, []).append(story)
     fields = [_topic_field(topic, items) for topic, items in stories.items()]
     if digest.articles and "treaty" in topics:
         fields.append(Field(
@@ -161,7 +186,7 @@ def digest_message(
         body = "No stories this week."
     footer = []
     if chart is not None:
-        footer.append(f"Chart: stories per day per topic, last {CHART_DAYS // 7} weeks.")
+        footer.append(f"Chart: new stories per day per topic, last {CHART_DAYS // 7} weeks.")
     if missed:
         footer.append(f"Not posted while the bot was down: the digest of {', '.join(missed)}.")
     return Message(
@@ -197,18 +222,22 @@ def _feed_health(digest: Digest) -> str:
 
 async def week_chart(
     store: SQLiteStore, week: IsoWeek, zone: ZoneInfo, topics: Collection[str], out_dir: Path,
-) -> Chart:
-    """Stories per day per topic over the four weeks that end with `week`."""
+) -> Chart | None:
+    """Stories per day per topic over the four weeks that end with `week`; None when `week`
+    itself has no story of these topics (a digest that says "no stories" needs no chart)."""
     first = week.shift(-(CHART_DAYS // 7 - 1))
     since, _ = first.bounds(zone)
-    _, until = week.bounds(zone)
+    week_since, until = week.bounds(zone)
     rows = await store.story_days(since, until)
     chosen = [t for t in TOPICS if t in topics]
+    if not any(at >= week_since and set(t) & set(chosen) for at, t in rows):
+        return None
     data = chart_data(
         rows, first.monday(), zone, chosen,
         highlight=(week.monday(), week.monday() + timedelta(days=6)),
-        title=f"Stories per day by topic, {first.monday():%d %b} – "
+        title=f"New stories per day by topic, {first.monday():%d %b} – "
               f"{week.monday() + timedelta(days=6):%d %b %Y} ({zone.key})",
+        highlight_label=f"{week}: this digest",
     )
     name = f"digest-{week}" + ("" if len(chosen) == len(TOPICS) else "-" + "-".join(chosen))
     # Drawing takes a few hundred milliseconds: off the event loop, which serves commands.
@@ -232,10 +261,12 @@ def console_text(message: Message) -> str:
 async def print_digest(
     store: SQLiteStore, week: IsoWeek, zone: ZoneInfo, titles: Mapping[int, str],
     out_dir: Path, out: TextIO,
-) -> Chart:
-    """`python -m bot digest` and the demo's end: the digest as text, and its chart on disk."""
+) -> Chart | None:
+    """`python -m bot digest` and the demo's end: the digest as text, and its chart on disk
+    (none for a week without stories)."""
     digest = await week_digest(store, week, zone, titles)
     chart = await week_chart(store, week, zone, TOPICS, out_dir)
     print(console_text(digest_message(digest, chart=chart)), file=out)
-    print(f"  Chart: {chart.path}", file=out)
+    if chart is not None:
+        print(f"  Chart: {chart.path}", file=out)
     return chart

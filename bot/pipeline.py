@@ -25,6 +25,7 @@ from bot.fold import (
     features,
     stored_features,
 )
+from bot.logs import log_feed_failure, log_feed_recovered
 from bot.match import Matcher
 from bot.models import Analysis, Item
 from bot.parse import ParseError, parse_feed
@@ -61,6 +62,7 @@ class FeedReport:
     status: str  # "ok", "not_modified", "error"
     error: str | None = None
     new_items: int = 0  # items stored by this poll
+    new_stories: int = 0  # stories those items started
     results: list[ItemResult] = field(default_factory=list)  # only if asked for
 
 
@@ -187,17 +189,19 @@ class Pipeline:
             error = error or "unknown error"
             when = self._next(now, interval, feed.failures + 1, result.retry_after)
             await self.store.record_failure(feed.id, now, when, error)
-            log.warning("feed %r: %s", feed.name, error)
+            log_feed_failure(feed.name, error, feed.failures)
             return FeedReport(feed.name, "error", error)
         report = FeedReport(feed.name, "ok")
         results = await self.ingest(feed.id, parsed.items, explain_duplicates=False)
         report.new_items = sum(r.item_id is not None for r in results)
+        report.new_stories = sum(r.new_story for r in results)
         if keep_results:
             report.results = results
         await self.store.record_success(
             feed.id, now, self._next(now, interval, 0),
             etag=result.etag, last_modified=result.last_modified, url=result.permanent_url,
         )
+        log_feed_recovered(feed.name, feed.failures)
         return report
 
     def _next(

@@ -12,8 +12,8 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 from bot.commands.context import Context
-from bot.commands.treaty import Knowledge, official_text_path
-from bot.config import Config, load_config
+from bot.commands.treaty import load_setup
+from bot.config import Config
 from bot.deliver import Sender
 from bot.fetch import Fetcher
 from bot.pipeline import Pipeline, fetch_limits, utc_now
@@ -40,8 +40,7 @@ async def run(config_path: Path, db_path: Path, secrets: Secrets, *, init: bool 
         print(f"error: {HOW_TO}", file=sys.stderr)
         return EXIT_USAGE
     redact_logs(secrets)
-    config = load_config(config_path)  # an invalid file stops here, in one line
-    knowledge = Knowledge.load(official_text_path(config.treaty.official_text, config_path))
+    config, knowledge = load_setup(config_path)  # an invalid file stops here, in one line
     async with AsyncExitStack() as stack:
         # From here on SIGINT/SIGTERM mean a clean stop, even during start-up.
         stop = asyncio.Event()

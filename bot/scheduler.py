@@ -29,13 +29,15 @@ from bot.config import Digest as DigestSettings
 from bot.deliver import FIND_MARGIN, ChannelGone, PostKey, Sender, deliver_pending
 from bot.digest import Digest, IsoWeek, digest_message, week_chart, week_digest
 from bot.fetch import Fetcher
+from bot.logs import log_cycle
 from bot.models import Field, Message
-from bot.pipeline import Pipeline, Poller
+from bot.pipeline import FeedReport, Pipeline, Poller
 from storage import DigestPost, FeedState, SQLiteStore, StorageError, Subscription
 
 log = logging.getLogger(__name__)
 
 POLL_TICK = timedelta(seconds=1)  # how often due feeds are looked for, at the latest
+CYCLE_LOG_EVERY = 300.0  # seconds: the longest a poll-cycle log line waits
 DELIVERY_TICK = timedelta(seconds=5)
 # While the store fails (a full or read-only disk), jobs pause: first for this long, then
 # twice as long each time, up to STORAGE_RETRY_MAX. The fault is logged once.
@@ -314,6 +316,27 @@ async def report_feed_health(
     return notices if told else []
 
 
+@dataclass
+class PollCycle:
+    """The poll loop starts feeds as they fall due, so a "cycle" is a burst of polling:
+    from the first feed started while idle until none is running (or CYCLE_LOG_EVERY has
+    passed, so that a loop never idle still reports). One INFO line each."""
+
+    reports: list[FeedReport] = field(default_factory=list)
+    began: float | None = None
+
+    def add(self, reports: list[FeedReport], busy: bool, now: float) -> None:
+        if self.began is None:
+            if not (reports or busy):
+                return
+            self.began = now
+        self.reports.extend(reports)
+        if self.reports and (not busy or now - self.began >= CYCLE_LOG_EVERY):
+            log_cycle(self.reports, sum(r.new_stories for r in self.reports), now - self.began)
+            self.reports = []
+            self.began = now if busy else None
+
+
 # --- storage faults: said once, waited out ------------------------------------------------------
 
 
@@ -486,8 +509,11 @@ def build_scheduler(
                 except Exception:
                     log.exception("delivery to %s failed", sender.platform)
 
+    cycle = PollCycle()
+
     async def poll_once() -> None:
         reports = await poller.tick()
+        cycle.add(reports, bool(poller.running), asyncio.get_running_loop().time())
         if any(r.new_items for r in reports) and not scheduler.stopping.is_set():
             # New stories go out now, not at the next delivery tick.
             scheduler.spawn(guarded("delivery", deliver)(), "deliver-new")

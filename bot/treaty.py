@@ -546,6 +546,7 @@ through to too under until up very was we were what when where which while who w
 with would you your yours yes ok okay please tell say says said mean means explain anything
 something thing things there's what's whats does doesn't dont do they them whether also lol
 lmao pls plz gonna gotta wanna hey hi hello know about any kind really actually
+mention mentions mentioned contain contains include includes cover covers talk talks
 """
     )
 )
@@ -852,6 +853,13 @@ _CORRECTION_WEIGHT = 0.8
 _PREFIX_WEIGHT = 0.6
 _PHRASE_BONUS = 0.5  # per article phrasing quoted whole in the query, times the top score
 _EXPLICIT_REF_BONUS = 3.0
+# The relevance floor. An answer must be worth half of one clear match (a word the question
+# shares with a single article, at full weight), and must account for at least this share
+# of what the question asks: its words weighted by how specific they are, a word that no
+# article knows counting as the most specific of all. Below either, no article answers.
+_FLOOR_MATCHES = 0.5
+_FLOOR_COVERAGE = 0.3
+_COMPOUND = re.compile(r"\w+(?:-\w+)+")
 _EXPLICIT_REF = re.compile(
     r"(?:\b(?:article|art\.?|статья|статьи|статье|статью|ст\.)\s*(\d{1,3})\b"
     r"|제\s*(\d{1,3})\s*조|(\d{1,3})\s*조)"
@@ -864,6 +872,12 @@ _EXPLICIT_REF = re.compile(
 # alternatives are its expressions, so a group adds its meaning once however many
 # expressions it lists.
 _Clause = tuple[float, tuple[tuple[str, ...], ...]]
+# Words of one query already repaired (their spelling and clause): each is repaired once.
+_Repairs = dict[str, tuple[str, "_Clause | None"]]
+
+
+def _idf(n_docs: int, df: int) -> float:
+    return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
 
 
 class TreatyIndex:
@@ -886,6 +900,9 @@ class TreatyIndex:
             for group in treaty.synonyms
         ]
         self._speller = _Speller(self._surface_words(treaty))
+        self._idf = {term: _idf(self._n, sum(v > 0 for v in vec))
+                     for term, vec in self._vectors.items()}
+        self._floor = _FLOOR_MATCHES * _idf(self._n, 1)
 
     # -- building
 
@@ -951,7 +968,7 @@ class TreatyIndex:
         vectors: dict[str, list[float]] = defaultdict(lambda: [0.0] * n_docs)
         for doc, tf in enumerate(pseudo):
             for term, value in tf.items():
-                idf = math.log(1 + (n_docs - df[term] + 0.5) / (df[term] + 0.5))
+                idf = _idf(n_docs, df[term])
                 vectors[term][doc] = idf * value * (_K1 + 1) / (value + _K1)
         return {term: tuple(vec) for term, vec in vectors.items()}
 
@@ -1049,18 +1066,22 @@ class TreatyIndex:
             i += 1
         return token, ((_PREFIX_WEIGHT, tuple(longer[:5])) if longer else None)
 
-    def _clauses(self, text: str) -> list[_Clause]:
+    def _repaired(self, token: str, repaired: _Repairs) -> tuple[str, _Clause | None]:
+        """`_repair`, once per word of a query: spelling correction costs about a
+        millisecond a long word, so a query gets SPELLED_MAX of them, the rest the cheap
+        prefix match alone."""
+        if token not in repaired:
+            repaired[token] = self._repair(token, len(repaired) < SPELLED_MAX)
+        return repaired[token]
+
+    def _clauses(self, text: str, repaired: _Repairs | None = None) -> list[_Clause]:
         # Spelling first, so that synonyms see "mutal defence" as "mutual defence".
         tokens = _tokens(text)
         repairs: dict[int, _Clause | None] = {}
-        repaired: dict[str, tuple[str, _Clause | None]] = {}
+        repaired = {} if repaired is None else repaired
         for i, token in enumerate(tokens):
             if self._needs_repair(token):
-                if token not in repaired:
-                    # Spelling correction costs about a millisecond a long word: a query
-                    # gets SPELLED_MAX of them, the rest the cheap prefix match alone.
-                    repaired[token] = self._repair(token, len(repaired) < SPELLED_MAX)
-                tokens[i], repairs[i] = repaired[token]
+                tokens[i], repairs[i] = self._repaired(token, repaired)
 
         # Synonym phrases are matched with stop words still in ("how long" is all stop
         # words but one). A multi-word match stands for the words it covers: "how long"
@@ -1125,21 +1146,72 @@ class TreatyIndex:
         return scores
 
     def ask(self, query: str, k: int = 5) -> list[tuple[Article, float]]:
-        """Articles ranked for a plain-language question, best first, scores > 0."""
+        """Articles ranked for a plain-language question, best first, scores > 0; none when
+        the best one falls below the relevance floor (see `unknown_words` for why)."""
         if k <= 0 or not query.strip():
             return []
-        scores = self._score(self._clauses(query))
+        repaired: _Repairs = {}
+        known, unknown = self._split_unknown(query, repaired)
+        clauses = self._clauses(known, repaired)
+        scores = self._score(clauses)
         top = max(scores)
-        if top > 0:
-            # Quoting an article's own press phrasing is stronger evidence than the
-            # same words scattered through a question.
-            for number in self.phrasing_citations(query):
-                scores[number] += _PHRASE_BONUS * top
+        cited = self.phrasing_citations(query) if top > 0 else set()
+        # Quoting an article's own press phrasing is stronger evidence than the same words
+        # scattered through a question.
+        for number in cited:
+            scores[number] += _PHRASE_BONUS * top
+        named: set[int] = set()
         for m in _EXPLICIT_REF.finditer(_normalize(query)):
             n = int(next(g for g in m.groups() if g))
             if 0 <= n < self._n:
+                named.add(n)
                 scores[n] += _EXPLICIT_REF_BONUS + max(scores)
         ranked = sorted(
             ((n, s) for n, s in enumerate(scores) if s > 0), key=lambda item: (-item[1], item[0])
         )
+        if not ranked:
+            return []
+        best, best_score = ranked[0]
+        # An article named by number or quoted by its phrasing answers whatever else is asked.
+        if best not in named | cited and not self._answers(best, best_score, clauses, unknown):
+            return []
         return [(self.treaty.articles[n], round(s, 4)) for n, s in ranked[:k]]
+
+    def unknown_words(self, query: str) -> list[str]:
+        """The words of a question that no article knows, even misspelled or shortened:
+        what the treaty (as this data has it) does not speak of."""
+        return self._split_unknown(query, {})[1]
+
+    def _split_unknown(self, query: str, repaired: _Repairs) -> tuple[str, list[str]]:
+        """The question without its unknown words, and those words. A hyphenated compound
+        with an unknown part is unknown whole: in "visa-free", "free" is not freedom."""
+        unknown: list[str] = []
+
+        def known(text: str) -> bool:
+            return all(not self._needs_repair(t) or self._repaired(t, repaired)[1] is not None
+                       for t in _tokens(text))
+
+        def drop(match: re.Match[str]) -> str:
+            if known(match.group()):
+                return match.group()
+            unknown.append(match.group())
+            return " "
+
+        text = _COMPOUND.sub(drop, _normalize(query))
+        unknown += [t for t in _tokens(text) if not known(t)]
+        return text, list(dict.fromkeys(unknown))
+
+    def _answers(
+        self, doc: int, score: float, clauses: Sequence[_Clause], unknown: Sequence[str]
+    ) -> bool:
+        """Whether an article's score clears the relevance floor for these clauses."""
+        if score < self._floor:
+            return False
+        asked = matched = 0.0
+        for weight, alternatives in clauses:
+            value = weight * max(min(self._idf[t] for t in alt) for alt in alternatives)
+            asked += value
+            if max(min(self._vectors[t][doc] for t in alt) for alt in alternatives) > 0:
+                matched += value
+        asked += len(unknown) * _idf(self._n, 0)
+        return asked > 0 and matched / asked >= _FLOOR_COVERAGE

@@ -18,7 +18,8 @@ def backup(source: Path, target: Path) -> int:
         raise StorageError(f"{source}: no such database")
     if target.exists():
         raise StorageError(f"{target}: already exists; choose a new file")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.is_dir():  # a typo in the path must not grow a directory tree
+        raise StorageError(f"{target.parent}: no such directory; create it first")
     try:
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=10)
         try:

@@ -44,6 +44,12 @@ CANDIDATES_PER_KEY = 16
 _KEYS_PER_QUERY = 100
 
 
+def _topic_terms(why_topics: str | None) -> dict[str, int]:
+    """An item's `why.topics` ({topic: [terms matched]}) as {topic: how many}."""
+    found = json.loads(why_topics) if why_topics else {}
+    return {topic: len(terms) for topic, terms in found.items()} if isinstance(found, dict) else {}
+
+
 def _ts(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -540,7 +546,8 @@ class SQLiteStore:
         row = found[0]
         items = await self._rows(
             """SELECT i.id, f.name, i.title, i.link, i.published, i.language, i.outlet,
-               substr(i.summary, 1, 2000) FROM items i JOIN feeds f ON f.id = i.feed_id
+               substr(i.summary, 1, 2000), json_extract(i.why, '$.topics')
+               FROM items i JOIN feeds f ON f.id = i.feed_id
                WHERE i.story_id = ?
                ORDER BY i.published, i.id""",
             (story_id,),
@@ -555,7 +562,8 @@ class SQLiteStore:
             created_at=_dt_req(row["created_at"]), updated_at=_dt_req(row["updated_at"]),
             first_published=_dt_req(row["first_published"]),
             topics=json.loads(row["topics"]), articles=json.loads(row["articles"]),
-            items=[StoryItem(r[0], r[1], r[2], r[3], _dt_req(r[4]), r[5], r[6], r[7])
+            items=[StoryItem(r[0], r[1], r[2], r[3], _dt_req(r[4]), r[5], r[6], r[7],
+                             _topic_terms(r[8]))
                    for r in items],
             troops=[_troop_record(r) for r in troops],
         )
@@ -753,17 +761,6 @@ class SQLiteStore:
             (_ts(since), _ts(until)),
         )
         return [(_dt_req(r[0]), json.loads(r[1])) for r in rows]
-
-    async def article_counts(self, since: datetime, until: datetime) -> dict[int, int]:
-        """For each treaty article, how many stories cited it in [since, until)."""
-        rows = await self._rows(
-            """SELECT c.article, count(DISTINCT i.story_id) FROM article_citations c
-               JOIN items i ON i.id = c.item_id
-               WHERE c.published >= ? AND c.published < ? GROUP BY c.article
-               ORDER BY count(DISTINCT i.story_id) DESC, c.article""",
-            (_ts(since), _ts(until)),
-        )
-        return {r[0]: r[1] for r in rows}
 
     async def troop_claims(
         self, limit: int, since: datetime | None = None, until: datetime | None = None

@@ -90,6 +90,8 @@ class StoryItem:
     language: str
     outlet: str = ""  # the publisher, when the feed is an aggregator
     summary: str = ""  # its first 2,000 characters
+    # Its topics, each with how many of the topic's terms it matched: the evidence for it.
+    topics: dict[str, int] = field(default_factory=dict)
 
     @property
     def source(self) -> str:

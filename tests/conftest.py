@@ -13,6 +13,14 @@ from storage import SQLiteStore
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(autouse=True)
+def _own_data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+                   ) -> None:
+    """The default databases (the bot's, the demo's) live in the per-user data directory:
+    each test gets its own, never the user's (nor another test's)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
+
+
 @pytest.fixture
 def config() -> Config:
     return bundled_config()

@@ -19,6 +19,7 @@ import contextlib
 import email.utils
 import functools
 import json
+import random
 import resource
 import socket
 import sys
@@ -50,6 +51,7 @@ CONNECT_TIMEOUT = 0.3
 TOTAL_TIMEOUT = 0.5
 MAX_BYTES = 1 * MiB
 RETRY_CAP = timedelta(hours=6)  # FetchLimits.max_retry_after and poll.max_backoff, both 6 h
+JITTER_SEED = 17  # the polling jitter and backoff draws: the same schedule on every run
 
 # --- hostile handlers ---------------------------------------------------------------------
 
@@ -314,7 +316,9 @@ async def run_cycle(db: Path, names: tuple[str, ...]) -> CycleRecord:
         config = hostile_config(server.url, names)
         store = await SQLiteStore.open(db)
         try:
-            pipeline = Pipeline(config, store, clock=clock)
+            # Seeded: the early poll below relies on good-a's jittered next poll falling
+            # before the Retry-After feeds' backoff, which an unseeded draw misses now and then.
+            pipeline = Pipeline(config, store, clock=clock, rng=random.Random(JITTER_SEED))
             await pipeline.sync()
             async with TimedFetcher(fetch_limits(config), now=clock) as fetcher:
                 started = time.monotonic()

@@ -138,3 +138,106 @@ def test_poll_refuses_to_start_on_an_invalid_file(
     assert main(["poll", "--config", str(path), "--db", str(tmp_path / "x.sqlite")]) == 2
     assert "digest.day: not a day of the week" in capsys.readouterr().err
     assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_the_bundled_default_is_a_real_file_not_a_link() -> None:
+    # Git for Windows checks symbolic links out as text files holding the target's path.
+    assert not (ROOT / "bot" / "data" / "default_feeds.yaml").is_symlink()
+
+
+def test_a_duplicate_key_is_refused_with_both_lines(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    text = (ROOT / "feeds.yaml").read_text(encoding="utf-8")
+    path.write_text(text + "\npoll:\n  interval: 5m\n", encoding="utf-8")
+    first = 1 + text.splitlines().index("poll:")
+    with pytest.raises(ConfigError) as exc:
+        load_config(path)
+    last = len(text.splitlines()) + 2
+    assert str(exc.value) == (f"{path}:{last}: duplicate key 'poll' (also on line {first}): "
+                              "the second would silently replace the first")
+
+
+@pytest.mark.parametrize("language", ["english", "kr", "e"])
+def test_an_unknown_language_is_refused(tmp_path: Path, language: str) -> None:
+    data = base()
+    data["feeds"][1]["language"] = language
+    assert error_of(tmp_path, data).endswith(
+        f"feeds[1].language: unknown language {language!r}: use a two-letter code such as "
+        "en, ko or ru")
+
+
+def test_a_language_with_a_region_is_its_language(tmp_path: Path) -> None:
+    data = base()
+    data["feeds"][1]["language"] = "ko-KR"
+    assert load_config(write(tmp_path, data)).feeds[1].language == "ko"
+
+
+def test_a_url_with_a_space_is_refused(tmp_path: Path) -> None:
+    data = base()
+    data["feeds"][0]["url"] = "https://example.org/news feed.xml"
+    assert error_of(tmp_path, data).endswith(
+        "feeds[0].url: a URL cannot hold spaces (write %20 for one): "
+        "'https://example.org/news feed.xml'")
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("feeds", {"name": "x"}, "feeds: expected a list (lines starting with '- ', or [a, b])"),
+    ("poll", "often", "poll: expected a mapping (indented 'key: value' lines), not 'often'"),
+    ("fetch", {"max_concurrency": 0}, "fetch.max_concurrency: must be at least 1"),
+    ("fetch", {"allow_private": "maybe"}, "fetch.allow_private: expected true or false, "
+                                          "not 'maybe'"),
+])
+def test_messages_are_in_the_users_words_not_the_validation_librarys(
+    tmp_path: Path, key: str, value: object, expected: str
+) -> None:
+    data = base()
+    data[key] = value
+    message = error_of(tmp_path, data)
+    assert message.endswith(expected)
+    assert "Input should" not in message and "valid" not in message
+
+
+def official_text_config(tmp_path: Path, text: str | None) -> Path:
+    data = base()
+    data["treaty"] = {"official_text": "official.txt"}
+    if text is not None:
+        (tmp_path / "official.txt").write_text(text, encoding="utf-8")
+    return write(tmp_path, data)
+
+
+@pytest.mark.parametrize("text", [None, "== Preamble ==\ntext\n== Article 1 ==\none\n"],
+                         ids=["missing", "unparseable"])
+def test_check_config_refuses_an_official_text_exactly_as_run_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    text: str | None,
+) -> None:
+    path = official_text_config(tmp_path, text)
+    assert main(["check-config", str(path)]) == 2
+    checked = capsys.readouterr().err
+    assert checked.startswith(f"error: {path}: treaty.official_text: {tmp_path / 'official.txt'}:")
+    monkeypatch.setenv("DISCORD_TOKEN", "a-token-that-is-never-used")
+    monkeypatch.chdir(tmp_path)  # no .env here
+    assert main(["run", "--config", str(path), "--db", str(tmp_path / "x.sqlite")]) == 2
+    assert capsys.readouterr().err == checked
+    assert not (tmp_path / "x.sqlite").exists()
+
+
+@pytest.mark.parametrize("change", ["duplicate key", "language", "url"])
+def test_check_config_and_run_give_the_same_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    change: str,
+) -> None:
+    data = base()
+    if change == "language":
+        data["feeds"][0]["language"] = "korean"
+    elif change == "url":
+        data["feeds"][0]["url"] = "https://example.org/a b"
+    path = write(tmp_path, data)
+    if change == "duplicate key":
+        path.write_text(path.read_text(encoding="utf-8") + "topics: {}\n", encoding="utf-8")
+    assert main(["check-config", str(path)]) == 2
+    checked = capsys.readouterr().err
+    monkeypatch.setenv("DISCORD_TOKEN", "a-token-that-is-never-used")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--config", str(path), "--db", str(tmp_path / "x.sqlite")]) == 2
+    assert capsys.readouterr().err == checked and checked.count("\n") == 1

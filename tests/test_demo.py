@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from bot.demo import run_demo
 
 ROOT = Path(__file__).resolve().parent.parent
+FOOTER = re.compile(r"^  — Story #(\d+) · \d+ outlets? · (\d{4}-\d\d-\d\d \d\d:\d\d) UTC$")
 
 
 async def demo(db: Path, fresh: bool = False) -> str:
@@ -23,16 +26,48 @@ async def test_the_demo_prints_each_story_alert_once_with_its_details(tmp_path: 
     text = await demo(tmp_path / "demo.sqlite")
     alerts = [line for line in text.splitlines() if line.startswith("■ ")]
     assert len(alerts) == len(set(alerts)) >= 10
-    assert "North Korea ratifies defence treaty with Russia" in text
+    assert "Russia says North Korean troops helped ‘liberate’ Kursk" in text
     assert "Article 4 (" in text  # cited articles come with their titles
     assert "about 11,000 deployed — Zelensky" in text
     assert "Stored: 10 feeds (0 unhealthy), 45 items" in text
 
 
+async def test_alerts_print_in_publication_order(tmp_path: Path) -> None:
+    text = await demo(tmp_path / "demo.sqlite")
+    published = [datetime.fromisoformat(m.group(2)) for line in text.splitlines()
+                 if (m := FOOTER.match(line))]
+    assert len(published) >= 10 and published == sorted(published)
+
+
+async def test_a_later_outlet_joining_a_posted_story_shows_as_an_edit_in_place(
+    tmp_path: Path,
+) -> None:
+    text = await demo(tmp_path / "demo.sqlite")
+    posted = {int(m.group(1)) for line in text.splitlines() if (m := FOOTER.match(line))}
+    edits = re.findall(r"^↻ Story #(\d+) edited in place, now (\d+) outlets \(\+ (.+?)\): ",
+                       text, re.MULTILINE)
+    assert edits
+    for story, outlets, joined in edits:
+        assert int(story) in posted  # the edit is of a post shown before it
+        assert int(outlets) > len(joined.split(", "))
+        assert text.index(f"— Story #{story} ·") < text.index(f"↻ Story #{story} edited")
+
+
+async def test_summaries_are_whole_and_no_url_is_broken_across_lines(tmp_path: Path) -> None:
+    text = await demo(tmp_path / "demo.sqlite")
+    assert not [line for line in text.splitlines() if line.endswith("…")]  # never cut
+    for line in text.splitlines():
+        for url in re.findall(r"https?://\S+", line):
+            assert not url.endswith("-"), url
+    # Every URL in the stored stories appears whole on one line.
+    assert "https://meduza.io/news/2025/04/26/genshtab-vpervye-priznal-chto-voennye-kndr-" \
+           "voevali-v-kurskoy-oblasti" in text
+
+
 async def test_a_second_run_prints_no_new_alerts(tmp_path: Path) -> None:
     await demo(tmp_path / "demo.sqlite")
     again = await demo(tmp_path / "demo.sqlite")
-    assert "■ " not in again
+    assert not [line for line in again.splitlines() if line.startswith(("■ ", "↻ "))]
     assert "No new alerts" in again
     assert "45 items" in again
 
@@ -40,7 +75,7 @@ async def test_a_second_run_prints_no_new_alerts(tmp_path: Path) -> None:
 async def test_fresh_starts_over(tmp_path: Path) -> None:
     first = await demo(tmp_path / "demo.sqlite")
     fresh = await demo(tmp_path / "demo.sqlite", fresh=True)
-    assert fresh.count("■ ") == first.count("■ ")
+    assert fresh.count("\n■ ") == first.count("\n■ ")
 
 
 def test_the_demo_runs_from_any_directory_as_a_module(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,17 +12,28 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.chart import PNG_SIGNATURE, chart_data
+from bot.alerts import story_message
+from bot.chart import PNG_SIGNATURE, chart_data, figure
 from bot.cli import main
+from bot.config import TOPICS
 from bot.demo import run_demo
-from bot.digest import IsoWeek, digest_message, week_chart, week_digest
+from bot.digest import (
+    IsoWeek,
+    digest_message,
+    main_topic,
+    print_digest,
+    week_chart,
+    week_digest,
+)
+from bot.render.console import render
 from bot.samples import bundled_config
-from storage import SQLiteStore
+from storage import SQLiteStore, Story, StoryItem
 from tests.test_samples import KNOWLEDGE, poll_samples
 
 UTC_ZONE = ZoneInfo("UTC")
 NEWEST_SAMPLE_WEEK = IsoWeek(2025, 17)  # Russia's and North Korea's confirmations, April 2025
 EMPTY_WEEK = IsoWeek(2024, 48)
+NOW = datetime(2025, 4, 26, 12, tzinfo=UTC)
 
 
 def is_png(path: Path | str) -> bool:
@@ -93,9 +105,57 @@ async def test_the_digest_ranks_the_weeks_stories_by_outlets_with_their_links(
     assert message.title == "Weekly digest, 2025-W17 (21 Apr – 27 Apr 2025)"
     assert message.body == "2 stories this week."
     fields = {f.name: f.value for f in message.fields}
-    assert list(fields)[:3] == ["Treaty — 2 stories", "Troops — 2 stories", "KCNA — 1 story"]
-    for line in fields["Treaty — 2 stories"].splitlines():
-        assert line.startswith("• ") and " outlets) http" in line
+    listed = [name for name in fields if " — " in name]
+    assert sum(int(name.split(" — ")[1].split()[0]) for name in listed) == 2
+    for name in listed:
+        for line in fields[name].splitlines():
+            assert line.startswith("• ") and " outlets) http" in line
+
+
+async def test_the_digest_lists_each_story_once_under_its_main_topic(
+    samples: SQLiteStore,
+) -> None:
+    digest = await week_digest(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, KNOWLEDGE.titles)
+    several = [s for s in digest.stories["troops"] if len(s.topics) > 1]
+    assert several  # the week has stories with two or three topics
+    # The claims section links the report each figure came from: count the stories' lists.
+    text = render(digest_message(digest)).split("Troop figures claimed")[0]
+    for story in several:
+        assert text.count(story.link) == 1, story.title
+    for story in {s.id: s for items in digest.stories.values() for s in items}.values():
+        home = main_topic(story, TOPICS)
+        carried = {t: sum(t in i.topics for i in story.items) for t in story.topics}
+        assert carried[home] == max(carried.values())
+
+
+def test_the_main_topic_is_the_one_most_reports_carry_then_the_best_evidenced() -> None:
+    def item(n: int, topics: dict[str, int]) -> StoryItem:
+        return StoryItem(n, "Wire", "t", f"https://w.example/{n}", NOW, "en", topics=topics)
+
+    def story(*items: StoryItem) -> Story:
+        topics = sorted({t for i in items for t in i.topics})
+        return Story(1, "t", "https://w.example/1", "", NOW, NOW, NOW, topics, [], list(items))
+
+    mostly_troops = story(item(1, {"troops": 1, "treaty": 3}), item(2, {"troops": 1}))
+    assert main_topic(mostly_troops, TOPICS) == "troops"
+    even = story(item(1, {"treaty": 1, "troops": 3}), item(2, {"treaty": 1, "troops": 1}))
+    assert main_topic(even, TOPICS) == "troops"
+    assert main_topic(even, ("treaty", "kcna")) == "treaty"  # a channel without troops
+    assert main_topic(even, ("kcna",)) is None
+
+
+async def test_the_digest_and_the_alerts_agree_on_the_articles_each_story_cites(
+    samples: SQLiteStore,
+) -> None:
+    since, until = IsoWeek(2024, 25).bounds(UTC_ZONE)  # the signing and the published text
+    stories = await samples.stories_between(since, until)
+    digest = await week_digest(samples, IsoWeek(2024, 25), UTC_ZONE, KNOWLEDGE.titles)
+    in_alerts = Counter(
+        line for s in stories
+        for f in story_message(s, KNOWLEDGE.titles).fields if f.name == "Treaty articles"
+        for line in f.value.splitlines()
+    )
+    assert in_alerts and dict(digest.articles) == dict(in_alerts)
 
 
 async def test_the_digest_counts_the_articles_and_lists_the_figures_claimed(
@@ -167,19 +227,55 @@ async def test_the_chart_is_a_png_with_a_line_per_topic(
                              ("treaty", "troops", "kcna"), tmp_path)
     assert chart.path == tmp_path / "digest-2025-W17.png"
     assert is_png(chart.path)
-    assert chart.lines == ("Treaty", "Troops", "KCNA")
+    assert chart.topics == ("Treaty", "Troops", "KCNA")
     assert names(tmp_path) == [chart.path.name]  # no temporary file left behind
     troops_only = await week_chart(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, ("troops",), tmp_path)
-    assert troops_only.lines == ("Troops",)
+    assert troops_only is not None and troops_only.topics == ("Troops",)
     assert troops_only.path.name == "digest-2025-W17-troops.png"
 
 
 async def test_the_chart_is_attached_to_the_message(samples: SQLiteStore, tmp_path: Path) -> None:
-    digest = await week_digest(samples, EMPTY_WEEK, UTC_ZONE, KNOWLEDGE.titles)
-    chart = await week_chart(samples, EMPTY_WEEK, UTC_ZONE, ("treaty",), tmp_path)
+    digest = await week_digest(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, KNOWLEDGE.titles)
+    chart = await week_chart(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, ("treaty",), tmp_path)
+    assert chart is not None
     message = digest_message(digest, ("treaty",), chart=chart, missed=["2024-W47"])
     assert message.image == str(chart.path)
     assert "Not posted while the bot was down: the digest of 2024-W47." in message.footer
+
+
+async def test_an_empty_week_writes_no_chart_of_zeros(
+    samples: SQLiteStore, tmp_path: Path
+) -> None:
+    assert await week_chart(samples, EMPTY_WEEK, UTC_ZONE, TOPICS, tmp_path) is None
+    out = io.StringIO()
+    assert await print_digest(samples, EMPTY_WEEK, UTC_ZONE, KNOWLEDGE.titles, tmp_path,
+                              out) is None
+    assert "No stories this week." in out.getvalue() and "Chart" not in out.getvalue()
+    assert names(tmp_path) == []
+
+
+def test_the_chart_has_a_bar_per_day_and_topic_whole_number_ticks_and_its_week_labelled(
+) -> None:
+    stories = [(datetime(2025, 4, 26, 12, tzinfo=UTC), ["treaty", "troops"]),
+               (datetime(2025, 4, 27, 12, tzinfo=UTC), ["troops"]),
+               (datetime(2025, 4, 8, 12, tzinfo=UTC), ["kcna"])]
+    week = (date(2025, 4, 21), date(2025, 4, 27))
+    data = chart_data(stories, date(2025, 3, 31), UTC_ZONE, TOPICS, highlight=week,
+                      highlight_label="2025-W17: this digest")
+    axes = figure(data).axes[0]
+    heights = [bar.get_height() for bar in axes.patches if bar.get_width() < 1]
+    assert len(heights) == 28 * 3 and sum(heights) == 4
+    assert all(tick == int(tick) for tick in axes.get_yticks())
+    assert "2025-W17: this digest" in [t.get_text() for t in axes.texts]
+    labels = [t.get_text() for t in axes.get_xticklabels()]
+    assert labels == ["Mon 31 Mar", "Mon 07 Apr", "Mon 14 Apr", "Mon 21 Apr"]
+
+
+def test_a_chart_with_one_story_still_has_whole_number_ticks() -> None:
+    data = chart_data([(datetime(2025, 4, 26, tzinfo=UTC), ["kcna"])], date(2025, 3, 31),
+                      UTC_ZONE, TOPICS)
+    ticks = figure(data).axes[0].get_yticks()
+    assert all(tick == int(tick) for tick in ticks) and max(ticks) >= 1
 
 
 # --- in the terminal -----------------------------------------------------------------------

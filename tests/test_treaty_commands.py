@@ -103,7 +103,9 @@ def test_a_broken_official_text_is_refused_with_its_line(
     config = config_with_official_text(tmp_path, str(broken))
     status, out, err = run(capsys, "article", "4", "--config", str(config))
     assert status == 2 and out == ""
-    assert err.startswith(f"error: {broken}:") and err.count("\n") == 1
+    # The same line as check-config and run give for this feeds.yaml.
+    assert err.startswith(f"error: {config}: treaty.official_text: {broken}:")
+    assert err.count("\n") == 1
 
 
 # --- news linkage ---------------------------------------------------------------------------
