@@ -16,7 +16,8 @@ from bot.commands.treaty import Knowledge
 from bot.config import Config, Feed
 from bot.demo import EXIT_NOTHING_FETCHED, run_poll
 from bot.logs import setup_logging
-from bot.scheduler import Scheduler
+from bot.pipeline import FeedReport
+from bot.scheduler import PollCycle, Scheduler
 from tests.feedserver import started_feed_server
 from tests.test_fetch import free_port
 
@@ -129,3 +130,17 @@ async def test_a_failing_feed_is_logged_once_not_every_poll(
     failing = [line for line in logs.getvalue().splitlines() if "failing" in line]
     assert len(failing) == 1 and "WARNING bot.feeds: feed 'feed0' failing: " in failing[0]
     assert logs.getvalue().count("poll cycle: 1 feed polled, 0 new items") == 3
+
+
+def test_the_poll_loop_logs_one_line_per_burst_of_polling_not_per_tick(
+    logs: io.StringIO,
+) -> None:
+    cycle = PollCycle()
+    cycle.add([], busy=False, now=0.0)  # idle: nothing to say
+    cycle.add([], busy=True, now=1.0)  # feeds started
+    cycle.add([FeedReport("a", "ok", new_items=2, new_stories=1)], busy=True, now=2.0)
+    cycle.add([FeedReport("b", "error", error="timeout")], busy=False, now=4.0)
+    cycle.add([], busy=False, now=5.0)
+    lines = [line for line in logs.getvalue().splitlines() if "poll cycle" in line]
+    assert len(lines) == 1
+    assert lines[0].endswith("poll cycle: 2 feeds polled, 2 new items, 1 new story, 1 error, 3.0 s")
