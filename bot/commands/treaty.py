@@ -213,10 +213,8 @@ def no_answer(query: str, knowledge: Knowledge) -> Message:
     if unknown:
         words = ", ".join(arguments.quoted(w) for w in unknown)
         body += f" No article, as our data has them, speaks of {words}."
-    # Private, like a refusal: a channel gains nothing from a question left unanswered.
     return Message(title=f"No answer: {truncate(query, 200)}", body=body,
-                   footer="Summaries in our own words, from the sources we saw.",
-                   ephemeral=True)
+                   footer="Summaries in our own words, from the sources we saw.")
 
 
 def timeline(knowledge: Knowledge) -> Message:
