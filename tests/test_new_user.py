@@ -149,7 +149,7 @@ def test_answers_and_refusals_in_the_clis_words(machine: Machine) -> None:
     half = machine.bot("article", "4.5")
     assert half.returncode == 2 and "is not an article number" in half.stderr
     none = machine.bot("ask", "-k", "0", "sanctions")
-    assert none.returncode == 2 and "must be 1 or more, not 0" in none.stderr
+    assert none.returncode == 2 and "must be a whole number from 1 to 10" in none.stderr
     words = machine.bot("article", "pizza", "party")
     assert 'python -m bot ask "QUESTION"' in words.stderr and "/ask" not in words.stderr
 
