@@ -183,3 +183,39 @@ def _claim(raw: Any, where: str) -> LabelledClaim:
     if not isinstance(raw["claimant"], str) or not raw["claimant"].strip():
         raise DataError(f"{where}: claimant must be a non-empty string")
     return LabelledClaim(figure, raw["qualifier"], raw["kind"], raw["claimant"])
+
+
+def counts(items: list[LabelledItem]) -> dict[str, Any]:
+    """What the README's table shows: sizes by file, language, topic and part."""
+    stories: dict[str, list[LabelledItem]] = {}
+    for item in items:
+        stories.setdefault(item.story, []).append(item)
+    multi = [s for s in stories.values() if len({i.outlet for i in s}) > 1]
+
+    def tally(key: Any) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for item in items:
+            for value in key(item):
+                found[value] = found.get(value, 0) + 1
+        return dict(sorted(found.items()))
+
+    return {
+        "items": len(items), "stories": len(stories),
+        "by_file": tally(lambda i: [i.source]),
+        "by_language": tally(lambda i: [i.language]),
+        "by_topic": tally(lambda i: sorted(i.topics) or ["(none)"]),
+        "by_split": tally(lambda i: [i.split]),
+        "stories_by_split": {s: sum(split_of(k) == s for k in stories) for s in SPLITS},
+        "multi_outlet_events": len(multi),
+        "cross_language_events": sum(len({i.language for i in s}) > 1 for s in multi),
+        "look_alike_items": sum(not i.topics & {"treaty", "troops"} for i in items),
+        "items_with_articles": sum(bool(i.articles) for i in items),
+        "items_with_figures": sum(bool(i.troops) for i in items),
+        "date_approx": sum(i.date_approx for i in items),
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(counts(load()), indent=2))
