@@ -85,7 +85,7 @@ def test_a_duplicate_address_is_refused(tmp_path: Path) -> None:
     ("topics", "[treaty, iran]", "topics"),
     ("articles", "[24]", "articles"),
     ("published", "2024-10-24T09:30:00", "UTC offset"),
-    ("story", "b-one", "stories with 'a-'"),
+    ("story", "c-one", "story ids start with 'a-' or 'b-'"),
     ("troops", "[{figure: 1500, qualifier: roughly, kind: deployed, claimant: NIS}]",
      "qualifier 'roughly'"),
 ])
