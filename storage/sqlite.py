@@ -6,7 +6,7 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from pathlib import Path
@@ -70,6 +70,7 @@ class SQLiteStore:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
+        self.where = str(path)
         # One connection serves all coroutines: their transactions must take turns.
         self._lock = asyncio.Lock()
 
@@ -250,6 +251,15 @@ class SQLiteStore:
             for r in rows
         ]
 
+    async def lease_feeds(
+        self, worker: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[FeedState]:
+        """The due feeds, soonest first. One process polls a SQLite file: its scheduler
+        runs one poll at a time, so there is no one to lease against."""
+        due = [f for f in await self.feeds() if f.next_poll is None or f.next_poll <= now]
+        due.sort(key=lambda f: (f.next_poll is not None, f.next_poll, f.id))
+        return due[:limit]
+
     async def record_success(
         self,
         feed_id: int,
@@ -293,6 +303,10 @@ class SQLiteStore:
             )
 
     # --- items and stories ------------------------------------------------------------------
+
+    def fold_lock(self, keys: Sequence[str]) -> AbstractAsyncContextManager[None]:
+        # One process writes a SQLite file, and its pipeline folds one item at a time.
+        return nullcontext()
 
     async def find_item(self, feed_id: int, guid: str, link: str) -> tuple[int, int] | None:
         """(item id, story id) of the stored item with this guid in this feed, or this
@@ -509,8 +523,19 @@ class SQLiteStore:
         )
         return [OutboxEntry(*r) for r in rows]
 
-    async def mark_delivered(self, entry: OutboxEntry, message_id: str, now: datetime) -> None:
-        """Called only after the platform accepted the message; keeps its id for edits."""
+    async def lease_outbox(
+        self, platform: str, worker: str, lease: timedelta, limit: int = 100
+    ) -> list[OutboxEntry]:
+        """The pending rows: one process delivers from a SQLite file."""
+        return await self.pending(platform, limit)
+
+    async def mark_delivered(
+        self, entry: OutboxEntry, message_id: str, now: datetime, *,
+        shown_items: int | None = None,
+    ) -> None:
+        """Called only after the platform accepted the message; keeps its id for edits.
+        When the story gained items since the message was made (`shown_items`), an update
+        is queued: an item that joined while this row was out found it pending."""
         async with self._write() as db:
             await db.execute(
                 """INSERT INTO deliveries (story_id, platform, channel, message_id, posted_at,
@@ -519,6 +544,15 @@ class SQLiteStore:
                 (entry.story_id, entry.platform, entry.channel, message_id, _ts(now), _ts(now)),
             )
             await db.execute("UPDATE outbox SET done_at = ? WHERE id = ?", (_ts(now), entry.id))
+            if shown_items is not None:
+                await db.execute(
+                    """INSERT INTO outbox (story_id, platform, channel, action, created_at)
+                       SELECT id, ?, ?, 'update', ? FROM stories WHERE id = ? AND item_count > ?
+                         AND NOT EXISTS (SELECT 1 FROM outbox WHERE story_id = ? AND platform = ?
+                                         AND channel = ? AND done_at IS NULL)""",
+                    (entry.platform, entry.channel, _ts(now), entry.story_id, shown_items,
+                     entry.story_id, entry.platform, entry.channel),
+                )
 
     async def mark_failed(self, entry: OutboxEntry, error: str) -> None:
         async with self._write() as db:
