@@ -19,7 +19,8 @@ from bot.official_text import OfficialTextError
 from bot.pipeline import utc_now
 from bot.render.console import render
 from bot.treaty import ArticleRefError, TreatyDataError
-from storage import SQLiteStore, StorageError
+from bot.workers import Role
+from storage import DATABASE_ENV, SQLiteStore, StorageError, database_url
 
 EXIT_USAGE = 2
 
@@ -77,7 +78,25 @@ def _parser() -> argparse.ArgumentParser:
         "SLACK_SIGNING_SECRET. Tokens come from the environment or a .env file.",
     )
     run.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    run.add_argument("--db", type=Path, help=f"default: {default_db('treatywatch.sqlite')}")
+    run.add_argument("--db", metavar="FILE_OR_URL",
+                     help="a SQLite file, sqlite:///file or postgresql://user@host/db (default: "
+                     f"{DATABASE_ENV}, else feeds.yaml's database, else "
+                     f"{default_db('treatywatch.sqlite')})")
+    run.add_argument("--role", choices=[r.value for r in Role], default=Role.ALL.value,
+                     help="what this process runs: poller (polls due feeds), deliverer "
+                     "(delivers the outbox), gateway (the platforms' gateways: commands, "
+                     "digest, feed notices), or all (default). Several processes of each "
+                     "role share one PostgreSQL database; see docs/scaling.md")
+
+    migrate = sub.add_parser(
+        "migrate-db", help="copy a SQLite installation's data into a new PostgreSQL database",
+        description="Copy every table from a SQLite file into an empty PostgreSQL database in "
+        "one transaction, checked before it commits (row counts, stories, deliveries): "
+        "nothing is lost and nothing is posted again. The bot may keep running on the file "
+        "meanwhile; stop it before starting it on PostgreSQL, and copy again if it wrote.",
+    )
+    migrate.add_argument("--from", dest="source", required=True, metavar="sqlite:///FILE")
+    migrate.add_argument("--to", dest="target", required=True, metavar="postgresql://…")
 
     digest = sub.add_parser(
         "digest", help="print a week's digest and write its chart (no token needed)",
@@ -165,8 +184,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
         from bot.runtime import run
         from bot.secrets import Secrets
 
-        return await run(args.config, args.db or default_db("treatywatch.sqlite"),
-                         Secrets.load())
+        url = database_url(args.db, load_config(args.config).database,
+                           default_db("treatywatch.sqlite"))
+        return await run(args.config, url, Secrets.load(), Role(args.role))
+    if args.command == "migrate-db":
+        return await _migrate_db(args.source, args.target)
     if args.command in ("article", "ask", "timeline"):
         return await _treaty_command(args)
     if args.command == "backup":
@@ -183,6 +205,24 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
         return await run_replay(args.sources, args.config, args.db, as_json=args.json)
     raise AssertionError(args.command)
+
+
+async def _migrate_db(source: str, target: str) -> int:
+    from storage.migrate import sqlite_to_postgres
+    from storage.open import sqlite_path
+    from storage.postgres import redacted
+
+    path = sqlite_path(source)
+    if path is None or not target.startswith(("postgresql://", "postgres://")):
+        print("error: migrate-db copies --from sqlite:///FILE --to postgresql://…",
+              file=sys.stderr)
+        return EXIT_USAGE
+    copied = await sqlite_to_postgres(path, target)
+    tables = ", ".join(f"{table} {count}" for table, count in copied.rows.items())
+    print(f"{redacted(target)}: copied from {path} and checked — {tables}; "
+          f"{copied.stories} stories and {copied.deliveries} deliveries identical, "
+          f"{copied.pending} deliveries still pending")
+    return 0
 
 
 async def _digest(args: argparse.Namespace) -> int:

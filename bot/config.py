@@ -175,12 +175,22 @@ class Digest(_Strict):
         return value
 
 
+class Workers(_Strict):
+    # How long a worker holds a feed or an outbox row it took: a worker that dies holds
+    # them this long. Longer than a poll (fetch.total_timeout and the fold) and a send.
+    lease: Duration = timedelta(minutes=5)
+
+
 class TreatySettings(_Strict):
     # An official text of the treaty (docs/official-text.md); relative to feeds.yaml.
     official_text: str | None = None
 
 
 class Config(_Strict):
+    # sqlite:///path/to/file (the default: the bot's data directory) or
+    # postgresql://user@host/db; TREATYWATCH_DATABASE_URL overrides it (for a password).
+    database: str | None = None
+    workers: Workers = Workers()
     treaty: TreatySettings = TreatySettings()
     poll: Poll = Poll()
     fetch: Fetch = Fetch()

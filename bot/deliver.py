@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.alerts import story_message
 from bot.models import Message
-from storage import OutboxEntry, SQLiteStore
+from bot.workers import default_worker
+from storage import OutboxEntry, Store
 
 log = logging.getLogger(__name__)
+DELIVERY_LEASE = timedelta(minutes=5)  # the default of config's workers.lease
 
 
 class ChannelGone(Exception):
@@ -32,14 +34,18 @@ class Sender(Protocol):
 
 
 async def deliver_pending(
-    store: SQLiteStore,
+    store: Store,
     sender: Sender,
     clock: Callable[[], datetime],
     article_titles: Mapping[int, str] | None = None,
+    *,
+    worker: str = "",
+    lease: timedelta = DELIVERY_LEASE,
 ) -> int:
-    """Deliver what the outbox holds for this sender's platform; return how many went out."""
+    """Deliver what the outbox holds for this sender's platform; return how many went out.
+    Rows are leased: other deliverers skip them until they are marked, or `lease` ends."""
     done = 0
-    for entry in await store.pending(sender.platform):
+    for entry in await store.lease_outbox(sender.platform, worker or default_worker(), lease):
         story = await store.story(entry.story_id)
         if story is None:
             continue
@@ -55,7 +61,8 @@ async def deliver_pending(
             log.warning("delivery %s to %s failed: %s", entry.id, entry.channel, exc)
             await store.mark_failed(entry, str(exc)[:300])
             continue
-        await store.mark_delivered(entry, message_id, clock())
+        # What the message showed: items that joined meanwhile get an update queued.
+        await store.mark_delivered(entry, message_id, clock(), shown_items=len(story.items))
         done += 1
     return done
 

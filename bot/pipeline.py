@@ -27,7 +27,8 @@ from bot.models import Analysis, Item
 from bot.parse import ParseError, parse_feed
 from bot.text import one_line
 from bot.treaty import TreatyIndex
-from storage import FeedState, NewItem, SQLiteStore
+from bot.workers import default_worker
+from storage import FeedState, NewItem, SavedItem, Store
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +77,15 @@ class Pipeline:
     def __init__(
         self,
         config: Config,
-        store: SQLiteStore,
+        store: Store,
         *,
         clock: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
         treaty_index: TreatyIndex | None = None,
+        worker: str = "",
     ) -> None:
         self.config = config
+        self.worker = worker or default_worker()
         self.store = store
         self.treaty_index = treaty_index
         self.matcher = matcher_for(config)
@@ -108,8 +111,53 @@ class Pipeline:
         Each item's result (the item, its analysis, why) is kept in the reports only with
         `keep_results`: a first poll of 1,000 feeds would hold 20,000 of them, some 60 MiB.
         """
-        now = self.clock()
-        feeds = [f for f in await self.store.feeds() if not only_due or _due(f, now)]
+        if only_due:
+            return await self._poll_due(fetcher, keep_results)
+        return await self._poll_feeds(fetcher, await self.store.feeds(), keep_results)
+
+    async def _poll_due(self, fetcher: Fetcher, keep_results: bool) -> list[FeedReport]:
+        """Poll the due feeds, leased from the store as slots free up: any number of
+        workers share a cycle this way, each feed polled by one of them at a time."""
+        slots = 2 * self.config.fetch.max_concurrency  # as in _poll_feeds, and why
+        running: set[asyncio.Task[FeedReport]] = set()
+        reports: list[FeedReport] = []
+        polled: set[int] = set()
+        unchanged: list[tuple[int, datetime, datetime]] = []
+        try:
+            while True:
+                # Refilled once half the slots are free: a lease is a query.
+                if len(running) <= slots // 2:
+                    leased = await self.store.lease_feeds(
+                        self.worker, self.clock(), self.config.workers.lease,
+                        slots - len(running),
+                    )
+                    for feed in leased:
+                        if feed.id not in polled:
+                            polled.add(feed.id)
+                            running.add(asyncio.create_task(
+                                self._poll_one(fetcher, feed, keep_results, unchanged)))
+                if not running:
+                    break
+                done, running = await asyncio.wait(running,
+                                                   return_when=asyncio.FIRST_COMPLETED)
+                reports += [task.result() for task in done]
+                if len(unchanged) >= slots:  # their leases end when they are written
+                    await self._write_unchanged(unchanged)
+        finally:
+            for task in running:
+                task.cancel()
+            if unchanged:
+                await self._write_unchanged(unchanged)
+        return reports
+
+    async def _write_unchanged(self, unchanged: list[tuple[int, datetime, datetime]]) -> None:
+        rows = list(unchanged)
+        unchanged.clear()
+        await self.store.record_not_modified(rows)
+
+    async def _poll_feeds(
+        self, fetcher: Fetcher, feeds: Sequence[FeedState], keep_results: bool
+    ) -> list[FeedReport]:
         # Feeds fold one at a time (the fold lock), far slower than they download: unbounded,
         # every feed of the cycle would be fetched and parsed at once and wait, parsed, in
         # memory for its turn (tens of MiB at 1,000 feeds). Twice the fetch concurrency
@@ -236,15 +284,34 @@ class Pipeline:
             why["alert"] = "already stored"
             return ItemResult(item, analysis, None, story_id, False, item_id, None, False, why)
         feats = features(item.title, item.summary, [c.figure for c in analysis.troops])
-        decision = await self._decide(feats, item.published)
-        why["fold"] = _explain(decision)
         phrased = self._phrased(item)
         if phrased:
             why["articles_by_phrasing"] = list(phrased)
         now = self.clock()
         alert, reason = self._alert(item, analysis, now)
         why["alert"] = reason
-        saved = await self.store.save_item(
+        # Another worker folding a report of the same event shares a key with this one:
+        # it waits until this item is saved, and then finds it among its candidates.
+        async with self.store.fold_lock(feats.keys()):
+            decision = await self._decide(feats, item.published)
+            why["fold"] = _explain(decision)
+            saved = await self._save(feed_id, item, analysis, why, feats, decision, phrased,
+                                     alert and deliver, now)
+        if saved is not None and saved.merged:
+            why["fold"]["merged_stories"] = list(saved.merged)
+        if saved is None:  # stored meanwhile by another writer
+            return ItemResult(item, analysis, None, None, False, None, decision, False, why)
+        return ItemResult(
+            item, analysis, saved.item_id, saved.story_id, saved.new_story, None, decision,
+            alert, why,
+        )
+
+    async def _save(
+        self, feed_id: int, item: Item, analysis: Analysis, why: dict[str, Any],
+        feats: Features, decision: Decision, phrased: tuple[int, ...], alert: bool,
+        now: datetime,
+    ) -> SavedItem | None:
+        return await self.store.save_item(
             NewItem(
                 feed_id=feed_id, guid=item.guid, link=item.link, title=item.title,
                 summary=item.summary, published=item.published,
@@ -255,18 +322,10 @@ class Pipeline:
                     for c in analysis.troops
                 ],
                 why=why, features=feats.to_json(), keys=feats.keys(),
-                story_id=decision.story_id, alert=alert and deliver, merge=decision.also,
+                story_id=decision.story_id, alert=alert, merge=decision.also,
                 phrased_articles=phrased,
             ),
             now,
-        )
-        if saved is not None and saved.merged:
-            why["fold"]["merged_stories"] = list(saved.merged)
-        if saved is None:  # stored meanwhile by another writer
-            return ItemResult(item, analysis, None, None, False, None, decision, False, why)
-        return ItemResult(
-            item, analysis, saved.item_id, saved.story_id, saved.new_story, None, decision,
-            alert, why,
         )
 
     def _phrased(self, item: Item) -> tuple[int, ...]:
@@ -287,7 +346,7 @@ class Pipeline:
 
 
 async def fold_candidates(
-    store: SQLiteStore, feats: Features, published: datetime
+    store: Store, feats: Features, published: datetime
 ) -> list[Candidate]:
     """The stored items an item published then may join, as `decide` takes them."""
     stored = await store.candidates(
@@ -297,10 +356,6 @@ async def fold_candidates(
         Candidate(c.item_id, c.story_id, c.published, stored_features(c.features_json))
         for c in stored
     ]
-
-
-def _due(feed: FeedState, now: datetime) -> bool:
-    return feed.next_poll is None or feed.next_poll <= now
 
 
 def _explain(decision: Decision) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from bot.digest import Digest, IsoWeek, digest_message, week_chart, week_digest
 from bot.fetch import Fetcher
 from bot.models import Field, Message
 from bot.pipeline import Pipeline
-from storage import DigestPost, FeedState, SQLiteStore, Subscription
+from storage import DigestPost, FeedState, Store, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ FAILING_AFTER = timedelta(days=1)
 STOP_GRACE = timedelta(seconds=8)
 
 Channel = tuple[str, str]  # (platform, channel)
+ALL_JOBS = frozenset({"poll", "deliver", "feed-health", "digest"})
 
 
 # --- when the digest is due: pure -----------------------------------------------------------
@@ -136,7 +137,7 @@ class DigestRun:
 
 
 async def run_digest(
-    store: SQLiteStore,
+    store: Store,
     senders: Sequence[Sender],
     schedule: DigestSchedule,
     clock: Callable[[], datetime],
@@ -198,7 +199,7 @@ def _missed_since_posted(history: Sequence[DigestPost]) -> list[str]:
 
 
 async def _chart(
-    store: SQLiteStore, week: IsoWeek, zone: ZoneInfo, topics: tuple[str, ...], out_dir: Path
+    store: Store, week: IsoWeek, zone: ZoneInfo, topics: tuple[str, ...], out_dir: Path
 ) -> Chart | None:
     try:
         return await week_chart(store, week, zone, topics, out_dir)
@@ -256,7 +257,7 @@ def _span(delta: timedelta) -> str:
 
 
 async def report_feed_health(
-    store: SQLiteStore, senders: Sequence[Sender], clock: Callable[[], datetime]
+    store: Store, senders: Sequence[Sender], clock: Callable[[], datetime]
 ) -> list[FeedNotice]:
     """Log each notice and post them, as one message, where the digest goes. They count as
     told once a channel accepted the message, or at once when no channel is set (the log
@@ -363,13 +364,17 @@ def build_scheduler(
     titles: Mapping[int, str],
     *,
     chart_dir: Path | None = None,
+    jobs: Iterable[str] = ALL_JOBS,
 ) -> Scheduler:
     """Every feed keeps its own next-poll time in the database; the tick only looks for
-    the due ones, so a restart resumes each feed where it was."""
+    the due ones, so a restart resumes each feed where it was. `jobs` are those this
+    process runs (a worker's role, bot.workers)."""
+    jobs = frozenset(jobs)
     scheduler = Scheduler()
     store, clock = pipeline.store, pipeline.clock
     schedule = DigestSchedule.from_config(pipeline.config.digest)
-    charts = chart_dir or store.path.parent / "charts"
+    charts = chart_dir or Path("charts")
+    lease = pipeline.config.workers.lease
     started = clock()
     # The cron, the start-up catch-up and a retry may meet: one digest run at a time.
     digest_lock = asyncio.Lock()
@@ -377,7 +382,8 @@ def build_scheduler(
     async def deliver() -> None:
         for sender in senders:
             try:
-                await deliver_pending(store, sender, clock, titles)
+                await deliver_pending(store, sender, clock, titles, worker=pipeline.worker,
+                                      lease=lease)
             except Exception:
                 log.exception("delivery to %s failed", sender.platform)
 
@@ -387,7 +393,7 @@ def build_scheduler(
         except Exception:  # a loop that dies on one error would poll nothing more
             log.exception("poll cycle failed")
             return
-        if any(r.new_items for r in reports):
+        if "deliver" in jobs and any(r.new_items for r in reports):
             await deliver()  # new stories go out now, not at the next delivery tick
 
     async def feed_health() -> None:
@@ -411,13 +417,21 @@ def build_scheduler(
 
     # Look for due feeds at least as often as the shortest feed interval asks.
     tick = min([POLL_TICK, *(pipeline.config.interval(f) for f in pipeline.config.feeds)])
-    scheduler.add_task(poll, "interval", job_id="poll", seconds=tick.total_seconds(),
-                       next_run_time=started)
-    scheduler.add_task(deliver, "interval", job_id="deliver",
-                       seconds=DELIVERY_TICK.total_seconds())
-    scheduler.add_task(feed_health, "interval", job_id="feed-health",
-                       seconds=HEALTH_TICK.total_seconds(), next_run_time=started + STARTUP_DELAY)
-    scheduler.add_task(digest, schedule.trigger(), job_id="digest")
-    scheduler.add_task(digest, "date", job_id="digest-catch-up",
-                       run_date=started + STARTUP_DELAY)
+    if "poll" in jobs:
+        scheduler.add_task(poll, "interval", job_id="poll", seconds=tick.total_seconds(),
+                           next_run_time=started)
+    if "deliver" in jobs:
+        # A deliverer beside pollers learns of new stories only from the outbox: it looks
+        # as often as the pollers do.
+        every = DELIVERY_TICK if "poll" in jobs else min(DELIVERY_TICK, tick)
+        scheduler.add_task(deliver, "interval", job_id="deliver",
+                           seconds=every.total_seconds())
+    if "feed-health" in jobs:
+        scheduler.add_task(feed_health, "interval", job_id="feed-health",
+                           seconds=HEALTH_TICK.total_seconds(),
+                           next_run_time=started + STARTUP_DELAY)
+    if "digest" in jobs:
+        scheduler.add_task(digest, schedule.trigger(), job_id="digest")
+        scheduler.add_task(digest, "date", job_id="digest-catch-up",
+                           run_date=started + STARTUP_DELAY)
     return scheduler

@@ -13,10 +13,11 @@ DATABASE_ENV = "TREATYWATCH_DATABASE_URL"
 _POSTGRES = ("postgresql", "postgres")
 
 
-def database_url(configured: str | None, default_path: Path) -> str:
-    """The database to use: TREATYWATCH_DATABASE_URL, else the config's `database`, else
-    a SQLite file at `default_path`. A bare path means a SQLite file."""
-    url = os.environ.get(DATABASE_ENV) or configured or str(default_path)
+def database_url(given: str | None, configured: str | None, default_path: Path) -> str:
+    """The database to use: the one `given` on the command line, else
+    TREATYWATCH_DATABASE_URL, else the config's `database`, else a SQLite file at
+    `default_path`. A bare path means a SQLite file."""
+    url = given or os.environ.get(DATABASE_ENV) or configured or str(default_path)
     return url if "://" in url else f"sqlite:///{Path(url).expanduser().resolve()}"
 
 

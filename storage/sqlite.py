@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from datetime import UTC, datetime, timedelta
@@ -73,6 +74,8 @@ class SQLiteStore:
         self.where = str(path)
         # One connection serves all coroutines: their transactions must take turns.
         self._lock = asyncio.Lock()
+        # Feeds being polled, and until when (monotonic): one process polls a SQLite file.
+        self._leased: dict[int, float] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -254,10 +257,13 @@ class SQLiteStore:
     async def lease_feeds(
         self, worker: str, now: datetime, lease: timedelta, limit: int
     ) -> list[FeedState]:
-        """The due feeds, soonest first. One process polls a SQLite file: its scheduler
-        runs one poll at a time, so there is no one to lease against."""
-        due = [f for f in await self.feeds() if f.next_poll is None or f.next_poll <= now]
+        """Due feeds not being polled, soonest first, held until their poll is recorded or
+        `lease` ends. One process polls a SQLite file: its leases are kept in memory."""
+        clock = time.monotonic()
+        due = [f for f in await self.feeds() if (f.next_poll is None or f.next_poll <= now)
+               and self._leased.get(f.id, clock) <= clock]
         due.sort(key=lambda f: (f.next_poll is not None, f.next_poll, f.id))
+        self._leased.update((f.id, clock + lease.total_seconds()) for f in due[:limit])
         return due[:limit]
 
     async def record_success(
@@ -270,6 +276,7 @@ class SQLiteStore:
         last_modified: str | None,
         url: str | None = None,
     ) -> None:
+        self._leased.pop(feed_id, None)
         await self._update(
             """UPDATE feeds SET etag = ?, last_modified = ?, url = coalesce(?, url),
                last_polled = ?, last_success = ?, next_poll = ?, failures = 0
@@ -280,6 +287,8 @@ class SQLiteStore:
     async def record_not_modified(self, feeds: Sequence[tuple[int, datetime, datetime]]) -> None:
         """(feed id, polled at, next poll) of feeds that answered 304, in one transaction: a
         poll's feeds answer 304 by the hundred."""
+        for feed_id, _, _ in feeds:
+            self._leased.pop(feed_id, None)
         await self._transaction(lambda conn: conn.executemany(
             """UPDATE feeds SET last_polled = ?, last_success = ?, next_poll = ?, failures = 0
                WHERE id = ?""",
@@ -289,6 +298,7 @@ class SQLiteStore:
     async def record_failure(
         self, feed_id: int, now: datetime, next_poll: datetime, error: str
     ) -> None:
+        self._leased.pop(feed_id, None)
         await self._update(
             """UPDATE feeds SET last_polled = ?, last_error = ?, last_error_at = ?,
                next_poll = ?, failures = failures + 1 WHERE id = ?""",
