@@ -16,12 +16,14 @@ from bot.cli import main
 from bot.demo import run_demo
 from bot.digest import IsoWeek, digest_message, week_chart, week_digest
 from bot.samples import bundled_config
-from storage import SQLiteStore
+from storage import SQLiteStore, Store, open_store
+from storage.migrate import sqlite_to_postgres
 from tests.test_samples import KNOWLEDGE, poll_samples
 
 UTC_ZONE = ZoneInfo("UTC")
 NEWEST_SAMPLE_WEEK = IsoWeek(2025, 17)  # Russia's and North Korea's confirmations, April 2025
 EMPTY_WEEK = IsoWeek(2024, 48)
+DATABASES = ("sqlite", "postgresql")
 
 
 def is_png(path: Path | str) -> bool:
@@ -42,8 +44,13 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def samples(sample_db: Path) -> AsyncIterator[SQLiteStore]:
-    store = await SQLiteStore.open(sample_db)
+async def samples(sample_db: Path, database: str) -> AsyncIterator[Store]:
+    """The samples polled into SQLite; on PostgreSQL, a copy made by migrate-db's code."""
+    if database.startswith("sqlite"):
+        store: Store = await SQLiteStore.open(sample_db)
+    else:
+        await sqlite_to_postgres(sample_db, database)
+        store = await open_store(database)
     yield store
     await store.close()
 
@@ -83,7 +90,7 @@ def test_a_week_runs_from_local_monday_midnight_and_a_dst_week_is_an_hour_short(
 
 
 async def test_the_digest_ranks_the_weeks_stories_by_outlets_with_their_links(
-    samples: SQLiteStore,
+    samples: Store,
 ) -> None:
     digest = await week_digest(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, KNOWLEDGE.titles)
     for stories in digest.stories.values():
@@ -99,7 +106,7 @@ async def test_the_digest_ranks_the_weeks_stories_by_outlets_with_their_links(
 
 
 async def test_the_digest_counts_the_articles_and_lists_the_figures_claimed(
-    samples: SQLiteStore,
+    samples: Store,
 ) -> None:
     message = digest_message(
         await week_digest(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, KNOWLEDGE.titles)
@@ -112,7 +119,7 @@ async def test_the_digest_counts_the_articles_and_lists_the_figures_claimed(
     assert len(claims) == len({c.split(",")[0] + c.split("—")[1].split(",")[0] for c in claims})
 
 
-async def test_a_week_with_no_stories_says_so(samples: SQLiteStore) -> None:
+async def test_a_week_with_no_stories_says_so(samples: Store) -> None:
     digest = await week_digest(samples, EMPTY_WEEK, UTC_ZONE, KNOWLEDGE.titles)
     assert digest.empty
     message = digest_message(digest)
@@ -120,14 +127,14 @@ async def test_a_week_with_no_stories_says_so(samples: SQLiteStore) -> None:
     assert not [f for f in message.fields if "stor" in f.name or "Troop" in f.name]
 
 
-async def test_a_channel_gets_the_digest_of_its_topics_only(samples: SQLiteStore) -> None:
+async def test_a_channel_gets_the_digest_of_its_topics_only(samples: Store) -> None:
     digest = await week_digest(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, KNOWLEDGE.titles)
     message = digest_message(digest, ("kcna",))
     assert [f.name for f in message.fields] == ["KCNA — 1 story"]
     assert message.body == "1 story this week."
 
 
-async def test_the_admins_see_new_and_failing_feeds(samples: SQLiteStore) -> None:
+async def test_the_admins_see_new_and_failing_feeds(samples: Store) -> None:
     since, until = NEWEST_SAMPLE_WEEK.bounds(UTC_ZONE)
     [first, *_] = await samples.feeds()
     await samples.record_failure(first.id, since, since, "HTTP 503")
@@ -160,7 +167,7 @@ def test_stories_are_counted_on_their_local_day_and_in_each_of_their_topics() ->
 
 
 async def test_the_chart_is_a_png_with_a_line_per_topic(
-    samples: SQLiteStore, tmp_path: Path
+    samples: Store, tmp_path: Path
 ) -> None:
     chart = await week_chart(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE,
                              ("treaty", "troops", "kcna"), tmp_path)
@@ -173,7 +180,7 @@ async def test_the_chart_is_a_png_with_a_line_per_topic(
     assert troops_only.path.name == "digest-2025-W17-troops.png"
 
 
-async def test_the_chart_is_attached_to_the_message(samples: SQLiteStore, tmp_path: Path) -> None:
+async def test_the_chart_is_attached_to_the_message(samples: Store, tmp_path: Path) -> None:
     digest = await week_digest(samples, EMPTY_WEEK, UTC_ZONE, KNOWLEDGE.titles)
     chart = await week_chart(samples, EMPTY_WEEK, UTC_ZONE, ("treaty",), tmp_path)
     message = digest_message(digest, ("treaty",), chart=chart, missed=["2024-W47"])
