@@ -136,10 +136,21 @@ class PostgresStore:
     async def sync_feeds(
         self, feeds: Iterable[tuple[str, str]], now: datetime, *, exclusive: bool = False
     ) -> None:
+        """As SQLiteStore.sync_feeds. Only rows that change are written: every worker syncs
+        at its start, and rewriting all rows would lock them against the polling ones."""
         feeds = list(feeds)
         async with self._tx() as conn:
+            stored = {r[0]: (r[1], r[2], r[3]) for r in await conn.fetch(
+                "SELECT name, config_url, active, source FROM feeds")}
             if exclusive:
-                await conn.execute("UPDATE feeds SET active = false WHERE source = 'config'")
+                listed = {name for name, _ in feeds}
+                gone = [name for name, (_, active, source) in stored.items()
+                        if source == "config" and active and name not in listed]
+                await conn.execute(
+                    "UPDATE feeds SET active = false WHERE name = ANY($1::text[])", sorted(gone)
+                )
+            changed = [(name, url, now) for name, url in sorted(feeds)
+                       if stored.get(name) != (url, True, "config")]
             await conn.executemany(
                 """INSERT INTO feeds (name, config_url, url, added_at) VALUES ($1, $2, $2, $3)
                    ON CONFLICT (name) DO UPDATE SET
@@ -151,7 +162,7 @@ class PostgresStore:
                      last_modified = CASE WHEN feeds.config_url = excluded.config_url
                                           THEN feeds.last_modified END,
                      config_url = excluded.config_url""",
-                [(name, url, now) for name, url in feeds],
+                changed,
             )
 
     async def add_feed(self, name: str, url: str, now: datetime, language: str = "") -> None:
@@ -226,7 +237,7 @@ class PostgresStore:
             await conn.executemany(
                 """UPDATE feeds SET last_polled = $2, last_success = $2, next_poll = $3,
                    failures = 0, lease_owner = NULL, lease_until = NULL WHERE id = $1""",
-                list(feeds),
+                sorted(feeds),  # rows locked in one order by every worker: no deadlock
             )
 
     async def record_failure(

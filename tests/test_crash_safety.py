@@ -4,6 +4,7 @@ story has been posted exactly once to each subscribed channel, and every later s
 been applied as an edit: none lost, none doubled.
 
 The fake Discord and the feed server live in this test process, so they outlive each kill.
+It runs on SQLite and on PostgreSQL; tests/test_workers.py kills several workers at once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from storage import SQLiteStore, Stats
+from storage import Stats, open_store
 from tests.fake_discord import FakeDiscord, started_fake_discord
 from tests.feedgen import rss
 from tests.feedserver import FeedServer, started_feed_server
@@ -29,6 +30,7 @@ KILLS = 50
 OUTLETS = ("wire-a", "wire-b", "wire-c")
 FOOTER = re.compile(r"Story #(\d+) · (\d+) outlets?")
 SEED = 20261122
+DATABASES = ("sqlite", "postgresql")
 
 
 def event_items(n: int, outlet: str, when: datetime) -> dict[str, object]:
@@ -62,25 +64,25 @@ def write_config(tmp: Path, server: FeedServer, channels: list[str]) -> Path:
 
 
 async def start_bot(
-    config: Path, db: Path, fake: FakeDiscord, cwd: Path
+    config: Path, db: str, fake: FakeDiscord, cwd: Path
 ) -> asyncio.subprocess.Process:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": fake.token,
            "DISCORD_GUILD_ID": fake.guild_id, "TREATYWATCH_DISCORD_API_BASE": fake.api_base}
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), "--db", str(db),
+        sys.executable, "-m", "bot", "run", "--config", str(config), "--db", db,
         cwd=cwd, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )
 
 
-async def stats(db: Path) -> Stats:
-    store = await SQLiteStore.open(db)
+async def stats(db: str) -> Stats:
+    store = await open_store(db)
     try:
         return await store.stats()
     finally:
         await store.close()
 
 
-async def quiet(db: Path, expected_items: int, within: float = 60) -> None:
+async def quiet(db: str, expected_items: int, within: float = 60) -> None:
     """Until every released item is stored and nothing waits in the outbox."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -93,7 +95,7 @@ async def quiet(db: Path, expected_items: int, within: float = 60) -> None:
 
 
 async def test_sigkill_at_random_points_neither_loses_nor_doubles_an_alert(
-    tmp_path: Path,
+    tmp_path: Path, database: str
 ) -> None:
     rng = random.Random(SEED)
     start = datetime.now(UTC) - timedelta(hours=1)
@@ -101,7 +103,7 @@ async def test_sigkill_at_random_points_neither_loses_nor_doubles_an_alert(
     async with started_fake_discord() as fake, started_feed_server() as server:
         channels = list(fake.channels)[:2]
         config = write_config(tmp_path, server, channels)
-        db = tmp_path / "bot.sqlite"
+        db = database
         kills = polled = delivered = 0
         before = (0, 0)
         while kills < KILLS:
@@ -132,7 +134,7 @@ async def test_sigkill_at_random_points_neither_loses_nor_doubles_an_alert(
         async with asyncio.timeout(30):
             assert await bot.wait() == 0, (await bot.stderr.read()).decode()
 
-        store = await SQLiteStore.open(db)
+        store = await open_store(db)
         try:
             stories = {s.id: s for s in await store.latest_stories(None, 10_000)}
         finally:

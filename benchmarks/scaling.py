@@ -1,0 +1,241 @@
+"""Scaling: one poll cycle of 1,000 and 5,000 farm feeds, by 1, 2 and 4 poller processes on
+PostgreSQL, against one process on SQLite, in one run.
+
+    python -m benchmarks.scaling --postgres postgresql://user@127.0.0.1:5432/postgres
+
+(or TREATYWATCH_BENCH_POSTGRES_URL; the role must be allowed to create databases). The cycle
+is the steady one, which a running bot repeats all day: every feed has one new report. The
+state before it is made once per size: a cold poll of the farm into SQLite, copied into a
+new PostgreSQL database for each run by migrate-db's code (timed too). Then the farm
+publishes one more report per feed, every feed is made due, and the workers start together;
+the cycle ends when the last one has no due feed left. Workers lease feeds from the
+database, as `run --role poller` does. Also measured on PostgreSQL: the WAL written and the
+database's growth per new item, for docs/scaling.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from benchmarks.measure import ROOT, child_env
+from benchmarks.poll import farm
+
+SIZES = (1000, 5000)
+WORKERS = (1, 2, 4)
+ITEMS = 5  # per feed; the steady cycle reads them all and stores one
+ENV = "TREATYWATCH_BENCH_POSTGRES_URL"
+
+
+# --- one worker: a child process ------------------------------------------------------------
+
+
+async def _worker(params: dict[str, Any]) -> None:
+    from benchmarks.poll_ours import farm_config
+    from bot.commands.treaty import Knowledge
+    from bot.fetch import Fetcher
+    from bot.pipeline import Pipeline, fetch_limits
+    from storage import open_store
+
+    config = farm_config(params["urls"])
+    store = await open_store(params["db"])
+    try:
+        pipeline = Pipeline(config, store, treaty_index=Knowledge.load().index)
+        async with Fetcher(fetch_limits(config)) as fetcher:
+            print("ready", flush=True)
+            sys.stdin.readline()  # "go": every worker starts at once
+            began = time.perf_counter()
+            reports = await pipeline.poll(fetcher, only_due=True)
+            seconds = time.perf_counter() - began
+    finally:
+        await store.close()
+    print(json.dumps({"seconds": seconds, "feeds": len(reports),
+                      "new_items": sum(r.new_items for r in reports),
+                      "errors": sum(r.status == "error" for r in reports)}), flush=True)
+
+
+def _cycle(db: str, urls: list[str], workers: int) -> dict[str, Any]:
+    """Start `workers` processes, let them warm up, then time them polling together."""
+    procs = [
+        subprocess.Popen([sys.executable, *os.environ.get("TW_SCALING_WORKER", "-m benchmarks.scaling --worker").split()],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                         env=child_env(), cwd=ROOT)
+        for _ in range(workers)
+    ]
+    for proc in procs:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(json.dumps({"db": db, "urls": urls}) + "\n")
+        proc.stdin.flush()
+    for proc in procs:
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("a worker did not start")
+    began = time.perf_counter()
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.close()
+    results = []
+    for proc in procs:
+        assert proc.stdout is not None
+        results.append(json.loads(proc.stdout.read().strip().splitlines()[-1]))
+        proc.wait()
+    return {"seconds": round(time.perf_counter() - began, 2),
+            "feeds": sum(r["feeds"] for r in results),
+            "new_items": sum(r["new_items"] for r in results),
+            "errors": sum(r["errors"] for r in results),
+            "per_worker_feeds": [r["feeds"] for r in results]}
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+async def _make_due(db: str) -> None:
+    from storage import open_store
+
+    store = await open_store(db)
+    try:
+        now = datetime.now(UTC)
+        await store.record_not_modified([(f.id, now, now) for f in await store.feeds()])
+    finally:
+        await store.close()
+
+
+async def _cold(db: str, urls: list[str]) -> dict[str, Any]:
+    from benchmarks.poll_ours import cycle
+
+    return await cycle(urls, Path(db.removeprefix("sqlite:///")))
+
+
+async def _new_database(admin: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    return urlunsplit(urlsplit(admin)._replace(path=f"/{name}"))
+
+
+async def _drop_database(admin: str, name: str) -> None:
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await conn.close()
+
+
+async def _pg_figures(url: str) -> dict[str, int]:
+    conn = await asyncpg.connect(url)
+    try:
+        return {
+            "lsn": int(await conn.fetchval(
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")),
+            "bytes": int(await conn.fetchval("SELECT pg_database_size(current_database())")),
+            "items": int(await conn.fetchval("SELECT count(*) FROM items")),
+        }
+    finally:
+        await conn.close()
+
+
+def run(admin: str, sizes: tuple[int, ...], workers: tuple[int, ...], log: Any) -> dict[str, Any]:
+    from storage.migrate import sqlite_to_postgres
+
+    results: dict[str, Any] = {"cpus": os.cpu_count(), "load_avg_start": os.getloadavg(),
+                               "items_per_feed": ITEMS, "sizes": {}}
+    with tempfile.TemporaryDirectory(prefix="tw-scaling-") as tmp:
+        for size in sizes:
+            row: dict[str, Any] = {}
+            with farm(size, ITEMS) as (served, advance):
+                urls = served["urls"]
+                cold_db = Path(tmp) / f"cold-{size}.sqlite"
+                print(f"… {size} feeds: cold poll into SQLite", file=log, flush=True)
+                row["cold_sqlite"] = asyncio.run(_cold(f"sqlite:///{cold_db}", urls))
+                advance()  # one more report in every feed: the steady cycle's work
+                db = Path(tmp) / f"steady-{size}.sqlite"
+                shutil.copy(cold_db, db)
+                asyncio.run(_make_due(f"sqlite:///{db}"))
+                print(f"… {size} feeds: SQLite, 1 process", file=log, flush=True)
+                row["sqlite_1"] = _cycle(f"sqlite:///{db}", urls, 1)
+                for n in workers:
+                    name = f"tw_scaling_{size}_{n}"
+                    url = asyncio.run(_new_database(admin, name))
+                    try:
+                        began = time.perf_counter()
+                        copied = asyncio.run(sqlite_to_postgres(cold_db, url))
+                        row.setdefault("migrate_db_s", round(time.perf_counter() - began, 2))
+                        row.setdefault("migrated_rows", sum(copied.rows.values()))
+                        asyncio.run(_make_due(url))
+                        before = asyncio.run(_pg_figures(url))
+                        print(f"… {size} feeds: PostgreSQL, {n} worker(s)", file=log,
+                              flush=True)
+                        row[f"postgres_{n}"] = _cycle(url, urls, n)
+                        after = asyncio.run(_pg_figures(url))
+                        new = max(after["items"] - before["items"], 1)
+                        row[f"postgres_{n}"].update({
+                            # The server's WAL: this run's, and the test suite's if it runs.
+                            "wal_bytes_per_new_item": (after["lsn"] - before["lsn"]) // new,
+                            "db_bytes_per_item": after["bytes"] // max(after["items"], 1),
+                            "db_bytes": after["bytes"], "items": after["items"],
+                        })
+                    finally:
+                        asyncio.run(_drop_database(admin, name))
+            results["sizes"][str(size)] = row
+    results["load_avg_end"] = os.getloadavg()
+    return results
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = ["| feeds | SQLite, 1 process | PostgreSQL, 1 worker | 2 workers | 4 workers |",
+             "|---:|---:|---:|---:|---:|"]
+    for size, row in results["sizes"].items():
+        base = row["sqlite_1"]["seconds"]
+        cells = [f"{base:.1f} s"]
+        for n in WORKERS:
+            run = row.get(f"postgres_{n}")
+            cells.append(f"{run['seconds']:.1f} s ({base / run['seconds']:.2f}×)" if run else "–")
+        lines.append(f"| {int(size):,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scaling", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", default=os.environ.get(ENV),
+                        help=f"a server's URL, a role that may create databases (or {ENV})")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--workers", default=",".join(map(str, WORKERS)))
+    parser.add_argument("--json", default="scaling-results.json")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        asyncio.run(_worker(json.loads(sys.stdin.readline())))
+        return 0
+    if not args.postgres:
+        parser.error(f"give --postgres or set {ENV}")
+    results = run(args.postgres, tuple(int(s) for s in args.sizes.split(",")),
+                  tuple(int(w) for w in args.workers.split(",")), sys.stderr)
+    results["command"] = "python -m benchmarks.scaling " + " ".join(
+        argv if argv is not None else sys.argv[1:])
+    Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    print(table(results))
+    print(f"\nJSON: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
