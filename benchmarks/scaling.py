@@ -4,7 +4,8 @@ PostgreSQL, against one process on SQLite, in one run.
     python -m benchmarks.scaling --postgres postgresql://user@127.0.0.1:5432/postgres
 
 (or TREATYWATCH_BENCH_POSTGRES_URL; the role must be allowed to create databases). The cycle
-is the steady one, which a running bot repeats all day: every feed has one new report. The
+is the steady one: every feed has one new report; then a warm one, where every feed answers
+304 (most polls of a running bot). The
 state before it is made once per size: a cold poll of the farm into SQLite, copied into a
 new PostgreSQL database for each run by migrate-db's code (timed too). Then the farm
 publishes one more report per feed, every feed is made due, and the workers start together;
@@ -69,7 +70,7 @@ async def _worker(params: dict[str, Any]) -> None:
 def _cycle(db: str, urls: list[str], workers: int) -> dict[str, Any]:
     """Start `workers` processes, let them warm up, then time them polling together."""
     procs = [
-        subprocess.Popen([sys.executable, *os.environ.get("TW_SCALING_WORKER", "-m benchmarks.scaling --worker").split()],
+        subprocess.Popen([sys.executable, "-m", "benchmarks.scaling", "--worker"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                          env=child_env(), cwd=ROOT)
         for _ in range(workers)
@@ -171,6 +172,8 @@ def run(admin: str, sizes: tuple[int, ...], workers: tuple[int, ...], log: Any) 
                 asyncio.run(_make_due(f"sqlite:///{db}"))
                 print(f"… {size} feeds: SQLite, 1 process", file=log, flush=True)
                 row["sqlite_1"] = _cycle(f"sqlite:///{db}", urls, 1)
+                asyncio.run(_make_due(f"sqlite:///{db}"))
+                row["sqlite_1_warm"] = _cycle(f"sqlite:///{db}", urls, 1)
                 for n in workers:
                     name = f"tw_scaling_{size}_{n}"
                     url = asyncio.run(_new_database(admin, name))
@@ -185,6 +188,11 @@ def run(admin: str, sizes: tuple[int, ...], workers: tuple[int, ...], log: Any) 
                               flush=True)
                         row[f"postgres_{n}"] = _cycle(url, urls, n)
                         after = asyncio.run(_pg_figures(url))
+                        asyncio.run(_make_due(url))
+                        warm = _cycle(url, urls, n)  # every feed answers 304
+                        row[f"postgres_{n}_warm"] = {
+                            **warm, "wal_bytes": asyncio.run(_pg_figures(url))["lsn"]
+                            - after["lsn"]}
                         new = max(after["items"] - before["items"], 1)
                         row[f"postgres_{n}"].update({
                             # The server's WAL: this run's, and the test suite's if it runs.
@@ -200,15 +208,17 @@ def run(admin: str, sizes: tuple[int, ...], workers: tuple[int, ...], log: Any) 
 
 
 def table(results: dict[str, Any]) -> str:
-    lines = ["| feeds | SQLite, 1 process | PostgreSQL, 1 worker | 2 workers | 4 workers |",
-             "|---:|---:|---:|---:|---:|"]
+    lines = ["| feeds, cycle | SQLite, 1 process | PostgreSQL, 1 worker | 2 workers | 4 workers |",
+             "|---|---:|---:|---:|---:|"]
     for size, row in results["sizes"].items():
-        base = row["sqlite_1"]["seconds"]
-        cells = [f"{base:.1f} s"]
-        for n in WORKERS:
-            run = row.get(f"postgres_{n}")
-            cells.append(f"{run['seconds']:.1f} s ({base / run['seconds']:.2f}×)" if run else "–")
-        lines.append(f"| {int(size):,} | " + " | ".join(cells) + " |")
+        for kind, suffix in (("steady", ""), ("warm", "_warm")):
+            base = row[f"sqlite_1{suffix}"]["seconds"]
+            cells = [f"{base:.1f} s"]
+            for n in WORKERS:
+                run = row.get(f"postgres_{n}{suffix}")
+                cells.append(f"{run['seconds']:.1f} s ({base / run['seconds']:.2f}×)"
+                             if run else "–")
+            lines.append(f"| {int(size):,}, {kind} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
