@@ -5,10 +5,11 @@ Three ways to join a story, tried in order:
   * a syndicated copy: near-identical wording (MinHash estimate of word-shingle Jaccard)
     joins the story of the item it copies;
   * the same event in other words, possibly another language: the item's sentence vector
-    (bot/embed.py) is close to the story's reports of the last 48 hours — to each of them,
-    on average, not to a blend of them, so that a story cannot grow by chaining — and no
-    report of the story names another act (a signing is not the text's publication) or
-    another acting side (Russia's ratification is not North Korea's).
+    (bot/embed.py) is close to the story's reports within 48 hours — to each of them, on
+    average, not to a blend of them or to its nearest one, so that a story cannot grow by
+    chaining — and no report of the story names another act (a signing is not the text's
+    publication), another acting side (Russia's ratification is not North Korea's), or
+    another voice (the NIS's briefing is not the White House's).
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ EVENT_WINDOW = timedelta(hours=48)
 UNKNOWN_SIDE_WINDOW = timedelta(hours=24)
 # How long after a story's first report an item can still join it.
 STORY_SPAN = timedelta(hours=72)
-# How close (cosine) an item must be, on average, to a story's nearest reports: tuned on the
-# tune part of benchmarks/data/realnews (see README, "Story folding").
+# How close (mean cosine) an item must be to a story's reports within EVENT_WINDOW, with the
+# background taken out (see `_stories`). All of these figures were chosen on the tune part of
+# benchmarks/data/realnews (README, "Story folding").
 EVENT_THRESHOLD = 0.2
-BACKGROUND_MIN = 8  # reports in the window before their mean is taken as the background
+# The same with plain cosines, when the window holds too few reports to tell a background.
+PLAIN_THRESHOLD = 0.5
+BACKGROUND_MIN = 12  # reports in the window before their mean is taken as the background
 BACKGROUND_SHARE = 0.5  # of that mean taken out of every vector
-NEAREST = 1000  # a story's reports the score averages over: its NEAREST closest to the item
 SKETCH_CHARS = 1500  # of the summary, in the MinHash sketch
 LEAD_CHARS = 400  # of the summary, where its first sentence is looked for
 _SHINGLE = 3
@@ -60,7 +63,6 @@ class Acts:
     terms: TermSet
     owner: tuple[int, ...]  # term index -> act index
     by_side: frozenset[str]
-    weak: frozenset[str]
     background: frozenset[str]
     side_terms: TermSet
     side_owner: tuple[str, ...]  # term index -> side
@@ -75,7 +77,7 @@ class Acts:
         sides = [(side, t) for side, ts in data["sides"].items() for t in ts]
         voices = [(voice, t) for voice, ts in data["voices"].items() for t in ts]
         return cls(names, TermSet.build(terms), owner, frozenset(data["by_side"]),
-                   frozenset(data["weak"]), frozenset(data["background"]),
+                   frozenset(data["background"]),
                    TermSet.build(t for _, t in sides), tuple(s for s, _ in sides),
                    TermSet.build(t for _, t in voices), tuple(v for v, _ in voices))
 
@@ -84,8 +86,7 @@ class Acts:
         the headline names none, the act of the lead's first sentence that is not background.
 
         English and Russian headlines name the main act first ("Russia ratifies treaty
-        signed in June"); Korean ones last ("6월 체결한 북러 조약 비준"). A reporting act
-        (confirms, meets) counts only when the headline names no other.
+        signed in June"); Korean ones last ("6월 체결한 북러 조약 비준").
         """
         act = self._act(headline, frozenset())
         if act is None:
@@ -123,8 +124,7 @@ class Acts:
         found = [at[start][2] for start in sorted(at)]
         if not found:
             return None
-        acts = [a for a in found if a not in self.weak] or found
-        act = acts[-1] if head_final else acts[0]
+        act = found[-1] if head_final else found[0]
         if act not in self.by_side:
             return act
         return f"{act}:{self._side(line, head_final)}"
@@ -264,6 +264,11 @@ class Decision:
     also: tuple[int, ...] = ()
 
 
+# Acts that say how a report came (confirms): another act of the same event can be reported
+# that way ("Seoul confirms the North sent troops"), so they veto only each other.
+WEAK = frozenset({"CONFIRM"})
+
+
 def veto(a: Features, b: Features, gap: timedelta) -> str | None:
     """Why two reports `gap` apart cannot be one event, or None: they name different acts,
     or different sides doing a one-sided act, or one names no side and they are more than a
@@ -275,7 +280,7 @@ def veto(a: Features, b: Features, gap: timedelta) -> str | None:
         return None
     (act_a, _, side_a), (act_b, _, side_b) = a.action.partition(":"), b.action.partition(":")
     if act_a != act_b:
-        return f"{a.action} vs {b.action}"
+        return None if WEAK & {act_a, act_b} else f"{a.action} vs {b.action}"
     if side_a == side_b and side_a != "?":
         return None
     if "?" in (side_a, side_b):
@@ -305,9 +310,18 @@ class _Story:
     story_id: int
     members: list[Candidate]
     sims: np.ndarray  # the item's cosine to each member
+    threshold: float  # the score that joins: plain cosines and relative ones differ
+    background: np.ndarray | None  # taken out of every vector before the cosines
+
+    def vectors(self) -> np.ndarray:
+        matrix = np.stack([m.vector for m in self.members])  # type: ignore[misc]
+        return matrix if self.background is None else _unit(matrix - self.background)
 
     def score(self) -> float:
-        return float(np.sort(self.sims)[-NEAREST:].mean())
+        return float(self.sims.mean())
+
+    def close(self) -> bool:
+        return self.score() >= self.threshold
 
     def nearest(self) -> list[dict[str, Any]]:
         order = np.argsort(-self.sims)[:3]
@@ -331,7 +345,9 @@ def _stories(vector: np.ndarray, published: datetime,
     if not near:
         return []
     matrix = np.stack([c.vector for c in near])  # type: ignore[misc]
+    threshold, background = PLAIN_THRESHOLD, None
     if len(near) >= BACKGROUND_MIN:
+        threshold = EVENT_THRESHOLD
         background = BACKGROUND_SHARE * (matrix.sum(axis=0) + vector) / (len(near) + 1)
         matrix = _unit(matrix - background)
         vector = _unit(vector - background)
@@ -339,7 +355,8 @@ def _stories(vector: np.ndarray, published: datetime,
     by_story: dict[int, list[int]] = {}
     for i, cand in enumerate(near):
         by_story.setdefault(cand.story_id, []).append(i)
-    return [_Story(sid, [near[i] for i in idx], sims[idx]) for sid, idx in by_story.items()]
+    return [_Story(sid, [near[i] for i in idx], sims[idx], threshold, background)
+            for sid, idx in by_story.items()]
 
 
 def _unit(a: np.ndarray) -> np.ndarray:
@@ -357,13 +374,12 @@ def _vetoed(item: Features, published: datetime, members: Iterable[Candidate]) -
 
 def _joins(a: _Story, b: _Story) -> bool:
     """Whether two stories the item matches are one event by the measure an item joins by:
-    each member of the smaller is close enough to the other's nearest reports, on average,
-    and no two members veto each other."""
+    each report of the smaller is close enough to the other's reports, on average, and no
+    two reports veto each other."""
     small, big = sorted((a, b), key=lambda s: len(s.members))
-    vectors = np.stack([m.vector for m in big.members])  # type: ignore[misc]
-    for member in small.members:
-        sims = vectors @ member.vector
-        if float(np.sort(sims)[-NEAREST:].mean()) < EVENT_THRESHOLD:
+    theirs = big.vectors()
+    for member, vector in zip(small.members, small.vectors(), strict=True):
+        if float((theirs @ vector).mean()) < big.threshold:
             return False
         if _vetoed(member.features, member.published, big.members):
             return False
@@ -386,7 +402,7 @@ def decide(
     vetoed: list[dict[str, Any]] = []
     for story in stories:
         score = story.score()
-        if score < EVENT_THRESHOLD:
+        if not story.close():
             break
         reason = _vetoed(item, published, story.members)
         if reason:
