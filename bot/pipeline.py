@@ -7,13 +7,17 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+import numpy as np
 
 from bot.backoff import next_poll
 from bot.config import Config
+from bot.embed import Embedder, default_embedder, embed_text, from_blobs, to_blob
 from bot.fetch import Fetcher, FetchLimits
 from bot.fold import (
+    EVENT_WINDOW,
     SYNDICATION_WINDOW,
     Candidate,
     Decision,
@@ -28,7 +32,7 @@ from bot.parse import ParseError, parse_feed
 from bot.text import one_line
 from bot.treaty import TreatyIndex
 from bot.workers import default_worker
-from storage import FeedState, NewItem, SavedItem, Store
+from storage import FeedState, NewItem, Store
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +86,11 @@ class Pipeline:
         clock: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
         treaty_index: TreatyIndex | None = None,
+        embedder: Embedder | None = None,
         worker: str = "",
     ) -> None:
         self.config = config
+        self.embedder = embedder or default_embedder()
         self.worker = worker or default_worker()
         self.store = store
         self.treaty_index = treaty_index
@@ -251,16 +257,24 @@ class Pipeline:
         self, feed_id: int, items: Sequence[Item], *, deliver: bool = True,
         explain_duplicates: bool = True,
     ) -> list[ItemResult]:
-        """Match, fold and store items in feed order (an item can join a story that an
-        earlier item of the same feed started). Items stored already are matched only to
+        """Match, embed, fold and store items in feed order (an item can join a story that
+        an earlier item of the same feed started). Items stored already are matched only to
         explain them (replay): most of a feed polled again is such items."""
+        # One query for the feed: polled again, nearly all its items are stored already.
+        stored = await self.store.find_items(feed_id, [(i.guid, i.link) for i in items])
+        analyses = [
+            self.matcher.analyse(item) if duplicate is None or explain_duplicates
+            else Analysis()
+            for item, duplicate in zip(items, stored, strict=True)
+        ]
+        vectors = await self._embed(items, stored)
         async with self._fold_lock:
-            # One query for the feed: polled again, nearly all its items are stored already.
-            stored = await self.store.find_items(feed_id, [(i.guid, i.link) for i in items])
             guids: set[str] = set()
             links: set[str] = set()
             results = []
-            for item, duplicate in zip(items, stored, strict=True):
+            for item, duplicate, analysis, vector in zip(
+                items, stored, analyses, vectors, strict=True
+            ):
                 if duplicate is None and (item.guid in guids or item.link in links):
                     # Twice in the feed: its first copy was stored a moment ago.
                     duplicate = await self.store.find_item(feed_id, item.guid, item.link)
@@ -268,37 +282,74 @@ class Pipeline:
                 if item.link:
                     links.add(item.link)
                 results.append(await self._ingest_one(
-                    feed_id, item, deliver, duplicate, explain_duplicates))
+                    feed_id, item, analysis, vector, deliver, duplicate))
             return results
 
+    async def _embed(
+        self, items: Sequence[Item], stored: Sequence[tuple[int, int] | None]
+    ) -> list[np.ndarray | None]:
+        """The vectors of the feed's new items, in one batch, on a worker thread (a batch is
+        tens of milliseconds of numpy, which would stall every fetch of the cycle), before
+        the fold lock (another feed folds meanwhile).
+
+        Items that matched no topic are embedded and folded too: Seoul's report of a missile
+        launch matches no topic, and is one event with KCNA's report of it, which does."""
+        wanted = [i for i, duplicate in enumerate(stored) if duplicate is None]
+        out: list[np.ndarray | None] = [None] * len(items)
+        if not wanted:
+            return out
+        texts = [embed_text(items[i].title, items[i].summary) for i in wanted]
+        for i, vector in zip(wanted, await asyncio.to_thread(self.embedder.vectors, texts),
+                             strict=True):
+            out[i] = vector
+        return out
+
     async def _ingest_one(
-        self, feed_id: int, item: Item, deliver: bool, duplicate: tuple[int, int] | None,
-        explain_duplicate: bool,
+        self, feed_id: int, item: Item, analysis: Analysis, vector: np.ndarray | None,
+        deliver: bool, duplicate: tuple[int, int] | None,
     ) -> ItemResult:
-        analysis = (self.matcher.analyse(item) if duplicate is None or explain_duplicate
-                    else Analysis())
         why: dict[str, Any] = {"topics": {t.topic: list(t.terms) for t in analysis.topics}}
         if duplicate is not None:
             item_id, story_id = duplicate
             why["fold"] = {"how": "same link or guid", "of_item": item_id, "story": story_id}
             why["alert"] = "already stored"
             return ItemResult(item, analysis, None, story_id, False, item_id, None, False, why)
-        feats = features(item.title, item.summary, [c.figure for c in analysis.troops])
+        feats = features(item.title, item.summary)
         phrased = self._phrased(item)
         if phrased:
             why["articles_by_phrasing"] = list(phrased)
         now = self.clock()
         alert, reason = self._alert(item, analysis, now)
         why["alert"] = reason
-        # Another worker folding a report of the same event shares a key with this one:
-        # it waits until this item is saved, and then finds it among its candidates.
-        async with self.store.fold_lock(feats.keys()):
-            decision = await self._decide(feats, item.published)
+        # Folding reads candidates, then writes: two workers folding reports of one event
+        # at once could each miss the other's item and start two stories. Under the lock
+        # (see fold_lock_keys) the second waits until the first is saved, and finds it.
+        async with self.store.fold_lock(fold_lock_keys(feats, item.published)):
+            decision = await self._decide(feats, vector, item.published)
             why["fold"] = _explain(decision)
-            saved = await self._save(feed_id, item, analysis, why, feats, decision, phrased,
-                                     alert and deliver, now)
+            saved = await self.store.save_item(
+                NewItem(
+                    feed_id=feed_id, guid=item.guid, link=item.link, title=item.title,
+                    summary=item.summary, published=item.published,
+                    date_from_feed=item.date_from_feed, first_seen=now,
+                    language=item.language, topics=list(analysis.topic_names),
+                    articles=list(analysis.articles),
+                    troops=[
+                        {"figure": c.figure, "claimant": c.claimant, "sentence": c.sentence}
+                        for c in analysis.troops
+                    ],
+                    why=why, features=feats.to_json(),
+                    keys=feats.keys(),
+                    story_id=decision.story_id, alert=alert and deliver, merge=decision.also,
+                    phrased_articles=phrased,
+                    vector=to_blob(vector) if vector is not None else None,
+                ),
+                now,
+            )
         if saved is not None and saved.merged:
             why["fold"]["merged_stories"] = list(saved.merged)
+        if saved is not None and set(decision.also) - set(saved.merged):
+            why["fold"]["not_merged_shown"] = sorted(set(decision.also) - set(saved.merged))
         if saved is None:  # stored meanwhile by another writer
             return ItemResult(item, analysis, None, None, False, None, decision, False, why)
         return ItemResult(
@@ -306,35 +357,16 @@ class Pipeline:
             alert, why,
         )
 
-    async def _save(
-        self, feed_id: int, item: Item, analysis: Analysis, why: dict[str, Any],
-        feats: Features, decision: Decision, phrased: tuple[int, ...], alert: bool,
-        now: datetime,
-    ) -> SavedItem | None:
-        return await self.store.save_item(
-            NewItem(
-                feed_id=feed_id, guid=item.guid, link=item.link, title=item.title,
-                summary=item.summary, published=item.published,
-                date_from_feed=item.date_from_feed, first_seen=now, language=item.language,
-                topics=list(analysis.topic_names), articles=list(analysis.articles),
-                troops=[
-                    {"figure": c.figure, "claimant": c.claimant, "sentence": c.sentence}
-                    for c in analysis.troops
-                ],
-                why=why, features=feats.to_json(), keys=feats.keys(),
-                story_id=decision.story_id, alert=alert, merge=decision.also,
-                phrased_articles=phrased,
-            ),
-            now,
-        )
-
     def _phrased(self, item: Item) -> tuple[int, ...]:
         if self.treaty_index is None:
             return ()
         return tuple(sorted(self.treaty_index.phrasing_citations(f"{item.title}\n{item.summary}")))
 
-    async def _decide(self, feats: Features, published: datetime) -> Decision:
-        return decide(feats, published, await fold_candidates(self.store, feats, published))
+    async def _decide(
+        self, feats: Features, vector: np.ndarray | None, published: datetime
+    ) -> Decision:
+        candidates = await fold_candidates(self.store, feats, published)
+        return decide(feats, vector, published, candidates)
 
     def _alert(self, item: Item, analysis: Analysis, now: datetime) -> tuple[bool, str]:
         if not analysis.topics:
@@ -348,19 +380,38 @@ class Pipeline:
 async def fold_candidates(
     store: Store, feats: Features, published: datetime
 ) -> list[Candidate]:
-    """The stored items an item published then may join, as `decide` takes them."""
-    stored = await store.candidates(
-        feats.keys(), published - SYNDICATION_WINDOW, published + SYNDICATION_WINDOW
-    )
+    """The stored items an item published then may join, as `decide` takes them: the near
+    copies its MinHash keys find within two weeks, and the embedded items of two days."""
+    found = {c.item_id: c for c in await store.candidates(
+        feats.keys(), published - SYNDICATION_WINDOW, published + SYNDICATION_WINDOW)}
+    found.update((c.item_id, c) for c in await store.embedded(
+        published - EVENT_WINDOW, published + EVENT_WINDOW))
+    rows = list(found.values())
+    embedded = [c for c in rows if c.vector is not None]
+    vectors = dict(zip((c.item_id for c in embedded),
+                       from_blobs([c.vector for c in embedded if c.vector is not None]),
+                       strict=True))
     return [
-        Candidate(c.item_id, c.story_id, c.published, stored_features(c.features_json))
-        for c in stored
+        Candidate(c.item_id, c.story_id, c.published, stored_features(c.features_json),
+                  vectors.get(c.item_id), c.story_first)
+        for c in rows
     ]
+
+
+def fold_lock_keys(feats: Features, published: datetime) -> list[str]:
+    """What an item's fold locks: its near-copy keys (fold_candidates finds near copies by
+    them), and each day of its event window (it compares its vector with every embedded
+    item of those days). Two items that can be candidates of each other share a key, or
+    the day of the earlier one. Live news all falls on today: their folds take turns."""
+    first = (published - EVENT_WINDOW).date()
+    days = (published + EVENT_WINDOW).date().toordinal() - first.toordinal() + 1
+    return [*feats.keys(),
+            *(f"day:{date.fromordinal(first.toordinal() + n)}" for n in range(days))]
 
 
 def _explain(decision: Decision) -> dict[str, Any]:
     if decision.how == "new":
-        return {"how": "new story"}
+        return {"how": "new story", **decision.detail}
     if decision.how == "syndicated":
         return {"how": "syndicated copy", "of_item": decision.item_id,
                 "similarity": decision.score, "story": decision.story_id}

@@ -151,6 +151,10 @@ PG_MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX items_published ON items(published)",
         "CREATE INDEX outbox_story ON outbox(story_id)",
     ],
+    6: [
+        "ALTER TABLE items ADD COLUMN vector BYTEA",
+        "CREATE INDEX items_embedded ON items(published) WHERE vector IS NOT NULL",
+    ],
 }
 
 PG_LATEST = max(PG_MIGRATIONS)

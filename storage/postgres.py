@@ -36,6 +36,7 @@ from storage.types import (
 )
 
 CANDIDATES_PER_KEY = 16  # as SQLiteStore's; see its `candidates`
+EMBEDDED_PER_SIDE = 1000  # as SQLiteStore's; see its `embedded`
 POOL_SIZE = 8
 # Any number of processes may open the store at once; the first migrates, under this lock.
 _MIGRATION_LOCK = 7_413_001
@@ -335,6 +336,27 @@ class PostgresStore:
         )
         return [StoredCandidate(r[0], r[1], r[2], r[3]) for r in rows]
 
+    async def embedded(
+        self, since: datetime, until: datetime, per_side: int = EMBEDDED_PER_SIDE
+    ) -> list[StoredCandidate]:
+        """As SQLiteStore.embedded: the embedded items of [since, until] with their vectors,
+        at most `per_side` on either side of the middle, the nearest to it."""
+        middle = since + (until - since) / 2
+        rows = await self._rows(
+            """SELECT i.id, i.story_id, i.published, i.features, i.vector, s.first_published
+               FROM (
+                 (SELECT id, story_id, published, features, vector FROM items
+                  WHERE vector IS NOT NULL AND published > $1 AND published <= $2
+                  ORDER BY published LIMIT $4)
+                 UNION ALL
+                 (SELECT id, story_id, published, features, vector FROM items
+                  WHERE vector IS NOT NULL AND published >= $3 AND published <= $1
+                  ORDER BY published DESC LIMIT $4)
+               ) i JOIN stories s ON s.id = i.story_id""",
+            middle, until, since, per_side,
+        )
+        return [StoredCandidate(*r) for r in rows]
+
     async def save_item(self, new: NewItem, now: datetime) -> SavedItem | None:
         """Store an item, its story change and the deliveries it causes, all or nothing.
         None when the item is stored already, by this worker or, a moment ago, another."""
@@ -604,11 +626,11 @@ class PostgresStore:
         if not item_ids:
             return {}
         rows = await self._rows(
-            """SELECT i.id, i.title, i.link, f.name FROM items i JOIN feeds f ON f.id = i.feed_id
-               WHERE i.id = ANY($1::bigint[])""",
+            """SELECT i.id, i.title, i.link, f.name, i.story_id FROM items i
+               JOIN feeds f ON f.id = i.feed_id WHERE i.id = ANY($1::bigint[])""",
             list(item_ids),
         )
-        return {r[0]: {"title": r[1], "link": r[2], "feed": r[3]} for r in rows}
+        return {r[0]: {"title": r[1], "link": r[2], "feed": r[3], "story": r[4]} for r in rows}
 
     # --- weekly digests -----------------------------------------------------------------------
 
@@ -644,14 +666,15 @@ async def _save_item(conn: asyncpg.Connection, new: NewItem, now: datetime) -> S
     merged = tuple([m for m in new.merge if await _merge(conn, story_id, m)])
     item_id = await conn.fetchval(
         """INSERT INTO items (feed_id, story_id, guid, link, title, summary, published,
-           date_from_feed, first_seen, language, topics, articles, why, features, alerted)
+           date_from_feed, first_seen, language, topics, articles, why, features, alerted,
+           vector)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $14,
-                   $15)
+                   $15, $16)
            RETURNING id""",
         new.feed_id, story_id, new.guid, new.link, new.title, new.summary, new.published,
         new.date_from_feed, new.first_seen, new.language, json.dumps(new.topics),
         json.dumps(new.articles), json.dumps(new.why, ensure_ascii=False),
-        json.dumps(new.features), new.alert,
+        json.dumps(new.features), new.alert, new.vector,
     )
     keys = list(dict.fromkeys(new.keys))
     if keys:

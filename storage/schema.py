@@ -145,6 +145,13 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX items_published ON items(published)",
         "CREATE INDEX outbox_story ON outbox(story_id)",
     ],
+    6: [
+        # Each item's sentence vector (bot/embed.py, float16), written once: folding compares
+        # a new item with the stored ones of the last two days. Items with no topic are not
+        # embedded (NULL); the partial index finds the embedded items of a time range.
+        "ALTER TABLE items ADD COLUMN vector BLOB",
+        "CREATE INDEX items_embedded ON items(published) WHERE vector IS NOT NULL",
+    ],
 }
 
 LATEST = max(MIGRATIONS)

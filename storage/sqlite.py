@@ -35,12 +35,13 @@ from storage.types import (
 
 BUSY_TIMEOUT_MS = 10_000
 _T = TypeVar("_T")
-# Fold candidates per index key and side of the item's time (see `candidates`). A key this
-# common in a window is a generic one (the treaty, Putin), shared by a dozen reports a day;
-# reports further away in time than these share it by chance, and a report that is one event
-# with them shares a rarer key (a place, a figure, a near-copy's hash) too.
+# Near-copy candidates per index key (a MinHash value) and side of the item's time (see
+# `candidates`): a hash this common in a window is a stock phrase's, and a near copy shares
+# several of the item's hashes, not one.
 CANDIDATES_PER_KEY = 16
 _KEYS_PER_QUERY = 100
+# Embedded items per side of an item's time that it is compared with (see `embedded`).
+EMBEDDED_PER_SIDE = 1000
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -360,8 +361,8 @@ class SQLiteStore:
         """Stored items that share a key with the item, within [since, until].
 
         Each key brings at most `per_key` items on either side of the middle of the range,
-        the nearest in time: a generic key ("c:TREATY") is shared by a few items a day, and
-        over years of news would otherwise bring thousands of rows per query. Each part is a
+        the nearest in time: a stock phrase's hash is shared by a few items a day, and over
+        years of news would otherwise bring thousands of rows per query. Each part is a
         range search of the item_keys index, so a query costs the same for 1,000 stories as
         for 1,000,000.
         """
@@ -393,6 +394,32 @@ class SQLiteStore:
             unique = {r[0]: r for r in rows}.values()
             rows = sorted(unique, key=lambda r: r[2], reverse=True)[:limit]
         return [StoredCandidate(r[0], r[1], _dt_req(r[2]), r[3]) for r in rows]
+
+    async def embedded(
+        self, since: datetime, until: datetime, per_side: int = EMBEDDED_PER_SIDE
+    ) -> list[StoredCandidate]:
+        """The embedded items (those with a vector) published within [since, until], with
+        their vectors: at most `per_side` on either side of the middle, the nearest to it.
+
+        A range search of the partial index items_embedded: the cost follows the items of
+        those days, not the items stored. The bound keeps a burst (a first poll of a
+        thousand feeds, all of one day) from bringing every item of the day into each fold.
+        """
+        middle, first, last = _ts(since + (until - since) / 2), _ts(since), _ts(until)
+        rows = await self._rows(
+            """SELECT i.*, s.first_published FROM (
+                 SELECT * FROM (SELECT id, story_id, published, features, vector FROM items
+                                WHERE vector IS NOT NULL AND published > ? AND published <= ?
+                                ORDER BY published LIMIT ?)
+                 UNION ALL
+                 SELECT * FROM (SELECT id, story_id, published, features, vector FROM items
+                                WHERE vector IS NOT NULL AND published >= ? AND published <= ?
+                                ORDER BY published DESC LIMIT ?)
+               ) i JOIN stories s ON s.id = i.story_id""",
+            (middle, last, per_side, first, middle, per_side),
+        )
+        return [StoredCandidate(r[0], r[1], _dt_req(r[2]), r[3], r[4], _dt_req(r[5]))
+                for r in rows]
 
     async def save_item(self, new: NewItem, now: datetime) -> SavedItem | None:
         """Store an item, its story change and the deliveries it causes, all or nothing.
@@ -646,16 +673,16 @@ class SQLiteStore:
         return [TroopRecord(r[0], r[1], r[2], r[3], r[4], _dt_req(r[5]), r[6]) for r in rows]
 
     async def item_rows(self, item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Title, link and feed of items, for explaining decisions."""
+        """Title, link, feed and (current) story of items, for explaining decisions."""
         if not item_ids:
             return {}
         marks = ",".join("?" * len(item_ids))
         rows = await self._rows(
-            f"""SELECT i.id, i.title, i.link, f.name FROM items i JOIN feeds f ON f.id = i.feed_id
-                WHERE i.id IN ({marks})""",
+            f"""SELECT i.id, i.title, i.link, f.name, i.story_id FROM items i
+                JOIN feeds f ON f.id = i.feed_id WHERE i.id IN ({marks})""",
             list(item_ids),
         )
-        return {r[0]: {"title": r[1], "link": r[2], "feed": r[3]} for r in rows}
+        return {r[0]: {"title": r[1], "link": r[2], "feed": r[3], "story": r[4]} for r in rows}
 
     # --- weekly digests -----------------------------------------------------------------------
 
@@ -709,12 +736,14 @@ def _save_item(conn: sqlite3.Connection, *, new: NewItem, now: datetime) -> Save
     published = _ts(new.published)
     cur = conn.execute(
         """INSERT INTO items (feed_id, story_id, guid, link, title, summary, published,
-           date_from_feed, first_seen, language, topics, articles, why, features, alerted)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           date_from_feed, first_seen, language, topics, articles, why, features, alerted,
+           vector)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (new.feed_id, story_id, new.guid, new.link, new.title, new.summary,
          published, int(new.date_from_feed), _ts(new.first_seen), new.language,
          json.dumps(new.topics), json.dumps(new.articles),
-         json.dumps(new.why, ensure_ascii=False), json.dumps(new.features), int(new.alert)),
+         json.dumps(new.why, ensure_ascii=False), json.dumps(new.features), int(new.alert),
+         new.vector),
     )
     item_id = cur.lastrowid
     assert item_id is not None

@@ -60,6 +60,7 @@ class NewItem:
     alert: bool  # queue deliveries for subscribed channels
     merge: tuple[int, ...] = ()  # stories found to be the same event: fold into story_id
     phrased_articles: tuple[int, ...] = ()  # articles cited by phrasing, not by number
+    vector: bytes | None = None  # the sentence vector (bot/embed.py), None if not embedded
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +78,8 @@ class StoredCandidate:
     story_id: int
     published: datetime
     features_json: str  # NewItem.features as stored; the caller decodes it
+    vector: bytes | None = None  # NewItem.vector as stored
+    story_first: datetime | None = None  # when the item's story was first reported
 
 
 @dataclass(frozen=True, slots=True)
