@@ -131,9 +131,8 @@ class Acts:
 
     def _side(self, line: str, head_final: bool) -> str:
         """The side doing the act: the subject, which English and Russian name first, and
-        Korean marks with a particle (은/는/이/가/도). Whoever is quoted is not the subject
-        ("국정원 "北, …"": the NIS speaks), and pairs ("북러") name no side."""
-        text = Text.of(_QUOTED.sub(" ", line))
+        Korean marks with a particle (은/는/이/가/도). Pairs ("북러") name no side."""
+        text = Text.of(line)
         mentions = sorted((start, end, self.side_owner[i])
                           for i, start, end in self.side_terms.occurrences(text))
         pairs = [(s, e) for s, e, side in mentions if side == "PAIR"]
@@ -147,7 +146,6 @@ class Acts:
         return sides[0][2] if sides else "?"
 
 
-_QUOTED = re.compile(r"[\"“«「『][^\"“”«»「」『』]*[\"”»」』]")
 _CLAUSE_BREAK = re.compile(r"…|\.\.\.|⋯")
 _SUBJECT_PARTICLES = ("은", "는", "이", "가", "도")
 # A Korean act in a relative clause ("체결한 조약", the treaty that was signed) describes a
