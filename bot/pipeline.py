@@ -32,7 +32,7 @@ from bot.parse import ParseError, parse_feed
 from bot.text import one_line
 from bot.treaty import TreatyIndex
 from bot.workers import default_worker
-from storage import FeedState, NewItem, Store
+from storage import FeedState, NewItem, Store, StoryGoneError
 
 log = logging.getLogger(__name__)
 
@@ -325,27 +325,36 @@ class Pipeline:
         # at once could each miss the other's item and start two stories. Under the lock
         # (see fold_lock_keys) the second waits until the first is saved, and finds it.
         async with self.store.fold_lock(fold_lock_keys(feats, item.published)):
-            decision = await self._decide(feats, vector, item.published)
-            why["fold"] = _explain(decision)
-            saved = await self.store.save_item(
-                NewItem(
-                    feed_id=feed_id, guid=item.guid, link=item.link, title=item.title,
-                    summary=item.summary, published=item.published,
-                    date_from_feed=item.date_from_feed, first_seen=now,
-                    language=item.language, topics=list(analysis.topic_names),
-                    articles=list(analysis.articles),
-                    troops=[
-                        {"figure": c.figure, "claimant": c.claimant, "sentence": c.sentence}
-                        for c in analysis.troops
-                    ],
-                    why=why, features=feats.to_json(),
-                    keys=feats.keys(),
-                    story_id=decision.story_id, alert=alert and deliver, merge=decision.also,
-                    phrased_articles=phrased,
-                    vector=to_blob(vector) if vector is not None else None,
-                ),
-                now,
-            )
+            for attempt in (1, 2):
+                decision = await self._decide(feats, vector, item.published)
+                why["fold"] = _explain(decision)
+                try:
+                    saved = await self.store.save_item(
+                        NewItem(
+                            feed_id=feed_id, guid=item.guid, link=item.link, title=item.title,
+                            summary=item.summary, published=item.published,
+                            date_from_feed=item.date_from_feed, first_seen=now,
+                            language=item.language, topics=list(analysis.topic_names),
+                            articles=list(analysis.articles),
+                            troops=[
+                                {"figure": c.figure, "claimant": c.claimant, "sentence": c.sentence}
+                                for c in analysis.troops
+                            ],
+                            why=why, features=feats.to_json(),
+                            keys=feats.keys(),
+                            story_id=decision.story_id, alert=alert and deliver,
+                            merge=decision.also,
+                            phrased_articles=phrased,
+                            vector=to_blob(vector) if vector is not None else None,
+                        ),
+                        now,
+                    )
+                    break
+                except StoryGoneError:
+                    # Merged away by another worker since the candidates were read (its
+                    # fold held other keys): decided again on what is stored now.
+                    if attempt == 2:
+                        raise
         if saved is not None and saved.merged:
             why["fold"]["merged_stories"] = list(saved.merged)
         if saved is not None and set(decision.also) - set(saved.merged):

@@ -1,6 +1,6 @@
 """All of treatywatch's SQL lives in this package; nothing above it knows the database."""
 
-from storage.errors import FeedExistsError, SchemaTooNewError, StorageError
+from storage.errors import FeedExistsError, SchemaTooNewError, StorageError, StoryGoneError
 from storage.open import DATABASE_ENV, database_url, open_store
 from storage.protocol import Store
 from storage.sqlite import SQLiteStore
@@ -36,6 +36,7 @@ __all__ = [
     "StorageError",
     "Store",
     "StoredCandidate",
+    "StoryGoneError",
     "Story",
     "StoryItem",
     "Subscription",

@@ -9,5 +9,9 @@ class SchemaTooNewError(StorageError):
     pass
 
 
+class StoryGoneError(StorageError):
+    """The story an item was to join is no more: another worker merged it away meanwhile."""
+
+
 class FeedExistsError(StorageError):
     """A feed with that name or URL is already watched."""

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.errors import FeedExistsError, SchemaTooNewError, StorageError
+from storage.errors import FeedExistsError, SchemaTooNewError, StorageError, StoryGoneError
 from storage.pg_schema import PG_LATEST, PG_MIGRATIONS
 from storage.types import (
     ArticleNews,
@@ -721,7 +721,7 @@ async def _story_for(conn: asyncpg.Connection, new: NewItem, now: datetime) -> t
         new.story_id,
     )
     if row is None:
-        raise StorageError(f"story {new.story_id} does not exist")
+        raise StoryGoneError(f"story {new.story_id} does not exist")
     topics = sorted(set(json.loads(row[0])) | set(new.topics))
     articles = list(dict.fromkeys([*json.loads(row[1]), *new.articles]))
     await conn.execute(

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.errors import FeedExistsError, SchemaTooNewError, StorageError
+from storage.errors import FeedExistsError, SchemaTooNewError, StorageError, StoryGoneError
 from storage.schema import LATEST, MIGRATIONS
 from storage.types import (
     ArticleNews,
@@ -789,7 +789,7 @@ def _story_for(conn: sqlite3.Connection, new: NewItem, now: datetime) -> tuple[i
         (new.story_id,),
     ).fetchone()
     if row is None:
-        raise StorageError(f"story {new.story_id} does not exist")
+        raise StoryGoneError(f"story {new.story_id} does not exist")
     topics = sorted(set(json.loads(row[0])) | set(new.topics))
     articles = list(dict.fromkeys([*json.loads(row[1]), *new.articles]))
     first = min(_dt_req(row[2]), new.published)
