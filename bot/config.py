@@ -69,19 +69,28 @@ class Rule(_Strict):
 
     `re:` starts a regular expression; a trailing `*` matches any word ending
     (Russian inflections); Korean terms allow trailing particles by themselves.
+    `a|b + c|d -- e|f` is a sentence term: one sentence holds one of each part's
+    alternatives and none of the guard's (bot/match.py). `sources` match where an
+    item comes from: its link's host, its outlet, its feed's title.
     """
 
     any: tuple[str, ...] = ()
     all: tuple[str, ...] = ()
     none: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
-    @field_validator("any", "all", "none")
+    @field_validator("any", "all", "none", "sources")
     @classmethod
     def _valid_terms(cls, terms: tuple[str, ...]) -> tuple[str, ...]:
         for term in terms:
             if not term:
                 raise ValueError("empty term")
-            if term.startswith("re:"):
+            if not term.startswith("re:") and ("+" in term or "|" in term or " -- " in term):
+                positive, _, guard = term.partition(" -- ")
+                parts = [p for p in positive.split(" + ")] + ([guard] if guard else [])
+                if any(not alt.strip() for p in parts for alt in p.split("|")):
+                    raise ValueError(f"empty alternative in sentence term {term!r}")
+            elif term.startswith("re:"):
                 try:
                     re.compile(term[3:])
                 except re.error as exc:
@@ -90,8 +99,8 @@ class Rule(_Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Rule:
-        if not self.any and not self.all:
-            raise ValueError("a topic needs at least one term under 'any' or 'all'")
+        if not self.any and not self.all and not self.sources:
+            raise ValueError("a topic needs at least one term under 'any', 'all' or 'sources'")
         return self
 
 
@@ -101,6 +110,9 @@ class Feed(_Strict):
     interval: Duration | None = None
     language: str = ""
     topics: tuple[str, ...] = ()  # every item of this feed has these topics
+    # A news search or other aggregator: each item's outlet is its <source>, else its
+    # link's host, else the feed's title -- never this feed's name.
+    aggregator: bool = False
 
     @field_validator("url")
     @classmethod
@@ -186,12 +198,25 @@ class TreatySettings(_Strict):
     official_text: str | None = None
 
 
+class Headlines(_Strict):
+    """Which report's headline a story shows: the first report in the first of these
+    languages the story has, else its first report. `channels` sets it per channel,
+    keyed "discord:<channel id>" or "slack:<channel>"."""
+
+    languages: tuple[str, ...] = ("en",)
+    channels: dict[str, tuple[str, ...]] = {}
+
+    def for_channel(self, platform: str, channel: str) -> tuple[str, ...]:
+        return self.channels.get(f"{platform}:{channel}", self.languages)
+
+
 class Config(_Strict):
     # sqlite:///path/to/file (the default: the bot's data directory) or
     # postgresql://user@host/db; TREATYWATCH_DATABASE_URL overrides it (for a password).
     database: str | None = None
     workers: Workers = Workers()
     treaty: TreatySettings = TreatySettings()
+    headlines: Headlines = Headlines()
     poll: Poll = Poll()
     fetch: Fetch = Fetch()
     digest: Digest = Digest()

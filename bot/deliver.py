@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.alerts import story_message
+from bot.alerts import DEFAULT_LANGUAGES, story_message
 from bot.models import Message
 from bot.workers import default_worker
 from storage import OutboxEntry, Store
@@ -38,18 +38,21 @@ async def deliver_pending(
     sender: Sender,
     clock: Callable[[], datetime],
     article_titles: Mapping[int, str] | None = None,
+    languages: Callable[[str, str], Sequence[str]] | None = None,
     *,
     worker: str = "",
     lease: timedelta = DELIVERY_LEASE,
 ) -> int:
     """Deliver what the outbox holds for this sender's platform; return how many went out.
+    `languages(platform, channel)`: the channel's headline languages (default English).
     Rows are leased: other deliverers skip them until they are marked, or `lease` ends."""
     done = 0
     for entry in await store.lease_outbox(sender.platform, worker or default_worker(), lease):
         story = await store.story(entry.story_id)
         if story is None:
             continue
-        message = story_message(story, article_titles)
+        preferred = languages(entry.platform, entry.channel) if languages else DEFAULT_LANGUAGES
+        message = story_message(story, article_titles, preferred)
         try:
             message_id = await _send(sender, entry, message)
         except ChannelGone as exc:

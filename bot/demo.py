@@ -65,7 +65,8 @@ async def _cycle(config: Config, store: SQLiteStore, knowledge: Knowledge, out: 
     await _subscribe_console(store, list(config.topics))
     async with Fetcher(fetch_limits(config)) as fetcher:
         reports = await pipeline.poll(fetcher)
-    sent = await deliver_pending(store, ConsoleSender(out), utc_now, knowledge.titles)
+    sent = await deliver_pending(store, ConsoleSender(out), utc_now, knowledge.titles,
+                                config.headlines.for_channel)
     for report in reports:
         if report.status == "error":
             print(f"! feed {report.feed}: {report.error}", file=out)

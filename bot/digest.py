@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.alerts import TOPIC_LABELS, article_label
+from bot.alerts import TOPIC_LABELS, Claim, article_label, group_claims
 from bot.chart import CHART_DAYS, Chart, chart_data, draw_chart
 from bot.config import TOPICS
 from bot.models import Field, Message
 from bot.render.console import render
 from bot.text import truncate
-from storage import FeedState, SQLiteStore, Story, TroopRecord
+from storage import FeedState, SQLiteStore, Story
 
 STORIES_PER_TOPIC = 8
 TROOP_CLAIMS_SHOWN = 10
@@ -84,7 +84,7 @@ class Digest:
     until: datetime
     stories: dict[str, list[Story]]  # topic -> stories, most outlets first
     articles: list[tuple[str, int]]  # (article label, stories citing it)
-    troops: list[TroopRecord]
+    troops: list[Claim]
     week: IsoWeek | None = None  # None: a preview of the last seven days
     new_feeds: list[FeedState] = field(default_factory=list)  # added within the period
     failing_feeds: list[FeedState] = field(default_factory=list)  # failing now
@@ -111,7 +111,8 @@ async def build_digest(
     return Digest(
         since, until, by_topic,
         [(article_label(n, titles), c) for n, c in counts.items()],
-        _distinct_claims(await store.troop_claims(TROOP_CLAIMS_SHOWN * 3, since, until)),
+        group_claims(await store.troop_claims(TROOP_CLAIMS_SHOWN * 10, since, until))[
+            :TROOP_CLAIMS_SHOWN],
         week,
         [f for f in feeds if since <= f.added_at < until],
         [f for f in feeds if not f.healthy],
@@ -123,17 +124,6 @@ async def week_digest(
 ) -> Digest:
     since, until = week.bounds(zone)
     return await build_digest(store, since, until, titles, week=week)
-
-
-def _distinct_claims(claims: list[TroopRecord]) -> list[TroopRecord]:
-    """One line per figure and claimant: ten outlets repeating Zelensky's 11,000 are one claim."""
-    seen: set[tuple[int, str]] = set()
-    kept: list[TroopRecord] = []
-    for claim in claims:
-        if (claim.figure, claim.claimant) not in seen:
-            seen.add((claim.figure, claim.claimant))
-            kept.append(claim)
-    return kept[:TROOP_CLAIMS_SHOWN]
 
 
 def digest_message(
@@ -160,8 +150,7 @@ def digest_message(
     if digest.troops and "troops" in topics:
         fields.append(Field(
             "Troop figures claimed",
-            "\n".join(f"{c.figure:,} — {c.claimant}, {c.published:%d %b} {c.link}".rstrip()
-                      for c in digest.troops),
+            "\n".join(f"{c.text()} {c.first.link}".rstrip() for c in digest.troops),
         ))
     if health := _feed_health(digest):
         fields.append(Field("Feeds (for admins)", health))

@@ -36,9 +36,10 @@ _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 # Any other child (dc:date, atom:link, media:*, a second title...) might feed one of the
 # keys parse_feed reads through a mapping this module does not copy: feedparser decides.
 _RSS_INERT = frozenset({
-    "author", "category", "comments", "enclosure", "source", _DC + "creator", _DC + "subject",
+    "author", "category", "comments", "enclosure", _DC + "creator", _DC + "subject",
 })
-_RSS_ITEM = frozenset({"title", "link", "guid", "description", "pubDate", _CONTENT}) | _RSS_INERT
+_RSS_ITEM = frozenset({"title", "link", "guid", "description", "pubDate", "source",
+                       _CONTENT}) | _RSS_INERT
 _RSS_CHANNEL = frozenset({
     "title", "link", "description", "language", "item", "lastBuildDate", "pubDate", "ttl",
     "generator", "copyright", "managingEditor", "webMaster", "docs", "category", "image",
@@ -178,6 +179,13 @@ def _rss_item(item: ET.Element) -> FeedParserDict:
             entry["content"] = [FeedParserDict(value=_text(child))]
         elif tag == "pubDate":
             entry["published_parsed"] = _rfc822(_text(child))
+        elif tag == "source":  # an aggregator's item: the channel it came from
+            source = FeedParserDict()
+            if child.get("url") is not None:
+                source["href"] = child.get("url")
+            if title := _text(child):
+                source["title"] = title
+            entry["source"] = source
     if "link" not in entry and guid_is_link and entry.get("id"):
         entry["link"] = entry["id"]  # feedparser: a permalink guid is the link
     return entry

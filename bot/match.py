@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bot.config import Rule
-from bot.models import Analysis, Item, TopicMatch, TroopClaim
+from bot.models import Analysis, Item, TopicMatch
 from bot.terms import TermSet, Text
-from bot.text import fold, one_line, sentences
+from bot.text import fold, sentences
+from bot.troops import troop_claims
 
 ARTICLE_COUNT = 23
 
@@ -26,9 +27,11 @@ class TopicRule:
     any: tuple[int, ...]
     all: tuple[int, ...]
     none: tuple[int, ...]
+    sources: TermSet
 
-    def match(self, hits: set[int], terms: tuple[str, ...]) -> tuple[str, ...] | None:
-        """The terms that matched, or None when the topic does not apply."""
+    def match(self, hits: Mapping[int, str]) -> tuple[str, ...] | None:
+        """The terms that matched (as `hits` shows them), or None when the topic does not
+        apply."""
         found = [i for i in self.any if i in hits]
         if self.any and not found:
             return None
@@ -36,21 +39,70 @@ class TopicRule:
             return None
         if any(i in hits for i in self.none):
             return None
-        return tuple(terms[i] for i in (*found, *self.all))
+        return tuple(hits[i] for i in (*found, *self.all))
 
 
-def _topic_rules(rules: Mapping[str, Rule]) -> tuple[list[TopicRule], TermSet]:
+@dataclass(frozen=True, slots=True)
+class SentenceTerm:
+    """`a|b + c|d -- e|f`: one sentence holds an alternative of every part and none of the
+    guard's. Alternatives are indices into the TermSet of all sentence terms' words."""
+
+    index: int  # the term's index among the topic terms
+    parts: tuple[tuple[int, ...], ...]
+    guard: tuple[int, ...]
+
+    def possible(self, hits: set[int]) -> bool:
+        return all(any(i in hits for i in part) for part in self.parts)
+
+    def holds(self, hits: set[int]) -> bool:
+        return self.possible(hits) and not any(i in hits for i in self.guard)
+
+    def shown(self, hits: set[int], alternatives: tuple[str, ...]) -> str:
+        """The alternatives a sentence held, one per part: "treaty + russia + north korea"."""
+        return " + ".join(alternatives[next(i for i in part if i in hits)] for part in self.parts)
+
+
+def is_sentence_term(term: str) -> bool:
+    return not term.startswith("re:") and ("+" in term or "|" in term or " -- " in term)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    topics: list[TopicRule]
+    names: tuple[str, ...]  # every topic term as written, for "why was this posted?"
+    terms: TermSet  # every plain and regex term of every topic ("" for sentence terms)
+    sentence_terms: list[SentenceTerm]
+    alternatives: TermSet  # the alternatives of every sentence term
+
+
+def _topic_rules(rules: Mapping[str, Rule]) -> _Rules:
     terms: list[str] = []
+    alternatives: list[str] = []
+    sentence_terms: list[SentenceTerm] = []
+
+    def alts(group: str) -> tuple[int, ...]:
+        words = [w.strip() for w in group.split("|")]
+        alternatives.extend(words)
+        return tuple(range(len(alternatives) - len(words), len(alternatives)))
 
     def add(group: tuple[str, ...]) -> tuple[int, ...]:
-        terms.extend(group)
+        for term in group:
+            if is_sentence_term(term):
+                positive, _, guard = term.partition(" -- ")
+                parts = tuple(alts(p) for p in positive.split(" + "))
+                sentence_terms.append(
+                    SentenceTerm(len(terms), parts, alts(guard) if guard.strip() else ()))
+            terms.append(term)
         return tuple(range(len(terms) - len(group), len(terms)))
 
     topic_rules = [
-        TopicRule(name, add(rule.any), add(rule.all), add(rule.none))
+        TopicRule(name, add(rule.any), add(rule.all), add(rule.none),
+                  TermSet.build(rule.sources))
         for name, rule in rules.items()
     ]
-    return topic_rules, TermSet.build(terms)
+    plain = ["" if is_sentence_term(t) else t for t in terms]  # "" is never found
+    return _Rules(topic_rules, tuple(terms), TermSet.build(plain), sentence_terms,
+                  TermSet.build(alternatives))
 
 
 # --- treaty article references -----------------------------------------------------------
@@ -166,144 +218,59 @@ def _article_refs(folded: str) -> tuple[int, ...]:
     return tuple(found)
 
 
-# --- troop figures ---------------------------------------------------------------------------
-
-_EN_NUMBER = r"(?P<num>\d{1,3}(?:[,\u00a0 ]\d{3})+|\d+(?:\.\d+)?\s*(?:thousand|k)(?!\w)|\d{3,6})"
-_NK = r"north\s+korean?|n\.\s*korean|dprk|nk|korean\s+people'?s\s+army|kpa|pyongyang'?s?"
-_EN_TROOPS = re.compile(
-    rf"(?<![\w.,]){_EN_NUMBER}\s+(?:(?:additional|more|extra|elite|special\s+forces)\s+)?"
-    rf"(?P<nk>(?:{_NK})\s+)?"
-    r"(?:troops|soldiers|servicemen|military\s+personnel|personnel|infantry(?:men)?|fighters)"
-)
-_EN_CONTEXT = re.compile(rf"(?<!\w)(?:{_NK}|north\s+korea|the\s+north)(?!\w)")
-_KO_TROOPS = re.compile(
-    r"(?P<num>\d+(?:,\d{3})*\s*만\s*(?:\d+(?:,\d{3})*)?\s*천?|\d{1,3}(?:,\d{3})+|\d{3,6})"
-    r"\s*(?:여\s*)?명"
-)
-_KO_CONTEXT = re.compile(r"북한군|북한\s*병력|북한\s*군인|북한\s*장병|북한\s*특수부대|파병")
-_RU_TROOPS = re.compile(
-    r"(?P<num>\d{1,3}(?:[\u00a0 .]\d{3})+|\d+(?:[.,]\d+)?\s*(?:тысяч[иа]?|тыс\.?)|\d{3,6})"
-    r"\s+(?:(?P<nk>северокоре[ий]ск\w+|корейск\w+)\s+)?"
-    r"(?:военных|военнослужащих|солдат|бойцов|человек|военнослужащие|военные)"
-)
-_RU_CONTEXT = re.compile(r"кндр|северокоре[ий]ск|северной\s+кореи|пхеньян")
-
-_CLAIMANTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (label, re.compile(pattern))
-    for label, pattern in (
-        ("NIS", r"(?<!\w)nis(?!\w)|national intelligence service|국정원|국가정보원|"
-                r"разведк\w* южно[ий] кореи"),
-        ("Pentagon", r"pentagon|department of defense|defense department|sabrina singh|"
-                     r"lloyd austin|펜타곤|미\s*국방부|미국\s*국방부|пентагон"),
-        ("Zelensky", r"zelensk|зеленск|젤렌스키"),
-        ("Ukrainian intelligence", r"(?<!\w)(?:hur|gur)(?!\w)|budanov|ukrain\w* (?:military )?"
-                                   r"intelligence|우크라이나 정보총국|буданов"),
-        ("NATO", r"(?<!\w)nato(?!\w)|rutte|나토|нато"),
-        ("KCNA", r"(?<!\w)kcna(?!\w)|korean central news agency|조선중앙통신|цтак"),
-        ("Kremlin", r"kremlin|peskov|gerasimov|кремл|песков|герасимов"),
-        ("White House", r"white house|kirby|blinken|state department|백악관|белы[ий] дом"),
-        ("South Korea", r"south korea|seoul|남한|한국 정부|합참|joint chiefs|южная корея|сеул"),
-        ("US", r"united states|(?<!\w)u\.?s\.?(?!\w)|washington|미국|сша"),
-        ("Ukraine", r"ukraine|kyiv|우크라이나|украин|киев"),
-    )
-)
-_GENERIC_CLAIMANTS = frozenset({"South Korea", "US", "Ukraine"})
-
-
-def _to_int(raw: str) -> int | None:
-    raw = raw.strip().lower()
-    if m := re.fullmatch(r"(\d+(?:,\d{3})*)\s*만\s*(\d+(?:,\d{3})*)?\s*(천)?", raw):
-        rest = int(m.group(2).replace(",", "")) if m.group(2) else 0
-        return int(m.group(1).replace(",", "")) * 10_000 + rest * (1000 if m.group(3) else 1)
-    if m := re.fullmatch(r"(\d+(?:[.,]\d+)?)\s*(?:thousand|k|тысяч[иа]?|тыс\.?)", raw):
-        return round(float(m.group(1).replace(",", ".")) * 1000)
-    digits = re.sub(r"[,\u00a0 .]", "", raw)
-    return int(digits) if digits.isdigit() else None
-
-
-_NATIONAL_INTELLIGENCE = re.compile(
-    r"(?<!\w)((?:(?:u\.s\.|us|american|south korean|ukrainian|western|british)(?:,\s*|\s+)"
-    r"(?:and\s+)?)+)intelligence"
-)
-_DEMONYMS = {"u.s.": "US", "us": "US", "american": "US", "south korean": "South Korean",
-             "ukrainian": "Ukrainian", "western": "Western", "british": "British"}
-
-
-def _claimant(sentence: str, outlet: str) -> str:
-    if m := _NATIONAL_INTELLIGENCE.search(sentence):
-        names = re.findall(r"u\.s\.|us|american|south korean|ukrainian|western|british", m.group(1))
-        return ", ".join(dict.fromkeys(_DEMONYMS[n] for n in names)) + " intelligence"
-    specific = [label for label, rx in _CLAIMANTS if rx.search(sentence)]
-    named = [c for c in specific if c not in _GENERIC_CLAIMANTS] or specific
-    return ", ".join(named) if named else outlet
-
-
-# Every figure the three patterns take ends in one of these nouns; most texts name none.
-_TROOP_NOUNS = re.compile(
-    r"troops|soldiers|servicemen|personnel|infantry|fighters|명|военн|солдат|бойцов|человек"
-)
-_DIGIT = re.compile(r"\d")
-
-
-def _fold_adds_no_digit(text: str) -> bool:
-    # Folding can make digits of other characters ("①", "²" and the like: compatibility
-    # forms), which text in NFKC does not hold.
-    return text.isascii() or unicodedata.is_normalized("NFKC", text)
-
-
-def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
-    """North Korean troop figures, each with who claims it (else the outlet)."""
-    return _troop_claims(text, fold(text), outlet)
-
-
-def _troop_claims(text: str, folded_text: str, outlet: str) -> tuple[TroopClaim, ...]:
-    # A figure is a number before a noun of soldiers in one sentence: a text without such
-    # a noun, or a sentence without a digit, is not read further.
-    if not _TROOP_NOUNS.search(folded_text):
-        return ()
-    claims: list[TroopClaim] = []
-    for sentence in sentences(text):
-        if not _DIGIT.search(sentence) and _fold_adds_no_digit(sentence):
-            continue
-        folded = fold(sentence)
-        if not _TROOP_NOUNS.search(folded):
-            continue
-        figures: list[int] = []
-        for m in _EN_TROOPS.finditer(folded):
-            if m.group("nk") or _EN_CONTEXT.search(folded[: m.start()] + folded[m.end() :]):
-                figures.append(_to_int(m.group("num")) or 0)
-        if _KO_CONTEXT.search(folded):
-            figures += [_to_int(m.group("num")) or 0 for m in _KO_TROOPS.finditer(folded)]
-        if _RU_CONTEXT.search(folded):
-            for m in _RU_TROOPS.finditer(folded):
-                figures.append(_to_int(m.group("num")) or 0)
-        seen = {c.figure for c in claims}
-        for figure in figures:
-            if 100 <= figure <= 200_000 and figure not in seen:
-                seen.add(figure)
-                claims.append(TroopClaim(figure, _claimant(folded, outlet), one_line(sentence)))
-    return tuple(claims)
-
-
 # --- the matcher -----------------------------------------------------------------------------
 
 
 class Matcher:
     def __init__(self, rules: Mapping[str, Rule], feed_topics: Mapping[str, tuple[str, ...]]):
-        self._rules, self._terms = _topic_rules(rules)
+        self._rules = _topic_rules(rules)
         self._feed_topics = feed_topics
 
     def analyse(self, item: Item) -> Analysis:
         text = f"{item.title}\n{item.summary}"
         folded = Text.of(text)  # folded once, for the topics, the articles and the figures
-        hits = self._terms.found_indices(folded)
+        rules = self._rules
+        hits = self.term_hits(text, folded)
         topics: list[TopicMatch] = []
         forced = self._feed_topics.get(item.feed, ())
-        for rule in self._rules:
-            terms = rule.match(hits, self._terms.terms)
+        source: Text | None = None
+        for rule in rules.topics:
+            terms = rule.match(hits)
+            if terms is None and rule.sources.terms:
+                source = source or Text.of(
+                    f"{urlsplit(item.link).hostname or ''}\n{item.outlet or item.channel}")
+                if found := rule.sources.found(source):
+                    terms = tuple(f"source:{t}" for t in found)
             if terms is not None:
                 topics.append(TopicMatch(rule.name, terms))
             elif rule.name in forced:
                 topics.append(TopicMatch(rule.name, (f"feed:{item.feed}",)))
         articles = _article_refs(folded.folded) if _may_cite(folded) else ()
-        return Analysis(tuple(topics), articles, _troop_claims(text, folded.folded, item.feed))
+        return Analysis(tuple(topics), articles, troop_claims(text, item.source))
+
+    def term_hits(self, text: str, folded: Text | None = None) -> dict[int, str]:
+        """The topic terms a text holds, each as the "why" shows it."""
+        folded = folded or Text.of(text)
+        rules = self._rules
+        hits = {i: rules.names[i] for i in rules.terms.found_indices(folded)}
+        return hits | self._sentence_hits(text, folded)
+
+    def _sentence_hits(self, text: str, folded: Text) -> dict[int, str]:
+        """The sentence terms that one sentence of the text satisfies. The whole text is
+        searched first: most texts lack some part of every term, and no sentence is read."""
+        rules = self._rules
+        found: dict[int, str] = {}
+        if not rules.sentence_terms:
+            return found
+        whole = rules.alternatives.found_indices(folded)
+        pending = [t for t in rules.sentence_terms if t.possible(whole)]
+        if not pending:
+            return found
+        for sentence in sentences(text):
+            hits = rules.alternatives.found_indices(Text.of(sentence))
+            for term in pending:
+                if term.index not in found and term.holds(hits):
+                    found[term.index] = term.shown(hits, rules.alternatives.terms)
+            if len(found) == len(pending):
+                break
+        return found

@@ -13,6 +13,8 @@ class TroopClaim:
     figure: int
     claimant: str  # "NIS", "Pentagon", "Zelensky", ... or the outlet when the text names nobody
     sentence: str
+    qualifier: str | None = None  # "about", "up to", "more than", "at least", "additional"
+    kind: str = "deployed"  # "deployed", "planned" or "casualties"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,15 @@ class Item:
     feed: str  # feed name from feeds.yaml
     language: str  # "en", "ko", "ru", ... ("" when unknown)
     date_from_feed: bool = True  # False when `published` is the first-seen time
+    # Who published it when that is not the feed: an aggregator's <source>, else the link's
+    # host or the feed's title ("" for a feed that is its own outlet).
+    outlet: str = ""
+    channel: str = ""  # the feed document's own title
+
+    @property
+    def source(self) -> str:
+        """The outlet shown and credited: the publisher, else the feed's name."""
+        return self.outlet or self.feed
 
 
 @dataclass(frozen=True, slots=True)

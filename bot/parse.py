@@ -9,9 +9,11 @@ from __future__ import annotations
 import calendar
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 
@@ -77,8 +79,33 @@ def _language(entry: Any, feed_language: str, fallback: str) -> str:
     return ""
 
 
-def parse_feed(body: bytes, feed_name: str, now: datetime, *, language: str = "") -> ParsedFeed:
-    """Items in feed order. Raises ParseError when nothing in the body is a feed."""
+def _outlet(entry: Any, link: str, channel: str, aggregator: bool) -> str:
+    """Who published an item that a feed passes on: its <source> element (which names the
+    channel the item came from), else, for an aggregator, the link's host or the feed's
+    title. "" when the feed is its own outlet."""
+    source = entry.get("source") or {}
+    if title := one_line(strip_html(str(source.get("title") or ""))):
+        return title[:200]
+    if not aggregator:
+        return ""
+    for url in (link, str(source.get("href") or "")):
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        if host and not _AGGREGATOR_HOST.search(host):
+            return host
+    return channel
+
+
+# An aggregator's own links (news.google.com/rss/articles/...) name no outlet.
+_AGGREGATOR_HOST = re.compile(r"(?:^|\.)(?:news\.google|google|bing|yahoo|msn|newsnow)\.")
+
+
+def parse_feed(
+    body: bytes, feed_name: str, now: datetime, *, language: str = "", aggregator: bool = False,
+) -> ParsedFeed:
+    """Items in feed order. Raises ParseError when nothing in the body is a feed.
+
+    `aggregator`: the feed passes on other outlets' items (a news search), whose outlet is
+    then each item's, not the feed's."""
     try:
         screened = screen(body)
     except Refused as exc:
@@ -102,6 +129,7 @@ def parse_feed(body: bytes, feed_name: str, now: datetime, *, language: str = ""
     if not parsed.entries and not parsed.feed.get("title") and not parsed.get("version"):
         raise ParseError("not a feed: no RSS or Atom document found")
     feed_language = parsed.feed.get("language", "")
+    channel = one_line(parsed.feed.get("title", ""))
     items: list[Item] = []
     entries = parsed.entries[:MAX_ITEMS]
     for entry in entries:
@@ -114,6 +142,9 @@ def parse_feed(body: bytes, feed_name: str, now: datetime, *, language: str = ""
             f"{title}\n{summary}".encode()
         ).hexdigest()
         published, from_feed = _when(entry, now)
+        outlet = _outlet(entry, link, channel, aggregator)
+        if outlet and title.endswith(f" - {outlet}"):  # news searches sign their titles
+            title = title.removesuffix(f" - {outlet}")
         items.append(
             Item(
                 guid=str(guid)[:1000],
@@ -124,7 +155,9 @@ def parse_feed(body: bytes, feed_name: str, now: datetime, *, language: str = ""
                 feed=feed_name,
                 language=_language(entry, feed_language, language),
                 date_from_feed=from_feed,
+                outlet=outlet,
+                channel=channel,
             )
         )
     left_out = len(parsed.entries) - len(entries)
-    return ParsedFeed(one_line(parsed.feed.get("title", "")), feed_language, items, left_out)
+    return ParsedFeed(channel, feed_language, items, left_out)

@@ -98,6 +98,7 @@ class Pipeline:
         self.clock = clock
         self.rng = rng or random.Random()
         self._languages = {f.name: f.language for f in config.feeds}
+        self._aggregators = {f.name for f in config.feeds if f.aggregator}
         self._intervals = {f.name: config.interval(f) for f in config.feeds}
         # Folding reads candidates then writes: two feeds folding at once could each miss
         # the other's item and start two stories for one event. Fetching stays concurrent.
@@ -224,7 +225,8 @@ class Pipeline:
                 # feedparser is pure Python: a big feed parsed on the event loop would
                 # freeze every other fetch of the cycle past its timeout.
                 parsed = await asyncio.to_thread(
-                    parse_feed, result.body or b"", feed.name, now, language=language
+                    parse_feed, result.body or b"", feed.name, now, language=language,
+                    aggregator=feed.name in self._aggregators,
                 )
             except ParseError as exc:
                 error = str(exc)
@@ -337,14 +339,16 @@ class Pipeline:
                             language=item.language, topics=list(analysis.topic_names),
                             articles=list(analysis.articles),
                             troops=[
-                                {"figure": c.figure, "claimant": c.claimant, "sentence": c.sentence}
+                                {"figure": c.figure, "claimant": c.claimant,
+                                 "sentence": c.sentence, "qualifier": c.qualifier,
+                                 "kind": c.kind}
                                 for c in analysis.troops
                             ],
                             why=why, features=feats.to_json(),
                             keys=feats.keys(),
                             story_id=decision.story_id, alert=alert and deliver,
                             merge=decision.also,
-                            phrased_articles=phrased,
+                            phrased_articles=phrased, outlet=item.outlet,
                             vector=to_blob(vector) if vector is not None else None,
                         ),
                         now,

@@ -382,8 +382,9 @@ def build_scheduler(
     async def deliver() -> None:
         for sender in senders:
             try:
-                await deliver_pending(store, sender, clock, titles, worker=pipeline.worker,
-                                      lease=lease)
+                await deliver_pending(store, sender, clock, titles,
+                                      pipeline.config.headlines.for_channel,
+                                      worker=pipeline.worker, lease=lease)
             except Exception:
                 log.exception("delivery to %s failed", sender.platform)
 

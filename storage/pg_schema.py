@@ -155,6 +155,12 @@ PG_MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE items ADD COLUMN vector BYTEA",
         "CREATE INDEX items_embedded ON items(published) WHERE vector IS NOT NULL",
     ],
+    7: [],
+    8: [
+        "ALTER TABLE items ADD COLUMN outlet TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE troop_claims ADD COLUMN qualifier TEXT",
+        "ALTER TABLE troop_claims ADD COLUMN kind TEXT NOT NULL DEFAULT 'deployed'",
+    ],
 }
 
 PG_LATEST = max(PG_MIGRATIONS)

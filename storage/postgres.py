@@ -40,6 +40,8 @@ EMBEDDED_PER_SIDE = 1000  # as SQLiteStore's; see its `embedded`
 POOL_SIZE = 8
 # Any number of processes may open the store at once; the first migrates, under this lock.
 _MIGRATION_LOCK = 7_413_001
+_TROOP_COLUMNS = """t.figure, t.claimant, t.sentence, i.id, i.story_id, i.published, i.link,
+    t.qualifier, t.kind, CASE WHEN i.outlet <> '' THEN i.outlet ELSE f.name END"""
 _FEED_COLUMNS = """id, name, url, config_url, etag, last_modified, added_at, last_polled,
     next_poll, last_success, last_error, last_error_at, failures, source, active, language,
     failure_reported_at"""
@@ -381,16 +383,16 @@ class PostgresStore:
             if row is None:
                 return None
             items = await conn.fetch(
-                """SELECT i.id, f.name, i.title, i.link, i.published, i.language FROM items i
-                   JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = $1
+                """SELECT i.id, f.name, i.title, i.link, i.published, i.language, i.outlet,
+                          substr(i.summary, 1, 2000)
+                   FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = $1
                    ORDER BY i.published, i.id""",
                 story_id,
             )
             troops = await conn.fetch(
-                """SELECT t.figure, t.claimant, t.sentence, i.id, i.story_id, i.published,
-                          i.link
-                   FROM troop_claims t JOIN items i ON i.id = t.item_id
-                   WHERE i.story_id = $1 ORDER BY i.published, t.id""",
+                f"""SELECT {_TROOP_COLUMNS} FROM troop_claims t JOIN items i ON i.id = t.item_id
+                    JOIN feeds f ON f.id = i.feed_id
+                    WHERE i.story_id = $1 ORDER BY i.published, t.id""",
                 story_id,
             )
         return Story(
@@ -613,8 +615,8 @@ class PostgresStore:
         self, limit: int, since: datetime | None = None, until: datetime | None = None
     ) -> list[TroopRecord]:
         rows = await self._rows(
-            """SELECT t.figure, t.claimant, t.sentence, i.id, i.story_id, i.published, i.link
-               FROM troop_claims t JOIN items i ON i.id = t.item_id
+            f"""SELECT {_TROOP_COLUMNS} FROM troop_claims t JOIN items i ON i.id = t.item_id
+               JOIN feeds f ON f.id = i.feed_id
                WHERE ($1::timestamptz IS NULL OR i.published >= $1)
                  AND ($2::timestamptz IS NULL OR i.published < $2)
                ORDER BY i.published DESC, t.id LIMIT $3""",
@@ -667,14 +669,14 @@ async def _save_item(conn: asyncpg.Connection, new: NewItem, now: datetime) -> S
     item_id = await conn.fetchval(
         """INSERT INTO items (feed_id, story_id, guid, link, title, summary, published,
            date_from_feed, first_seen, language, topics, articles, why, features, alerted,
-           vector)
+           vector, outlet)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb, $13, $14,
-                   $15, $16)
+                   $15, $16, $17)
            RETURNING id""",
         new.feed_id, story_id, new.guid, new.link, new.title, new.summary, new.published,
         new.date_from_feed, new.first_seen, new.language, json.dumps(new.topics),
         json.dumps(new.articles), json.dumps(new.why, ensure_ascii=False),
-        json.dumps(new.features), new.alert, new.vector,
+        json.dumps(new.features), new.alert, new.vector, new.outlet,
     )
     keys = list(dict.fromkeys(new.keys))
     if keys:
@@ -694,9 +696,10 @@ async def _save_item(conn: asyncpg.Connection, new: NewItem, now: datetime) -> S
         )
     if new.troops:
         await conn.executemany(
-            """INSERT INTO troop_claims (item_id, figure, claimant, sentence)
-               VALUES ($1, $2, $3, $4)""",
-            [(item_id, t["figure"], t["claimant"], t["sentence"]) for t in new.troops],
+            """INSERT INTO troop_claims (item_id, figure, claimant, sentence, qualifier, kind)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            [(item_id, t["figure"], t["claimant"], t["sentence"], t.get("qualifier"),
+              t.get("kind") or "deployed") for t in new.troops],
         )
     queued = await _queue(conn, story_id, now) if new.alert and new.topics else 0
     return SavedItem(item_id, story_id, created, queued, merged)

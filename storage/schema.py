@@ -152,6 +152,15 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE items ADD COLUMN vector BLOB",
         "CREATE INDEX items_embedded ON items(published) WHERE vector IS NOT NULL",
     ],
+    7: [],
+    8: [
+        # Who published an item a news search passes on (its <source>, its link's host);
+        # '' when the feed is its own outlet. Troop figures keep their qualifier ("about",
+        # "up to", ...) and kind (deployed, planned, casualties).
+        "ALTER TABLE items ADD COLUMN outlet TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE troop_claims ADD COLUMN qualifier TEXT",
+        "ALTER TABLE troop_claims ADD COLUMN kind TEXT NOT NULL DEFAULT 'deployed'",
+    ],
 }
 
 LATEST = max(MIGRATIONS)

@@ -445,14 +445,14 @@ class SQLiteStore:
             return None
         row = found[0]
         items = await self._rows(
-            """SELECT i.id, f.name, i.title, i.link, i.published, i.language FROM items i
-               JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ? ORDER BY i.published, i.id""",
+            """SELECT i.id, f.name, i.title, i.link, i.published, i.language, i.outlet,
+               substr(i.summary, 1, 2000) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?
+               ORDER BY i.published, i.id""",
             (story_id,),
         )
         troops = await self._rows(
-            """SELECT t.figure, t.claimant, t.sentence, i.id, i.story_id, i.published, i.link
-               FROM troop_claims t JOIN items i ON i.id = t.item_id
-               WHERE i.story_id = ? ORDER BY i.published, t.id""",
+            f"""SELECT {_TROOP_COLUMNS} FROM troop_claims t JOIN items i ON i.id = t.item_id
+               JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ? ORDER BY i.published, t.id""",
             (story_id,),
         )
         return Story(
@@ -460,8 +460,9 @@ class SQLiteStore:
             created_at=_dt_req(row["created_at"]), updated_at=_dt_req(row["updated_at"]),
             first_published=_dt_req(row["first_published"]),
             topics=json.loads(row["topics"]), articles=json.loads(row["articles"]),
-            items=[StoryItem(r[0], r[1], r[2], r[3], _dt_req(r[4]), r[5]) for r in items],
-            troops=[TroopRecord(r[0], r[1], r[2], r[3], r[4], _dt_req(r[5]), r[6]) for r in troops],
+            items=[StoryItem(r[0], r[1], r[2], r[3], _dt_req(r[4]), r[5], r[6], r[7])
+                   for r in items],
+            troops=[_troop_record(r) for r in troops],
         )
 
     async def article_news(self, article: int, now: datetime, limit: int = 10) -> ArticleNews:
@@ -664,13 +665,13 @@ class SQLiteStore:
     ) -> list[TroopRecord]:
         """Troop figures claimed, newest first."""
         rows = await self._rows(
-            """SELECT t.figure, t.claimant, t.sentence, i.id, i.story_id, i.published, i.link
-               FROM troop_claims t JOIN items i ON i.id = t.item_id
+            f"""SELECT {_TROOP_COLUMNS} FROM troop_claims t JOIN items i ON i.id = t.item_id
+               JOIN feeds f ON f.id = i.feed_id
                WHERE i.published >= coalesce(?, '') AND i.published < coalesce(?, '~')
                ORDER BY i.published DESC, t.id LIMIT ?""",
             (_ts(since), _ts(until), limit),
         )
-        return [TroopRecord(r[0], r[1], r[2], r[3], r[4], _dt_req(r[5]), r[6]) for r in rows]
+        return [_troop_record(r) for r in rows]
 
     async def item_rows(self, item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Title, link, feed and (current) story of items, for explaining decisions."""
@@ -708,6 +709,14 @@ class SQLiteStore:
             return cur.rowcount > 0
 
 
+_TROOP_COLUMNS = """t.figure, t.claimant, t.sentence, i.id, i.story_id, i.published, i.link,
+    t.qualifier, t.kind, CASE WHEN i.outlet != '' THEN i.outlet ELSE f.name END"""
+
+
+def _troop_record(r: Sequence[Any]) -> TroopRecord:
+    return TroopRecord(r[0], r[1], r[2], r[3], r[4], _dt_req(r[5]), r[6], r[7], r[8], r[9])
+
+
 # --- writing items: whole transactions on the connection's thread ------------------------------
 
 
@@ -737,13 +746,13 @@ def _save_item(conn: sqlite3.Connection, *, new: NewItem, now: datetime) -> Save
     cur = conn.execute(
         """INSERT INTO items (feed_id, story_id, guid, link, title, summary, published,
            date_from_feed, first_seen, language, topics, articles, why, features, alerted,
-           vector)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           vector, outlet)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (new.feed_id, story_id, new.guid, new.link, new.title, new.summary,
          published, int(new.date_from_feed), _ts(new.first_seen), new.language,
          json.dumps(new.topics), json.dumps(new.articles),
          json.dumps(new.why, ensure_ascii=False), json.dumps(new.features), int(new.alert),
-         new.vector),
+         new.vector, new.outlet),
     )
     item_id = cur.lastrowid
     assert item_id is not None
@@ -764,9 +773,10 @@ def _save_item(conn: sqlite3.Connection, *, new: NewItem, now: datetime) -> Save
         )
     if new.troops:
         conn.executemany(
-            """INSERT INTO troop_claims (item_id, figure, claimant, sentence)
-               VALUES (?, ?, ?, ?)""",
-            [(item_id, t["figure"], t["claimant"], t["sentence"]) for t in new.troops],
+            """INSERT INTO troop_claims (item_id, figure, claimant, sentence, qualifier, kind)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [(item_id, t["figure"], t["claimant"], t["sentence"], t.get("qualifier"),
+              t.get("kind") or "deployed") for t in new.troops],
         )
     queued = _queue(conn, story_id, now) if new.alert and new.topics else 0
     return SavedItem(item_id, story_id, created, queued, merged)

@@ -52,7 +52,7 @@ class NewItem:
     language: str
     topics: list[str]
     articles: list[int]
-    troops: list[dict[str, Any]]  # {"figure", "claimant", "sentence"}
+    troops: list[dict[str, Any]]  # {"figure", "claimant", "sentence", "qualifier", "kind"}
     why: dict[str, Any]
     features: dict[str, Any]
     keys: list[str]
@@ -61,6 +61,7 @@ class NewItem:
     merge: tuple[int, ...] = ()  # stories found to be the same event: fold into story_id
     phrased_articles: tuple[int, ...] = ()  # articles cited by phrasing, not by number
     vector: bytes | None = None  # the sentence vector (bot/embed.py), None if not embedded
+    outlet: str = ""  # the publisher when the feed is an aggregator (Item.outlet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,13 @@ class StoryItem:
     link: str
     published: datetime
     language: str
+    outlet: str = ""  # the publisher, when the feed is an aggregator
+    summary: str = ""  # its first 2,000 characters
+
+    @property
+    def source(self) -> str:
+        """The outlet shown and counted: the publisher, else the feed's name."""
+        return self.outlet or self.feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +109,9 @@ class TroopRecord:
     story_id: int
     published: datetime
     link: str
+    qualifier: str | None = None  # "about", "up to", "more than", "at least", "additional"
+    kind: str = "deployed"  # "deployed", "planned", "casualties"
+    outlet: str = ""  # the outlet of the item that states it
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +132,7 @@ class Story:
     def outlets(self) -> list[str]:
         seen: dict[str, None] = {}
         for item in self.items:
-            seen.setdefault(item.feed, None)
+            seen.setdefault(item.source, None)
         return list(seen)
 
 

@@ -69,7 +69,7 @@ async def test_troops_lists_figures_with_who_claims_them_newest_first(
 ) -> None:
     message = await news.troops(sample_ctx)
     lines = message.body.splitlines()
-    assert any("11,000 — Zelensky" in line for line in lines)
+    assert any("11,000 deployed — Zelensky" in line for line in lines)
     assert len(lines) == len(set(lines))
 
 

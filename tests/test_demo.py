@@ -25,7 +25,7 @@ async def test_the_demo_prints_each_story_alert_once_with_its_details(tmp_path: 
     assert len(alerts) == len(set(alerts)) >= 10
     assert "North Korea ratifies defence treaty with Russia" in text
     assert "Article 4 (" in text  # cited articles come with their titles
-    assert "11,000 — Zelensky" in text
+    assert "about 11,000 deployed — Zelensky" in text
     assert "Stored: 10 feeds (0 unhealthy), 45 items" in text
 
 

@@ -197,7 +197,7 @@ async def test_a_new_story_posts_one_embed_to_every_subscribed_channel(
         assert embed["description"].startswith("N. Korea ratifies treaty")
         assert field(embed, "Topics") == "Treaty, Troops"
         assert field(embed, "Treaty articles") == f"Article 4 ({TITLES[4]})"
-        assert field(embed, "North Korean troops claimed").startswith("11,000 — NIS")
+        assert field(embed, "North Korean troops claimed").startswith("11,000 deployed — NIS")
         assert field(embed, "Outlet") == "1: Yonhap"
         assert embed["footer"]["text"] == f"Story #{story_id} · 1 outlet"
         assert embed["timestamp"].startswith("2025-07-01T12:00:00")
@@ -515,7 +515,7 @@ async def test_story_troops_timeline_and_digest_answer(
     missing = await fake.interact("story", {"id": 999})
     assert is_line(missing.answer)
     troops = embed_of((await fake.interact("troops")).answer)
-    assert "12,000 — NIS" in troops["description"]
+    assert "12,000 deployed — NIS" in troops["description"]
     timeline = embed_of((await fake.interact("timeline")).answer)
     assert timeline["fields"]
     digest = await fake.interact("digest")

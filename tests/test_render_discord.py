@@ -68,7 +68,7 @@ def test_a_story_alert_has_title_link_summary_fields_sources_and_time() -> None:
     fields = {f["name"]: f["value"] for f in data["fields"]}
     assert fields["Topics"] == "Treaty, Troops"
     assert fields["Treaty articles"] == "Article 4 (Mutual military assistance)"
-    assert fields["North Korean troops claimed"] == "11,000 — NIS (01 Jul 2025)"
+    assert fields["North Korean troops claimed"] == "11,000 deployed — NIS · 01 Jul 2025"
     assert fields["Outlets"] == "2: Outlet 1, Outlet 2"
     assert fields[SOURCES] == ("[Outlet 1](https://o1.example/a)\n"
                                "[Outlet 2](https://o2.example/a)")

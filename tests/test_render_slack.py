@@ -71,7 +71,7 @@ def test_an_alert_has_a_header_summary_topics_articles_buttons_and_outlets() -> 
     assert blocks[1]["text"]["text"] == "Pyongyang ratified the pact, KCNA said."
     assert blocks[2]["fields"][0]["text"] == "*Topics*\nTreaty, Troops"
     assert blocks[3]["text"]["text"] == "*Treaty articles*\nArticle 4 (Mutual assistance)"
-    assert "11,000 — NIS" in blocks[4]["text"]["text"]
+    assert "11,000 deployed — NIS" in blocks[4]["text"]["text"]
     buttons = blocks[5]["elements"]
     assert [(b["text"]["text"], b["url"]) for b in buttons] == [
         ("Yonhap", "https://yonhap.example/1"), ("TASS", "https://tass.example/2"),

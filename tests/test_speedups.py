@@ -2,7 +2,7 @@
 
 Each shortcut is checked against a straightforward reference written here: folding, the regex
 prefilter of term lists, joined texts, the MinHash sketch, the syndication bound, the
-troop-figure and article prefilters; and, in storage, the capped candidate search and the
+article prefilter; and, in storage, the capped candidate search and the
 one-round-trip transactions.
 """
 
@@ -19,23 +19,9 @@ from pathlib import Path
 import pytest
 
 from bot.fold import _may_copy, _similarity, features, minhash
-from bot.match import (
-    _EN_CONTEXT,
-    _EN_TROOPS,
-    _KO_CONTEXT,
-    _KO_TROOPS,
-    _RU_CONTEXT,
-    _RU_TROOPS,
-    _article_refs,
-    _claimant,
-    _may_cite,
-    _to_int,
-    _troop_claims,
-    article_refs,
-)
-from bot.models import TroopClaim
+from bot.match import _article_refs, _may_cite, article_refs
 from bot.terms import TermSet, Text, fold_pattern, required_strings
-from bot.text import _COMBINING, fold, one_line, sentences, words
+from bot.text import _COMBINING, fold, words
 from storage import NewItem, SQLiteStore, StorageError, Subscription
 
 # --- folding ------------------------------------------------------------------------------------
@@ -162,38 +148,6 @@ def test_the_syndication_bound_never_rules_out_a_copy() -> None:
 ])
 def test_the_article_prefilter_loses_nothing(text: str) -> None:
     assert (_article_refs(fold(text)) if _may_cite(Text.of(text)) else ()) == article_refs(text)
-
-
-@pytest.mark.parametrize("text", [
-    "North Korea sent 11,000 troops to Russia, the NIS said.",
-    "North Korea sent ①①,000 troops to Russia.", "북한군 1만1000명이 파병됐다.",
-    "По данным разведки, около 11 тысяч военных КНДР находятся в Курской области.",
-    "Nothing about soldiers here. 2024 was a year.", "No figures at all.",
-])
-def test_the_troop_prefilter_loses_nothing(text: str) -> None:
-    reference = _troop_claims_reference(text, "X")
-    assert _troop_claims(text, fold(text), "X") == reference
-
-
-def _troop_claims_reference(text: str, outlet: str) -> tuple[TroopClaim, ...]:
-    """troop_claims before the prefilters: every sentence read."""
-    claims: list[TroopClaim] = []
-    for sentence in sentences(text):
-        folded = fold(sentence)
-        figures: list[int] = []
-        for m in _EN_TROOPS.finditer(folded):
-            if m.group("nk") or _EN_CONTEXT.search(folded[: m.start()] + folded[m.end() :]):
-                figures.append(_to_int(m.group("num")) or 0)
-        if _KO_CONTEXT.search(folded):
-            figures += [_to_int(m.group("num")) or 0 for m in _KO_TROOPS.finditer(folded)]
-        if _RU_CONTEXT.search(folded):
-            figures += [_to_int(m.group("num")) or 0 for m in _RU_TROOPS.finditer(folded)]
-        seen = {c.figure for c in claims}
-        for figure in figures:
-            if 100 <= figure <= 200_000 and figure not in seen:
-                seen.add(figure)
-                claims.append(TroopClaim(figure, _claimant(folded, outlet), one_line(sentence)))
-    return tuple(claims)
 
 
 # --- storage ------------------------------------------------------------------------------------

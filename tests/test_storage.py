@@ -10,6 +10,7 @@ import json
 import random
 import sqlite3
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,39 @@ async def test_reopening_keeps_the_data(tmp_path: Path) -> None:
         await store.close()
 
 
+def _undo_step_8(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE items DROP COLUMN outlet")
+    db.execute("ALTER TABLE troop_claims DROP COLUMN qualifier")
+    db.execute("ALTER TABLE troop_claims DROP COLUMN kind")
+
+
+async def test_a_version_7_file_gets_outlets_and_troop_qualifiers_and_keeps_its_claims(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tw.sqlite"
+    store = await SQLiteStore.open(path)
+    await store.sync_feeds([("wire", "https://wire.example/rss")], NOW)
+    [feed] = await store.feeds()
+    troops = [{"figure": 12000, "claimant": "NIS", "sentence": "s", "qualifier": "about",
+               "kind": "planned"}]
+    await store.save_item(replace(new_item(feed.id, "g1", link="https://wire.example/1"),
+                                  troops=troops), NOW)
+    await store.close()
+    with sqlite3.connect(path) as db:
+        _undo_step_8(db)
+        db.execute("PRAGMA user_version = 7")
+
+    store = await SQLiteStore.open(path)
+    try:
+        [claim] = await store.troop_claims(10)
+        story = await store.story(claim.story_id)
+    finally:
+        await store.close()
+    assert (claim.figure, claim.claimant, claim.qualifier, claim.kind) == (
+        12000, "NIS", None, "deployed")
+    assert story is not None and story.outlets == ["wire"]
+
+
 async def test_a_version_4_file_gets_the_date_indexes_and_keeps_its_data(tmp_path: Path) -> None:
     path = tmp_path / "tw.sqlite"
     store = await SQLiteStore.open(path)
@@ -140,6 +174,7 @@ async def test_a_version_4_file_gets_the_date_indexes_and_keeps_its_data(tmp_pat
     with sqlite3.connect(path) as db:  # back to version 4: step 5 only adds indexes
         for statement in MIGRATIONS[5]:
             db.execute(f"DROP INDEX {statement.split()[2]}")
+        _undo_step_8(db)
         db.execute("PRAGMA user_version = 4")
 
     store = await SQLiteStore.open(path)

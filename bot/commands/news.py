@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.alerts import TOPIC_LABELS, story_message
+from bot.alerts import TOPIC_LABELS, group_claims, story_message
 from bot.commands.context import Context
 from bot.commands.treaty import error
 from bot.config import TOPICS
@@ -59,23 +59,16 @@ async def story(ctx: Context, story_id: int) -> Message:
 
 
 async def troops(ctx: Context) -> Message:
-    claims = await ctx.store.troop_claims(TROOP_CLAIMS_SHOWN * 3)
-    seen: set[tuple[int, str]] = set()
-    lines: list[str] = []
-    for claim in claims:
-        if (claim.figure, claim.claimant) in seen:
-            continue
-        seen.add((claim.figure, claim.claimant))
-        lines.append(f"{claim.figure:,} — {claim.claimant}, {claim.published:%d %b %Y} "
-                     f"(story #{claim.story_id}) {claim.link}".rstrip())
-        if len(lines) == TROOP_CLAIMS_SHOWN:
-            break
+    claims = group_claims(await ctx.store.troop_claims(TROOP_CLAIMS_SHOWN * 10))
+    lines = [f"{claim.text()} (story #{claim.first.story_id}) {claim.first.link}".rstrip()
+             for claim in claims[:TROOP_CLAIMS_SHOWN]]
     if not lines:
         return Message(title="No troop figures stored yet.", ephemeral=True)
     return Message(
         title="North Korean troops in Russia: the latest figures",
         body="\n".join(lines),
-        footer="Who claims each figure is as the report says; else the outlet.",
+        footer="Figure, kind (deployed, planned, casualties) — who the report credits, else "
+               "the outlet · the outlets that reported it.",
     )
 
 

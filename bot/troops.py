@@ -1,0 +1,509 @@
+"""Figures of North Korean personnel in a text: the figure, its qualifier, its kind, and who
+the text credits for it.
+
+A figure is a number written in any of the ways reports write one ("12,000", "12 000",
+"12 thousand", "three-thousand", "1만2천", "1천500", "천5백", "12 тысяч", "1,5 тыс.",
+"пяти тысяч") before a noun of personnel (troops, soldiers, builders, deminers, 명, военных,
+саперов...), in a sentence about North Korea. Then, from the words around it:
+
+- its qualifier: the word before (about, up to, more than, at least, additional) or, in
+  Korean, after (여, 이상, 가량, 넘는);
+- its kind: casualties when the words next to it say killed, wounded, captured, lost;
+  planned when its clause says will, plans, expected, decided to; else deployed;
+- its claimant: a party the sentence's grammar credits ("according to X", "X said",
+  "X는 … 밝혔다", "по данным X", "X сообщил", a headline's "… - X"), never a party the
+  sentence negates ("a claim the Kremlin has not confirmed") or a country that is only a
+  place or an object ("the war against Ukraine"). A sentence that credits nobody takes the
+  party the rest of the item credits; an item that credits nobody, the outlet.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.models import TroopClaim
+from bot.text import fold, one_line, sentences
+
+MIN_FIGURE, MAX_FIGURE = 100, 200_000
+
+# --- numbers -------------------------------------------------------------------------------
+
+_EN_SMALL = {
+    "one": 1, "a": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+}
+# Russian number words by stem: every case form ("пять", "пяти", "пятью") starts with it.
+_RU_SMALL = (
+    ("одиннадцат", 11), ("двенадцат", 12), ("тринадцат", 13), ("четырнадцат", 14),
+    ("пятнадцат", 15), ("шестнадцат", 16), ("семнадцат", 17), ("восемнадцат", 18),
+    ("девятнадцат", 19), ("двадцат", 20), ("тридцат", 30), ("сорок", 40), ("пятьдесят", 50),
+    ("пятидесят", 50), ("одн", 1), ("один", 1), ("дв", 2), ("тр", 3), ("четыр", 4), ("пят", 5),
+    ("шест", 6), ("сем", 7), ("восем", 8), ("восьм", 8), ("девят", 9), ("десят", 10),
+)
+_RU_WORD = "|".join(stem for stem, _ in _RU_SMALL)
+
+_NUMBER = re.compile(
+    r"(?<![\w.,])(?:"
+    # Korean compounds: 1만2천, 1만1000, 만여, 1천500, 천5백, 3천
+    r"(?P<ko>(?:\d+\s?)?만(?:\s?\d*천)?(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘))"
+    r"|(?:\d+)?천(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘))"
+    r"|\d+백(?=\s?(?:여|명)))"
+    # 12 thousand, 1.5 thousand, 12k, 12 тысяч, 1,5 тыс.
+    r"|(?P<thousands>\d+(?:[.,]\d+)?)\s?(?:thousand|k(?!\w)|тысяч\w*|тыс(?:\.|(?!\w)))"
+    # three-thousand, ten thousand, пяти тысяч
+    r"|(?P<en_word>" + "|".join(w for w in _EN_SMALL if w != "a") + r")[-\s]thousand"
+    r"|(?P<ru_word>(?:" + _RU_WORD + r")\w*)\s+тысяч\w*"
+    # a thousand, около тысячи (a bare тысячи is "thousands"; a qualifier makes it one)
+    r"|(?P<one_thousand>a\s+thousand|(?<=около\s)тысяч[иу]|(?<=порядка\s)тысяч[иу]"
+    r"|(?<=до\s)тысяч[иу]|(?<=более\s)тысяч[иу]|(?<=свыше\s)тысяч[иу]|тысяча)"
+    # 12,000 / 12 000 / 12.000 / 1500
+    r"|(?P<digits>\d{1,3}(?:(?:,|\u00a0|\u202f| |\.)\d{3})+|\d{3,6})"
+    r")(?![\d])"
+)
+
+
+def _ko_value(raw: str) -> int | None:
+    """Korean numerals: 만 (10,000), 천 (1,000), 백 (100), each after an optional digit count
+    (none means one), then plain digits: 1만2천 = 12,000, 천5백 = 1,500, 1만1000 = 11,000."""
+    raw = raw.replace(" ", "").replace(",", "")
+    total = 0
+    for unit, size in (("만", 10_000), ("천", 1_000), ("백", 100)):
+        if unit in raw:
+            head, raw = raw.split(unit, 1)
+            total += (int(head) if head else 1) * size
+    if raw:
+        if not raw.isdigit():
+            return None
+        total += int(raw)
+    return total
+
+
+def _value(m: re.Match[str]) -> int | None:
+    if raw := m.group("ko"):
+        return _ko_value(raw)
+    if raw := m.group("thousands"):
+        return round(float(raw.replace(",", ".")) * 1000)
+    if raw := m.group("en_word"):
+        return _EN_SMALL[raw] * 1000
+    if raw := m.group("ru_word"):
+        word = raw
+        for stem, value in _RU_SMALL:
+            if word.startswith(stem):
+                return value * 1000
+        return None
+    if m.group("one_thousand"):
+        return 1000
+    digits = re.sub(r"[,\u00a0\u202f .]", "", m.group("digits"))
+    return int(digits)
+
+
+# --- what follows a number: a noun of personnel ----------------------------------------------
+
+# Words allowed between a number and its noun: quantity words and modifiers of the soldiers,
+# never another country's name ("50,000 enemy troops", "10,000 Russian soldiers").
+_EN_MODIFIERS = (
+    r"(?:(?:additional|more|extra|new|fresh|elite|special|operations?|operation|forces?|"
+    r"north|korean|n\.|dprk|nk|kpa|military|combat|construction|engineering|infantry|"
+    r"army|regular|trained|of|its|the|pyongyang'?s|reinforcement|reinforcements|"
+    r"such|other|active|-)\s*){0,4}"
+)
+_EN_NOUN = (
+    r"(?:troops|soldiers|servicemen|service\s*members|personnel|infantrymen|infantry|"
+    r"fighters|forces|men|builders|deminers|sappers|engineers|construction\s+workers|"
+    r"military\s+workers|workers|laborers|labourers|casualties|troop|soldier)(?!\w)"
+)
+_EN_AFTER = re.compile(rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}")
+_KO_AFTER = re.compile(r"^\s?(?:여\s?)?(?:명|넘)")
+_RU_ADJECTIVES = r"(?:[\w-]+(?:ых|их|ые|ие|ого|его|ои|еи|ыи|ии|ую|юю|ым|им)\s+){0,3}"
+_RU_NOUN = (
+    r"(?:военн\w*|военнослужащ\w*|солдат\w*|боиц\w*|человек|сапер\w*|строител\w*|"
+    r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|рабоч\w*)"
+)
+_RU_AFTER = re.compile(rf"^\s*{_RU_ADJECTIVES}{_RU_NOUN}")
+_OTHER_FORCES = re.compile(
+    r"^\s*(?:\w+\s+){0,2}?(?:enemy|russian|ukrainian|american|u\.s\.|us|south\s+korean|"
+    r"chinese|british|french|nato|россииск\w*|украинск\w*|вражеск\w*|противник\w*|"
+    r"американск\w*|южнокореиск\w*)(?!\w)"
+)
+
+
+# A number with no noun after it that a sentence's troops lead up to: "bringing the number
+# of Pyongyang's troops in Russia to 3,000", "the total likely to climb to around 10,000".
+_TOTAL_BEFORE = re.compile(
+    r"(?:total|number|tally|count|contingent|deployment|strength)(?!\w)[^.;]{0,60}?"
+    r"(?<!\w)(?:to|at|reach\w*|of)\s+(?:(?:about|around|some|approximately|roughly|nearly|"
+    r"more\s+than|over|at\s+least|up\s+to)\s+)?$"
+)
+
+
+def _personnel_after(after: str) -> bool:
+    if _OTHER_FORCES.match(after):
+        return False
+    return bool(_EN_AFTER.match(after) or _KO_AFTER.match(after) or _RU_AFTER.match(after))
+
+
+_TROOP_WORDS = re.compile(rf"{_EN_NOUN}|{_RU_NOUN}|병력|북한군|파병|\d\s?명|여\s?명|deploy|dispatch")
+
+
+def _total_of_troops(before: str, sentence_before: str) -> bool:
+    return bool(_TOTAL_BEFORE.search(before)) and bool(
+        re.search(_EN_NOUN, sentence_before) or re.search(_RU_NOUN, sentence_before))
+
+
+# A sentence about North Korea, or about dispatching troops, which in Korean is North Korea's.
+_NK = re.compile(
+    r"north\s+korea|n\.\s*korea|(?<!\w)nk(?!\w)|dprk|pyongyang|(?<!\w)kpa(?!\w)|"
+    r"(?<!\w)the\s+north(?!\w)|kim\s+jong|북한|(?<![가-힣])북(?![가-힣])|北|파병|북측|북의|"
+    r"кндр|северокореиск|северн\w*\s+коре|пхеньян|ким\s+чен"
+)
+
+# --- qualifiers --------------------------------------------------------------------------------
+
+QUALIFIERS = ("about", "up to", "more than", "at least", "additional")
+
+_BEFORE_QUALIFIER = (
+    ("additional", re.compile(
+        r"(?:additional|another|extra|further|more|추가로|추가적으로|추가|еще|ещё|"
+        r"дополнительн\w*)(?:\s+(?:of|some|about|around|approximately))?\s*$")),
+    ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|최대|до)\s*$")),
+    ("more than", re.compile(
+        r"(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|more\s+then|более|свыше|больше|"
+        r"более\s+чем)\s*$")),
+    ("at least", re.compile(
+        r"(?:at\s+least|최소|적어도|не\s+менее|по\s+меньшеи\s+мере|как\s+минимум)\s*$")),
+    ("about", re.compile(
+        r"(?:about|around|some|approximately|approx\.|roughly|nearly|almost|an\s+estimated|"
+        r"estimated|close\s+to|약|대략|около|порядка|примерно|приблизительно|почти|"
+        r"(?:an?\s+)?(?:total\s+of|overall)\s+(?:about|around|some))\s*$")),
+)
+_AFTER_QUALIFIER = (
+    ("additional", re.compile(
+        r"^\s*(?:additional|more|extra|further)(?!\w)|^(?:여\s?)?명?\w{0,2}\s?(?:을|를)?\s?"
+        r"(?:추가|더\s)")),
+    ("up to", re.compile(r"^\s?(?:여\s?)?명?\s?(?:까지)")),
+    ("more than", re.compile(r"^\s?(?:여\s?)?명?\s?(?:이상|넘|초과|plus)")),
+    ("about", re.compile(r"^\s?(?:여|명?\s?(?:가량|정도|쯤|안팎))")),
+)
+
+
+def _qualifier(before: str, after: str) -> str | None:
+    found = {name for name, rx in _BEFORE_QUALIFIER if rx.search(before[-40:])}
+    found |= {name for name, rx in _AFTER_QUALIFIER if rx.search(after[:30])}
+    for name in ("additional", "up to", "more than", "at least", "about"):
+        if name in found:
+            return name
+    return None
+
+
+# --- kinds -----------------------------------------------------------------------------------
+
+KINDS = ("deployed", "planned", "casualties")
+
+_CASUALTY = re.compile(
+    r"(?<!\w)(?:killed|dead|died|deaths?|wounded|injured|casualt\w*|captured|taken\s+prisoner|"
+    r"prisoners?|pows?|losses|lost|kia|"
+    r"погиб\w*|убит\w*|ранен\w*|потер\w*|пленн\w*|уничтож\w*|ликвидир\w*)|사상자|사망|전사|부상|포로|생포|사상"
+)
+_PLANNED = re.compile(
+    r"(?<!\w)(?:will|would|plans?\s+to|planned|planning|plan\s+to|intends?|expected|expects|"
+    r"may|might|could|to\s+be\s+(?:sent|deployed|dispatched)|decided\s+to|decides\s+to|deciding\s+to|is\s+set\s+to|"
+    r"are\s+set\s+to|preparing\s+to|prepares\s+to|likely\s+to|by\s+(?:the\s+end|december|"
+    r"year-end)|"
+    r"планир\w*|намерен\w*|собира\w*|направят|отправят|пошлет|пошлют|должны|будут|будет|"
+    r"ожида\w*|может|могут|решил\w*)|예정|예상|전망|계획|보낼|파병할|이를|(?:을|할|될|낼|릴|일|갈)\s?것|결정"
+)
+_CLAUSE_END = re.compile(r",|;|\s(?:and|but|while|и|а|но)\s")
+
+
+def _kind(before: str, after: str, korean: bool) -> str:
+    # Casualty words sit next to the figure ("4,000 killed", "사상자 3000명", "погибли
+    # 300 военных"); the rest of the sentence may be about deployment.
+    near = before[-30:] + " " + after[:40]
+    if _CASUALTY.search(near):
+        return "casualties"
+    # Whether the figure is planned is its clause's verb: before the figure in English and
+    # Russian ("plans to send 10,000"), after it in Korean ("1만 명을 보낼 예정").
+    if korean:
+        clause = after
+    else:
+        parts = _CLAUSE_END.split(before)
+        own = re.split(r",|;|\s(?:and|but|while|that|which|who|и|а|но|что|которы\w*)\s",
+                       after[:60], maxsplit=1)[0]
+        clause = parts[-1] + " " + own
+    return "planned" if _PLANNED.search(clause) else "deployed"
+
+
+# --- claimants ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Party:
+    name: str
+    pattern: re.Pattern[str]
+    country: bool  # a country's name: credited only by an attribution, never by mention
+    estimates: bool  # an intelligence or military body, whose figures reports pass on
+
+
+def _party(name: str, pattern: str, country: bool = False, estimates: bool = False) -> _Party:
+    return _Party(name, re.compile(pattern), country, estimates)
+
+
+_SOUTH = r"(?:south\s+korea(?:n|'s|’s)?|seoul(?:'s|’s)?|southern)"
+_UKRAINE_ADJ = r"(?:ukrain\w*(?:'s|’s)?|kyiv(?:'s|’s)?)"
+# The order is the order of preference when one span matches two parties.
+_PARTIES = (
+    _party("NIS", rf"(?<!\w)nis(?!\w)|national\s+intelligence\s+service|국정원|국가정보원|"
+                  rf"{_SOUTH}\s+(?:\w+\s+)?(?:spy|intelligence)\s*(?:agency|service|chief|"
+                  rf"officials?)?|(?<!\w)(?:the\s+)?spy\s+(?:agency|chief)|"
+                  r"разведк\w*\s+южн\w*\s+коре\w*|южнокореиск\w*\s+разведк\w*|"
+                  r"национальн\w*\s+разведывательн\w*\s+служб\w*|(?<!\w)нрс(?!\w)|"
+                  r"정보당국|정보\s?당국", estimates=True),
+    _party("South Korean military (JCS)",
+           rf"joint\s+chiefs|(?<!\w)jcs(?!\w)|합참|합동참모본부|{_SOUTH}\s+military|"
+           r"(?<!\w)군\s?당국|국방부|south\s+korean\s+defen[cs]e\s+ministry|"
+           r"объединенн\w*\s+комитет\w*\s+начальник\w*", estimates=True),
+    _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
+                            r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
+                            r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국", estimates=True),
+    _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine", estimates=True),
+    _party("Ukrainian General Staff", rf"{_UKRAINE_ADJ}\s+general\s+staff|генштаб\w*\s+всу|"
+                                      r"генеральн\w*\s+штаб\w*\s+всу|우크라이나\s?총참모부", estimates=True),
+    _party("Pentagon", r"pentagon|department\s+of\s+defen[cs]e|defen[cs]e\s+department|"
+                       r"sabrina\s+singh|lloyd\s+austin|(?<!\w)austin(?!\w)|hegseth|펜타곤|"
+                       r"미\s?국방부|미국\s?국방부|пентагон", estimates=True),
+    _party("Zelensky", r"zelensk\w*|зеленск\w*|젤렌스키"),
+    _party("NATO", r"(?<!\w)nato(?!\w)|rutte|stoltenberg|나토|(?<!\w)нато(?!\w)|뤼터", estimates=True),
+    _party("KCNA", r"(?<!\w)kcna(?!\w)|korean\s+central\s+news\s+agency|조선중앙통신|"
+                   r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*"),
+    _party("Kremlin", r"kremlin|peskov|кремл\w*|песков\w*|크렘린|페스코프"),
+    _party("Russian General Staff", r"gerasimov|герасимов\w*|게라시모프|russian\s+general\s+staff"),
+    _party("White House", r"white\s+house|kirby|jake\s+sullivan|백악관|белыи\s+дом"),
+    _party("US", r"state\s+department|blinken|(?<!\w)u\.?s\.?\s+officials?|"
+                 r"미\s?국무부|госдеп\w*|블링컨"),
+    _party("South Korea", rf"{_SOUTH}|남한|한국\s?정부|(?<![가-힣])한국(?![가-힣])|정부는|"
+                          r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
+    _party("US", r"united\s+states|washington|(?<!\w)u\.s\.(?!\w)|(?<!\w)us(?!\w)|america(?!n)|"
+                 r"미국|сша|штат\w*", country=True),
+    _party("Ukraine", r"ukraine(?:'s|’s)?|kyiv|우크라이나|украин\w*|киев\w*", country=True),
+)
+
+# Speech and belief verbs that follow their subject: "X said", "X는 … 밝혔다", "X сообщил".
+_SAYS = re.compile(
+    r"(?<!\w)(?:said|says|say|told|tells|estimat\w*|believ\w*|reported|reports|claim\w*|"
+    r"confirm\w*|announc\w*|assess\w*|stated|states|disclos\w*|revealed|reveals|noted|warned|"
+    r"thinks|put\s+the\s+number|puts\s+the\s+number|added|has\s+said|have\s+said|"
+    r"сообщ\w*|заяв\w*|счита\w*|оцени\w*|утвержда\w*|подтверд\w*|пишет|передает|"
+    r"информир\w*|говор\w*|сказал\w*|приводит|уточни\w*|рассказ\w*|отмети\w*)|밝혔|밝혀|밝힌|말했|전했|추정|판단|보고|예상|파악|분석|확인|발표|주장|설명|집계|"
+    r"전망"
+)
+_CREDITS_BEFORE = re.compile(
+    r"(?:according\s+to|citing|cited\s+by|quoting|per|as\s+reported\s+by|as\s+estimated\s+by|"
+    r"reports\s+from|data\s+from|estimates\s+(?:by|from)|by|по\s+данным|по\s+оценкам|по\s+оценке|"
+    r"по\s+информации|по\s+словам|со\s+ссылкои\s+на|ссылаясь\s+на|согласно|от)"
+    r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w.'’-]+\s+){0,3}$"
+)
+_KO_CREDITS_AFTER = re.compile(
+    r"^(?:[가-힣]*\s?){0,2}?(?:에\s?따르면|측은|측에\s?따르면|은|는|이|가|도)(?![가-힣])")
+_NEGATED_AFTER = re.compile(
+    r"^[^.;:]{0,25}?(?:has\s+not|have\s+not|had\s+not|did\s+not|does\s+not|do\s+not|hasn't|"
+    r"haven't|didn't|doesn't|don't|never|has\s+yet\s+to|have\s+yet\s+to|denied|denies|deny|"
+    r"не\s+подтвер\w*|не\s+сообщ\w*|не\s+комментир\w*|отрица\w*|опроверг\w*|"
+    r"확인하지|부인|인정하지|밝히지\s?않)"
+)
+# A country after these is a place or an object ("the war against Ukraine", "sent to
+# Russia"), not a speaker; "in Seoul, officials said" still credits Seoul.
+_OBJECT_BEFORE = re.compile(
+    r"(?:against|to|into|inside|near|toward|towards|on|with|for|from|over|across|of|"
+    r"fight|fighting|invade|invaded|help|helping|support|supporting|"
+    r"против|на|к|для|с|из|по)\s+(?:the\s+)?$"
+)
+_HEADLINE_CREDIT = re.compile(r"(?:\s[-–—:|]\s*|:\s*)(?P<who>[^-–—:|]{2,40})$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Mention:
+    party: _Party
+    start: int
+    end: int
+    credited: bool  # in an attribution, not a mere mention
+
+
+# "U.S., South Korean and Ukrainian intelligence": each country's intelligence.
+_JOINT_INTELLIGENCE = re.compile(
+    r"(?<!\w)(?P<list>(?:(?:u\.s\.|us|american|south\s+korean|ukrainian|western|british)"
+    r"(?:,\s*|\s+)(?:and\s+)?){2,})intelligence(?:\s+(?:agencies|services|officials|reports))?"
+)
+_JOINT_INTELLIGENCE_RU = re.compile(
+    r"(?P<list>(?:(?:южнокореиск|украинск|американск|западн|британск)\w*(?:,\s*|\s+и\s+|\s+)){2,})"
+    r"разведо?к\w*"
+)
+_INTELLIGENCE_OF = {"южнокореиск": "NIS", "украинск": "Ukraine's GUR",
+                    "американск": "US intelligence", "западн": "Western intelligence",
+                    "британск": "British intelligence","u.s.": "US intelligence", "us": "US intelligence",
+                    "american": "US intelligence", "south korean": "NIS",
+                    "ukrainian": "Ukraine's GUR", "western": "Western intelligence",
+                    "british": "British intelligence"}
+# Between two parties that share one verb: "South Korea, Ukraine and the United States say".
+_COORDINATION = re.compile(r"^\s*(?:,|and|&|и|과|와|및|,\s*and)\s*(?:the\s+)?$")
+
+
+def _mentions(sentence: str) -> list[_Mention]:
+    """The parties a sentence names and does not negate, left to right, each span once."""
+    found: list[_Mention] = []
+    taken: list[tuple[int, int]] = []
+    joint = [*_JOINT_INTELLIGENCE.finditer(sentence), *_JOINT_INTELLIGENCE_RU.finditer(sentence)]
+    for m in joint:
+        credited = _credited(sentence[: m.start()], sentence[m.end():])
+        taken.append((m.start(), m.end()))
+        for i, name in enumerate(dict.fromkeys(
+            _INTELLIGENCE_OF[re.sub(r"\s+", " ", d)] for d in re.findall(
+                r"u\.s\.|(?<!\w)us(?!\w)|american|south\s+korean|ukrainian|western|british|"
+                r"южнокореиск|украинск|американск|западн|британск", m.group("list"))
+        )):
+            found.append(_Mention(_Party(name, m.re, False, True), m.start() + i,
+                                  m.start() + i, credited))
+    for party in _PARTIES:
+        for m in party.pattern.finditer(sentence):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            before, after = sentence[: m.start()], sentence[m.end():]
+            taken.append((m.start(), m.end()))
+            if _NEGATED_AFTER.match(after):
+                continue
+            found.append(_Mention(party, m.start(), m.end(), _credited(before, after)))
+    found.sort(key=lambda x: x.start)
+    # A verb after the last of coordinated parties credits them all.
+    for i in range(len(found) - 2, -1, -1):
+        here, nxt = found[i], found[i + 1]
+        if nxt.credited and not here.credited and _COORDINATION.match(
+                sentence[here.end : nxt.start]):
+            found[i] = _Mention(here.party, here.start, here.end, True)
+    return [m for m in found if not m.party.country or (
+        m.credited and not _OBJECT_BEFORE.search(sentence[: m.start][-24:]))]
+
+
+def _credited(before: str, after: str) -> bool:
+    if _CREDITS_BEFORE.search(before[-60:]):
+        return True
+    if _KO_CREDITS_AFTER.match(after):
+        # Korean puts the verb last: "국정원은 … 밝혔다".
+        return bool(_SAYS.search(after))
+    if re.match(r"^\s?[\"'“‘«:]", after):  # a headline's 국정원 "…", "Зеленский: …"
+        return True
+    # The verb follows its subject within a few words: "the Pentagon said", "South Korea's
+    # military estimates", "Зеленский заявил", "NIS director Cho told".
+    head = re.split(r"[.;:,\"“]", after, maxsplit=1)[0]
+    return any(_SAYS.match(w) for w in re.findall(r"[\w’'-]+", head)[:6])
+
+
+def _chosen(mentions: list[_Mention]) -> list[_Mention]:
+    """Who a sentence credits: the parties in attributions, else the specific parties it
+    names (agencies and people, not countries)."""
+    return [m for m in mentions if m.credited] or [m for m in mentions if not m.party.country]
+
+
+def _joined(names: list[str]) -> str | None:
+    names = list(dict.fromkeys(names))
+    if not names:
+        return None
+    # A specific agency stands for its country: "South Korea's NIS" is the NIS.
+    countries = {"South Korea": ("NIS", "South Korean military (JCS)"),
+                 "Ukraine": ("Ukraine's GUR", "SBU", "Ukrainian General Staff", "Zelensky"),
+                 "US": ("Pentagon", "White House")}
+    kept = [n for n in names if not any(a in names for a in countries.get(n, ()))]
+    return ", ".join(kept)
+
+
+def _headline_claimant(title: str) -> str | None:
+    """A headline's source after a dash or colon: "… to Russia - NIS", "…: KCNA"."""
+    m = _HEADLINE_CREDIT.search(title)
+    if m is None:
+        return None
+    names = [p.name for p in _PARTIES if p.pattern.search(m.group("who"))]
+    return names[0] if names else None
+
+
+# --- claims ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Figure:
+    value: int
+    qualifier: str | None
+    kind: str
+
+
+def _figures(sentence: str) -> list[_Figure]:
+    found: list[_Figure] = []
+    matches = [m for m in _NUMBER.finditer(sentence)]
+    for i, m in enumerate(matches):
+        value = _value(m)
+        if value is None or not MIN_FIGURE <= value <= MAX_FIGURE:
+            continue
+        after = sentence[m.end():]
+        prev_end = matches[i - 1].end() if i else 0
+        if not (_personnel_after(after)
+                or _total_of_troops(sentence[prev_end : m.start()], sentence[: m.start()])):
+            continue
+        next_start = matches[i + 1].start() if i + 1 < len(matches) else len(sentence)
+        before = sentence[prev_end : m.start()]
+        korean = bool(m.group("ko")) or bool(re.match(r"^\s?(?:여\s?)?명", after))
+        found.append(_Figure(
+            value, _qualifier(before, after), _kind(before, sentence[m.end():next_start], korean)
+        ))
+    return found
+
+
+def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
+    """North Korean personnel figures in a text (title, then summary), each once per kind,
+    with its qualifier, its kind and who claims it (else the outlet)."""
+    folded = fold(text)
+    if not _NK.search(folded):
+        return ()
+    parts = sentences(text)
+    folded_parts = [fold(s) for s in parts]
+    title = fold(text.split("\n", 1)[0])
+    # A sentence lends its claimant to its neighbours when it is about the troops or names
+    # a body that estimates them (not "…, KCNA said" of the treaty beside a figure).
+    own: list[str | None] = []
+    lent: list[str | None] = []
+    for s in folded_parts:
+        mentions = _chosen(_mentions(s))
+        own.append(_joined([m.party.name for m in mentions]))
+        lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
+        lent.append(own[-1] if lends else None)
+    headline = _headline_claimant(title)
+    claims: list[TroopClaim] = []
+    seen: set[tuple[int, str]] = set()
+    for at, (sentence, folded_sentence) in enumerate(zip(parts, folded_parts, strict=True)):
+        if not _NK.search(folded_sentence):
+            continue
+        for figure in _figures(folded_sentence):
+            if (figure.value, figure.kind) in seen:
+                continue
+            seen.add((figure.value, figure.kind))
+            claimant = own[at] or _nearest(lent, folded_parts, at) or headline or outlet
+            claims.append(TroopClaim(figure.value, claimant, one_line(sentence),
+                                     figure.qualifier, figure.kind))
+    return tuple(claims)
+
+
+# A sentence that credits "this" to someone credits the sentence before it.
+_ANAPHORA = re.compile(
+    r"^\W*(?:this|these|that|such|об\s+этом|это|такие|эти|이같이|이\s?같은|이는|이를|이와)(?!\w)"
+)
+
+
+def _nearest(claimants: list[str | None], folded: list[str], at: int) -> str | None:
+    """The claimant of the next sentence when it credits "this" ("Об этом сообщил X"), else
+    of the nearest sentence before, else after: attribution carries over ("According to
+    the spy agency, …" after "…, the NIS said")."""
+    if at + 1 < len(claimants) and claimants[at + 1] and _ANAPHORA.match(folded[at + 1]):
+        return claimants[at + 1]
+    for i in (at - 1, at - 2, at + 1, at + 2):
+        if 0 <= i < len(claimants) and claimants[i]:
+            return claimants[i]
+    return None
