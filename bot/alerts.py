@@ -13,6 +13,12 @@ TOPIC_LABELS = {"treaty": "Treaty", "troops": "Troops", "kcna": "KCNA"}
 DEFAULT_LANGUAGES = ("en",)  # feeds.yaml's headlines.languages by default
 
 
+def story_marker(story_id: int) -> str:
+    """How an alert's footer starts: it names the story, and delivery finds a post whose
+    answer was lost by it."""
+    return f"Story #{story_id}"
+
+
 def article_label(number: int, titles: Mapping[int, str]) -> str:
     name = "Preamble" if number == 0 else f"Article {number}"
     title = titles.get(number)
@@ -101,7 +107,7 @@ def story_message(
         body=summary,
         fields=tuple(fields),
         outlets=tuple(outlets),
-        footer=f"Story #{story.id} · {count} outlet{'s' if count != 1 else ''}",
+        footer=f"{story_marker(story.id)} · {count} outlet{'s' if count != 1 else ''}",
         timestamp=story.first_published,
         links=tuple((item.source, item.link) for item in story.items if item.link),
     )

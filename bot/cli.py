@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="a SQLite file, sqlite:///file or postgresql://user@host/db (default: "
                      f"{DATABASE_ENV}, else feeds.yaml's database, else "
                      f"{default_db('treatywatch.sqlite')})")
+    run.add_argument("--init", action="store_true",
+                     help="start a new database if the SQLite file is empty or not "
+                     "treatywatch's (the old file is renamed aside, never deleted)")
     run.add_argument("--role", choices=[r.value for r in Role], default=Role.ALL.value,
                      help="what this process runs: poller (polls due feeds), deliverer "
                      "(delivers the outbox), gateway (the platforms' gateways: commands, "
@@ -186,7 +189,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
         url = database_url(args.db, load_config(args.config).database,
                            default_db("treatywatch.sqlite"))
-        return await run(args.config, url, Secrets.load(), Role(args.role))
+        return await run(args.config, url, Secrets.load(), Role(args.role), init=args.init)
     if args.command == "migrate-db":
         return await _migrate_db(args.source, args.target)
     if args.command in ("article", "ask", "timeline"):

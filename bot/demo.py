@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.commands.treaty import Knowledge
 from bot.config import Config
-from bot.deliver import deliver_pending
+from bot.deliver import PostKey, deliver_pending
 from bot.digest import IsoWeek, day_name, print_digest
 from bot.fetch import Fetcher
 from bot.models import Message
@@ -34,19 +35,23 @@ class ConsoleSender:
 
     async def post(
         self, channel: str, message: Message, *, mention: str | None = None,
-        nonce: str | None = None,
+        key: PostKey | None = None,
     ) -> str:
         print(render(message), end="\n\n", file=self.out)
         return message.footer.split("·")[0].strip()
+
+    async def find(self, channel: str, key: PostKey, since: datetime) -> str | None:
+        return None  # a terminal keeps nothing to look in: a lost answer prints again
 
     async def edit(self, channel: str, message_id: str, message: Message) -> None:
         print(f"↻ {message_id} updated: {message.footer}", file=self.out)
 
 
 async def _subscribe_console(store: SQLiteStore, topics: list[str]) -> None:
-    await store.sync_config_subscriptions(
-        Subscription("console", CONSOLE_CHANNEL, topic, None, "config") for topic in topics
-    )
+    # Not as config routes: syncing those would replace `run`'s Discord and Slack routes
+    # when `poll` is given the database `run` uses.
+    for topic in topics:
+        await store.subscribe(Subscription("console", CONSOLE_CHANNEL, topic, None, "cli"))
 
 
 def summary(stats: Stats) -> str:
@@ -65,8 +70,13 @@ async def _cycle(config: Config, store: SQLiteStore, knowledge: Knowledge, out: 
     await _subscribe_console(store, list(config.topics))
     async with Fetcher(fetch_limits(config)) as fetcher:
         reports = await pipeline.poll(fetcher)
-    sent = await deliver_pending(store, ConsoleSender(out), utc_now, knowledge.titles,
-                                config.headlines.for_channel)
+    sent = 0
+    while batch := await deliver_pending(store, ConsoleSender(out), utc_now, knowledge.titles,
+                                         config.headlines.for_channel):
+        sent += batch
+    # The terminal is this command's alone: nothing stays queued for it (or gets queued by
+    # a `run` on the same database) once it is done.
+    await store.drop_platform(ConsoleSender.platform, utc_now())
     for report in reports:
         if report.status == "error":
             print(f"! feed {report.feed}: {report.error}", file=out)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+from yarl import URL
 
 from bot.backoff import next_poll
 from bot.config import Config
@@ -32,9 +34,10 @@ from bot.parse import ParseError, parse_feed
 from bot.text import one_line
 from bot.treaty import TreatyIndex
 from bot.workers import default_worker
-from storage import FeedState, NewItem, Store, StoryGoneError
+from storage import FeedState, NewItem, StorageError, Store, StoryGoneError
 
 log = logging.getLogger(__name__)
+_DUE_PER_SLOT = 8  # due feeds read per free slot, to find ones whose host has room
 
 
 def utc_now() -> datetime:
@@ -119,48 +122,23 @@ class Pipeline:
         `keep_results`: a first poll of 1,000 feeds would hold 20,000 of them, some 60 MiB.
         """
         if only_due:
-            return await self._poll_due(fetcher, keep_results)
+            return await self._poll_due(fetcher)
         return await self._poll_feeds(fetcher, await self.store.feeds(), keep_results)
 
-    async def _poll_due(self, fetcher: Fetcher, keep_results: bool) -> list[FeedReport]:
-        """Poll the due feeds, leased from the store as slots free up: any number of
-        workers share a cycle this way, each feed polled by one of them at a time."""
-        slots = 2 * self.config.fetch.max_concurrency  # as in _poll_feeds, and why
-        running: set[asyncio.Task[FeedReport]] = set()
+    async def _poll_due(self, fetcher: Fetcher) -> list[FeedReport]:
+        """Poll the feeds due now, as the run loop's Poller does (claimed from the store,
+        so that other workers take other feeds), until none is left."""
+        concurrency = self.config.fetch.max_concurrency
+        poller = Poller(self, fetcher, 2 * concurrency, max(1, concurrency // 4))
         reports: list[FeedReport] = []
-        polled: set[int] = set()
-        unchanged: list[tuple[int, datetime, datetime]] = []
         try:
             while True:
-                # Refilled once half the slots are free: a lease is a query.
-                if len(running) <= slots // 2:
-                    leased = await self.store.lease_feeds(
-                        self.worker, self.clock(), self.config.workers.lease,
-                        slots - len(running),
-                    )
-                    for feed in leased:
-                        if feed.id not in polled:
-                            polled.add(feed.id)
-                            running.add(asyncio.create_task(
-                                self._poll_one(fetcher, feed, keep_results, unchanged)))
-                if not running:
-                    break
-                done, running = await asyncio.wait(running,
-                                                   return_when=asyncio.FIRST_COMPLETED)
-                reports += [task.result() for task in done]
-                if len(unchanged) >= slots:  # their leases end when they are written
-                    await self._write_unchanged(unchanged)
+                reports += await poller.tick()
+                if not poller.running:
+                    return reports
+                await poller.wait(1.0)
         finally:
-            for task in running:
-                task.cancel()
-            if unchanged:
-                await self._write_unchanged(unchanged)
-        return reports
-
-    async def _write_unchanged(self, unchanged: list[tuple[int, datetime, datetime]]) -> None:
-        rows = list(unchanged)
-        unchanged.clear()
-        await self.store.record_not_modified(rows)
+            await poller.abandon()
 
     async def _poll_feeds(
         self, fetcher: Fetcher, feeds: Sequence[FeedState], keep_results: bool
@@ -187,10 +165,13 @@ class Pipeline:
         self, fetcher: Fetcher, feed: FeedState, keep_results: bool,
         unchanged: list[tuple[int, datetime, datetime]],
     ) -> FeedReport:
-        """A feed's unexpected failure is that feed's failure, not the cycle's."""
+        """A feed's unexpected failure is that feed's failure, not the cycle's; a storage
+        failure is every feed's, and is raised."""
         try:
             return await self.poll_feed(fetcher, feed, keep_results=keep_results,
                                         unchanged=unchanged)
+        except StorageError:
+            raise
         except Exception as exc:
             log.exception("feed %r: unexpected error", feed.name)
             error = f"internal error: {type(exc).__name__}: {one_line(str(exc))[:200]}"
@@ -388,6 +369,121 @@ class Pipeline:
         if item.published < now - max_age:
             return False, f"older than max_age ({_hours(max_age)})"
         return True, "alert"
+
+
+class Poller:
+    """Polls due feeds independently, for `run`: each feed in a task of its own, started as
+    slots free up. A feed that hangs holds one slot until its timeout and delays no other due
+    feed (a cycle that waits for its slowest feed would).
+
+    Feeds whose last poll failed (a dead or hanging server, mostly) get `failing_slots` of
+    their own, a few: however many of them hang at once, the healthy feeds keep the other
+    `slots`, and the fetcher's connections with them. A feed whose host already has the
+    fetcher's `per_host` requests running waits for the next tick without taking a slot.
+
+    Its loop: `tick()` (collect what ended, start what is due), then `wait()` until a feed
+    ends or a second passes, and again.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        fetcher: Fetcher,
+        slots: int,
+        failing_slots: int,
+        spawn: Callable[[Coroutine[Any, Any, FeedReport], str],
+                        asyncio.Task[FeedReport | None]] | None = None,
+    ) -> None:
+        self.pipeline = pipeline
+        self.fetcher = fetcher
+        self.slots = {False: slots, True: failing_slots}
+        self._spawn = spawn or (lambda coro, name: asyncio.create_task(coro, name=name))
+        self.running: dict[int, tuple[bool, asyncio.Task[FeedReport | None]]] = {}
+        self._hosts: dict[int, str] = {}  # the host of each running feed
+        # 304s are written together at each tick: one transaction each was most of the
+        # work of a poll in which nothing changed.
+        self._unchanged: list[tuple[int, datetime, datetime]] = []
+
+    async def tick(self) -> list[FeedReport]:
+        """Collect the feeds that ended (their reports), write their 304s, and start the due
+        feeds that slots allow. A storage failure of any of them is raised, after the
+        others are collected."""
+        reports: list[FeedReport] = []
+        failure: StorageError | None = None
+        for feed_id, (_, task) in list(self.running.items()):
+            if not task.done():
+                continue
+            del self.running[feed_id]
+            self._hosts.pop(feed_id, None)
+            if task.cancelled():
+                continue
+            if isinstance(exc := task.exception(), StorageError):
+                failure = exc
+            elif exc is None and (report := task.result()) is not None:
+                reports.append(report)  # None: abandoned at shutdown
+        if self._unchanged:
+            unchanged, self._unchanged = self._unchanged, []
+            await self.pipeline.store.record_not_modified(unchanged)
+        if failure is not None:
+            raise failure
+        hosts = Counter(self._hosts.values())
+        for failing, slots in self.slots.items():
+            free = slots - sum(lane == failing for lane, _ in self.running.values())
+            if free <= 0:
+                continue
+            # More than the free slots: feeds of a host at its limit are passed over (they
+            # would only hold a slot while queued behind it).
+            due = await self.pipeline.store.due_feeds(
+                self.pipeline.clock(), free * _DUE_PER_SLOT, failing=failing)
+            chosen: list[FeedState] = []
+            for feed in due:
+                if free <= 0:
+                    break
+                host = URL(feed.url).host or ""
+                if feed.id in self.running or hosts[host] >= self.fetcher.limits.per_host:
+                    continue
+                free -= 1
+                hosts[host] += 1
+                chosen.append(feed)
+            # Other workers poll the same database: each feed is polled by the one that
+            # claims it (a lease, until its poll is recorded or workers.lease runs out).
+            claimed = set(await self.pipeline.store.claim_feeds(
+                self.pipeline.worker, [f.id for f in chosen], self.pipeline.clock(),
+                self.pipeline.config.workers.lease))
+            for feed in chosen:
+                if feed.id not in claimed:
+                    continue
+                self._hosts[feed.id] = URL(feed.url).host or ""
+                self.running[feed.id] = (failing, self._spawn(
+                    self.pipeline._poll_one(self.fetcher, feed, False, self._unchanged),
+                    f"poll {feed.name}",
+                ))
+        return reports
+
+    async def abandon(self) -> None:
+        """Cancel the feeds still running and wait until they ended (their transactions
+        rolled back): a cancelled feed is polled again when next due."""
+        tasks = [task for _, task in self.running.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.running.clear()
+        self._hosts.clear()
+
+    async def wait(self, seconds: float, stop: asyncio.Event | None = None) -> None:
+        """Until a running feed ends (its slot is free), `seconds` pass (more feeds
+        may be due), or `stop` is set."""
+        waiting: list[asyncio.Future[Any]] = [task for _, task in self.running.values()]
+        if stop is not None:
+            waiting.append(asyncio.ensure_future(stop.wait()))
+        if not waiting:
+            await asyncio.sleep(seconds)
+            return
+        try:
+            await asyncio.wait(waiting, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if stop is not None:
+                waiting[-1].cancel()
 
 
 async def fold_candidates(

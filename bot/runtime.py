@@ -53,7 +53,8 @@ def discord_shards(value: str | None) -> tuple[list[int], int] | None:
 
 
 async def run(
-    config_path: Path, database: str, secrets: Secrets, role: Role = Role.ALL
+    config_path: Path, database: str, secrets: Secrets, role: Role = Role.ALL, *,
+    init: bool = False,
 ) -> int:
     """Run the bot, or one role of it. `database` is a URL (see storage.open_store)."""
     needs_platform = role is not Role.POLLER
@@ -75,7 +76,7 @@ async def run(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
             stack.callback(loop.remove_signal_handler, sig)
-        store = await open_store(database)
+        store = await open_store(database, init=init)
         stack.push_async_callback(store.close)
         if role is not Role.ALL and isinstance(store, SQLiteStore):
             raise StorageError(f"--role {role}: several workers need a PostgreSQL database; "

@@ -9,13 +9,14 @@ here, so a restart, a retry and the cron itself can never post a week twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -25,17 +26,21 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.chart import Chart
 from bot.config import Digest as DigestSettings
-from bot.deliver import ChannelGone, Sender, deliver_pending
+from bot.deliver import FIND_MARGIN, ChannelGone, PostKey, Sender, deliver_pending
 from bot.digest import Digest, IsoWeek, digest_message, week_chart, week_digest
 from bot.fetch import Fetcher
 from bot.models import Field, Message
-from bot.pipeline import Pipeline
-from storage import DigestPost, FeedState, Store, Subscription
+from bot.pipeline import Pipeline, Poller
+from storage import DigestPost, FeedState, StorageError, Store, Subscription
 
 log = logging.getLogger(__name__)
 
-POLL_TICK = timedelta(seconds=30)  # how often due feeds are looked for
+POLL_TICK = timedelta(seconds=1)  # how often due feeds are looked for, at the latest
 DELIVERY_TICK = timedelta(seconds=5)
+# While the store fails (a full or read-only disk), jobs pause: first for this long, then
+# twice as long each time, up to STORAGE_RETRY_MAX. The fault is logged once.
+STORAGE_RETRY = timedelta(seconds=5)
+STORAGE_RETRY_MAX = timedelta(minutes=2)
 HEALTH_TICK = timedelta(minutes=10)
 # The first digest check and feed report wait for the platforms to connect, and for the
 # first poll to bring in what was published while the bot was down.
@@ -48,6 +53,7 @@ STOP_GRACE = timedelta(seconds=8)
 
 Channel = tuple[str, str]  # (platform, channel)
 ALL_JOBS = frozenset({"poll", "deliver", "feed-health", "digest"})
+_T = TypeVar("_T")
 
 
 # --- when the digest is due: pure -----------------------------------------------------------
@@ -145,8 +151,8 @@ async def run_digest(
     chart_dir: Path,
 ) -> DigestRun:
     """Post the due digest to each channel that has not had it; record each post only once
-    the platform accepted it (a crash in between may repeat it; the nonce lets Discord drop
-    the repeat, as for alerts)."""
+    the platform accepted it. A crash in between leaves the post's outcome unknown: before
+    posting, the channel's history since the slot is searched for the week's digest."""
     now = clock()
     run = DigestRun(last_slot(now, schedule))
     by_platform = {s.platform: s for s in senders}
@@ -175,8 +181,10 @@ async def run_digest(
         message = digest_message(digest, topics, chart=charts[topics],
                                  missed=_missed_since_posted(history))
         try:
-            message_id = await by_platform[platform].post(channel, message,
-                                                          nonce=f"tw-digest-{week}")
+            message_id = await _post_once(by_platform[platform], channel, message,
+                                          PostKey(f"Digest {week}"), decision.slot.at)
+        except StorageError:
+            raise
         except ChannelGone as exc:
             if await store.mark_broken(platform, channel, clock()):
                 log.warning("%s channel %s is unavailable (%s): subscription marked broken",
@@ -191,6 +199,17 @@ async def run_digest(
         log.info("digest of %s posted to %s %s", week, platform, channel)
         run.posted.append((platform, channel))
     return run
+
+
+async def _post_once(
+    sender: Sender, channel: str, message: Message, key: PostKey, since: datetime
+) -> str:
+    found = await sender.find(channel, key, since - FIND_MARGIN)
+    if found is not None:
+        log.info("%s %s: the %s was posted before; adopted %s", sender.platform, channel,
+                 key.marker, found)
+        return found
+    return await sender.post(channel, message, key=key)
 
 
 def _missed_since_posted(history: Sequence[DigestPost]) -> list[str]:
@@ -296,6 +315,50 @@ async def report_feed_health(
     return notices if told else []
 
 
+# --- storage faults: said once, waited out ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class StorageHealth:
+    """What the jobs know of the store. A fault is logged when it starts and when its cause
+    changes, and its end once: not once per job and tick (a full disk used to log two
+    tracebacks a tick). While it lasts, jobs are skipped until `retry_at`, and each retry
+    that fails doubles the wait."""
+
+    fault: StorageError | None = None
+    since: datetime | None = None
+    retry_at: datetime | None = None
+    wait: timedelta = STORAGE_RETRY
+
+    def may_run(self, now: datetime) -> bool:
+        return self.retry_at is None or now >= self.retry_at
+
+    def failed(self, exc: StorageError, now: datetime) -> None:
+        if self.fault is None or self.fault.cause != exc.cause:
+            log.error("storage failing: %s; jobs pause and retry by themselves", exc)
+            self.since = self.since or now
+            self.wait = STORAGE_RETRY
+        else:
+            self.wait = min(self.wait * 2, STORAGE_RETRY_MAX)
+        self.fault = exc
+        self.retry_at = now + self.wait
+
+    def recovered(self, now: datetime) -> None:
+        if self.fault is not None and self.since is not None:
+            log.warning("storage works again (it failed with %s for %s)", self.fault.cause,
+                        now - self.since)
+        self.fault = self.since = self.retry_at = None
+        self.wait = STORAGE_RETRY
+
+
+async def _probe(store: Store, now: datetime) -> None:
+    """After a fault: a checkpoint frees the WAL's space when it can; then one small write
+    says whether writes work again (raises StorageError if not)."""
+    with contextlib.suppress(StorageError):  # the probe says whether it matters
+        await store.checkpoint()
+    await store.probe(now)
+
+
 # --- the scheduler ----------------------------------------------------------------------------
 
 
@@ -312,6 +375,7 @@ class Scheduler(AsyncIOScheduler):
         super().__init__(timezone="UTC")
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
+        self.stopping = asyncio.Event()  # for loops that run until stop()
 
     def add_task(
         self, func: Callable[[], Awaitable[None]], trigger: str | BaseTrigger, *, job_id: str,
@@ -321,21 +385,29 @@ class Scheduler(AsyncIOScheduler):
 
         @functools.wraps(func)
         async def tracked() -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            self._running.add(task)
-            try:
-                await func()
-            except asyncio.CancelledError:
-                if not self._stopping:
-                    raise
-                # Cancelled by stop(): an expected end, not an error with a traceback.
-                log.info("%s abandoned at shutdown", job_id)
-            finally:
-                self._running.discard(task)
+            await self._tracked(func(), job_id)
 
         options = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, **options}
         self.add_job(tracked, trigger, id=job_id, replace_existing=True, **options)
+
+    def spawn(self, work: Coroutine[Any, Any, _T], name: str) -> asyncio.Task[_T | None]:
+        """Run `work` in a task of its own that `stop()` waits for, as for a job."""
+        return asyncio.create_task(self._tracked(work, name), name=name)
+
+    async def _tracked(self, work: Coroutine[Any, Any, _T], name: str) -> _T | None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._running.add(task)
+        try:
+            return await work
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # Cancelled by stop(): an expected end, not an error with a traceback.
+            log.info("%s abandoned at shutdown", name)
+            return None
+        finally:
+            self._running.discard(task)
 
     async def stop(self, grace: timedelta = STOP_GRACE) -> None:
         """No new runs; running jobs get `grace` to finish, then are cancelled. Returns once
@@ -343,6 +415,7 @@ class Scheduler(AsyncIOScheduler):
         if self.state == STATE_STOPPED:
             return
         self._stopping = True
+        self.stopping.set()
         self.pause()
         await asyncio.sleep(0)  # a run submitted by the last wake-up registers itself first
         running = [task for task in self._running if not task.done()]
@@ -366,9 +439,10 @@ def build_scheduler(
     chart_dir: Path | None = None,
     jobs: Iterable[str] = ALL_JOBS,
 ) -> Scheduler:
-    """Every feed keeps its own next-poll time in the database; the tick only looks for
-    the due ones, so a restart resumes each feed where it was. `jobs` are those this
-    process runs (a worker's role, bot.workers)."""
+    """Every feed keeps its own next-poll time in the database; the poll loop starts the
+    due ones as slots free up (and looks again every POLL_TICK), so a restart resumes each
+    feed where it was, and a slow feed delays no other. `jobs` are those this process runs
+    (a worker's role, bot.workers)."""
     jobs = frozenset(jobs)
     scheduler = Scheduler()
     store, clock = pipeline.store, pipeline.clock
@@ -378,61 +452,92 @@ def build_scheduler(
     started = clock()
     # The cron, the start-up catch-up and a retry may meet: one digest run at a time.
     digest_lock = asyncio.Lock()
+    # The delivery tick and a delivery right after new items must not post one row twice.
+    deliver_lock = asyncio.Lock()
+    health = StorageHealth()
+    concurrency = pipeline.config.fetch.max_concurrency
+    poller = Poller(pipeline, fetcher, concurrency, max(1, concurrency // 4),
+                    spawn=scheduler.spawn)
+
+    def guarded(name: str, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """A job that waits out a storage fault, reports it once, and never dies of an
+        error: a loop that dies on one error would do nothing more."""
+
+        async def job() -> None:
+            if not health.may_run(clock()):
+                return
+            try:
+                if health.fault is not None:
+                    await _probe(store, clock())
+                    health.recovered(clock())
+                await work()
+            except StorageError as exc:
+                health.failed(exc, clock())
+            except Exception:
+                log.exception("%s failed", name)
+
+        return job
 
     async def deliver() -> None:
-        for sender in senders:
-            try:
-                await deliver_pending(store, sender, clock, titles,
-                                      pipeline.config.headlines.for_channel,
-                                      worker=pipeline.worker, lease=lease)
-            except Exception:
-                log.exception("delivery to %s failed", sender.platform)
+        if deliver_lock.locked():
+            return  # the running delivery takes what is pending, or the next tick does
+        async with deliver_lock:
+            for sender in senders:
+                try:
+                    await deliver_pending(store, sender, clock, titles,
+                                          pipeline.config.headlines.for_channel,
+                                          worker=pipeline.worker, lease=lease)
+                except StorageError:
+                    raise
+                except Exception:
+                    log.exception("delivery to %s failed", sender.platform)
+
+    async def poll_once() -> None:
+        reports = await poller.tick()
+        if "deliver" in jobs and any(r.new_items for r in reports):
+            # New stories go out now, not at the next delivery tick.
+            scheduler.spawn(guarded("delivery", deliver)(), "deliver-new")
 
     async def poll() -> None:
-        try:
-            reports = await pipeline.poll(fetcher, only_due=True)
-        except Exception:  # a loop that dies on one error would poll nothing more
-            log.exception("poll cycle failed")
-            return
-        if "deliver" in jobs and any(r.new_items for r in reports):
-            await deliver()  # new stories go out now, not at the next delivery tick
+        """The poll loop: started once, it runs until stop(), starting due feeds as slots
+        free up."""
+        tick = guarded("poll", poll_once)
+        while not scheduler.stopping.is_set():
+            await tick()
+            await poller.wait(POLL_TICK.total_seconds(), scheduler.stopping)
 
     async def feed_health() -> None:
-        try:
-            await report_feed_health(store, senders, clock)
-        except Exception:
-            log.exception("feed health check failed")
+        await report_feed_health(store, senders, clock)
 
     async def digest() -> None:
         async with digest_lock:
             try:
                 run = await run_digest(store, senders, schedule, clock, titles, charts)
                 retry, due = bool(run.failed), run.slot.at
+            except StorageError:
+                raise
             except Exception:
                 log.exception("digest failed")
                 retry, due = True, last_slot(clock(), schedule).at
         # Retried while the grace period lasts; past it, the next run records it as missed.
         if retry and clock() + DIGEST_RETRY - due <= schedule.grace:
-            scheduler.add_task(digest, "date", job_id="digest-retry",
+            scheduler.add_task(guarded("digest", digest), "date", job_id="digest-retry",
                                run_date=clock() + DIGEST_RETRY)
 
-    # Look for due feeds at least as often as the shortest feed interval asks.
-    tick = min([POLL_TICK, *(pipeline.config.interval(f) for f in pipeline.config.feeds)])
     if "poll" in jobs:
-        scheduler.add_task(poll, "interval", job_id="poll", seconds=tick.total_seconds(),
-                           next_run_time=started)
+        scheduler.add_task(poll, "date", job_id="poll", run_date=datetime.now(UTC))
     if "deliver" in jobs:
         # A deliverer beside pollers learns of new stories only from the outbox: it looks
-        # as often as the pollers do.
-        every = DELIVERY_TICK if "poll" in jobs else min(DELIVERY_TICK, tick)
-        scheduler.add_task(deliver, "interval", job_id="deliver",
+        # as often as the pollers look for due feeds.
+        every = DELIVERY_TICK if "poll" in jobs else POLL_TICK
+        scheduler.add_task(guarded("delivery", deliver), "interval", job_id="deliver",
                            seconds=every.total_seconds())
     if "feed-health" in jobs:
-        scheduler.add_task(feed_health, "interval", job_id="feed-health",
-                           seconds=HEALTH_TICK.total_seconds(),
+        scheduler.add_task(guarded("feed health check", feed_health), "interval",
+                           job_id="feed-health", seconds=HEALTH_TICK.total_seconds(),
                            next_run_time=started + STARTUP_DELAY)
     if "digest" in jobs:
-        scheduler.add_task(digest, schedule.trigger(), job_id="digest")
-        scheduler.add_task(digest, "date", job_id="digest-catch-up",
+        scheduler.add_task(guarded("digest", digest), schedule.trigger(), job_id="digest")
+        scheduler.add_task(guarded("digest", digest), "date", job_id="digest-catch-up",
                            run_date=started + STARTUP_DELAY)
     return scheduler

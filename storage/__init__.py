@@ -1,6 +1,12 @@
 """All of treatywatch's SQL lives in this package; nothing above it knows the database."""
 
-from storage.errors import FeedExistsError, SchemaTooNewError, StorageError, StoryGoneError
+from storage.errors import (
+    FeedExistsError,
+    NotOurDatabaseError,
+    SchemaTooNewError,
+    StorageError,
+    StoryGoneError,
+)
 from storage.open import DATABASE_ENV, database_url, open_store
 from storage.protocol import Store
 from storage.sqlite import SQLiteStore
@@ -28,6 +34,7 @@ __all__ = [
     "FeedExistsError",
     "FeedState",
     "NewItem",
+    "NotOurDatabaseError",
     "OutboxEntry",
     "SQLiteStore",
     "SavedItem",

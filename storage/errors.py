@@ -1,8 +1,20 @@
 """Storage errors: the driver's exceptions never cross the storage boundary."""
 
+from __future__ import annotations
+
 
 class StorageError(Exception):
-    """A database problem, in one line a user can act on."""
+    """A database problem, in one line a user can act on.
+
+    `cause` names the kind of fault, the same for every driver: "disk full", "read-only",
+    "damaged", "I/O error", "locked", "unreachable" (a database server), or "error" for
+    the rest. The scheduler reports a
+    fault once per change of cause, not once per failing write.
+    """
+
+    def __init__(self, message: str, cause: str = "error") -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 class SchemaTooNewError(StorageError):
@@ -15,3 +27,7 @@ class StoryGoneError(StorageError):
 
 class FeedExistsError(StorageError):
     """A feed with that name or URL is already watched."""
+
+
+class NotOurDatabaseError(StorageError):
+    """The file is empty or is some other program's: refused unless asked to start afresh."""

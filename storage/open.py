@@ -32,14 +32,16 @@ def sqlite_path(url: str) -> Path | None:
     return Path(unquote(parts.path.removeprefix("/")))
 
 
-async def open_store(url: str) -> Store:
-    """Open (creating and migrating as needed) the database a URL names."""
+async def open_store(url: str, *, init: bool = False) -> Store:
+    """Open (creating and migrating as needed) the database a URL names. `init`: a SQLite
+    file that is empty or another program's is set aside and started afresh (a PostgreSQL
+    database with other tables is always refused: create a new one)."""
     scheme = urlsplit(url).scheme
     path = sqlite_path(url)
     if path is not None:
         from storage.sqlite import SQLiteStore
 
-        return await SQLiteStore.open(path)
+        return await SQLiteStore.open(path, init=init)
     if scheme in _POSTGRES:
         from storage.postgres import PostgresStore
 

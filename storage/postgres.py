@@ -17,7 +17,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from storage.errors import FeedExistsError, SchemaTooNewError, StorageError, StoryGoneError
+from storage.errors import (
+    FeedExistsError,
+    NotOurDatabaseError,
+    SchemaTooNewError,
+    StorageError,
+    StoryGoneError,
+)
 from storage.pg_schema import PG_LATEST, PG_MIGRATIONS
 from storage.types import (
     ArticleNews,
@@ -71,7 +77,8 @@ class PostgresStore:
                 server_settings={"application_name": "treatywatch", "timezone": "UTC"},
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise StorageError(f"{redacted(url)}: cannot connect: {_line(exc)}") from None
+            raise StorageError(f"{redacted(url)}: cannot connect: {_line(exc)}",
+                               "unreachable") from None
         store = cls(pool, url)
         try:
             await store._migrate()
@@ -97,7 +104,7 @@ class PostgresStore:
                     """SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()
                        AND tablename <> 'schema_version'"""
                 ):
-                    raise StorageError(
+                    raise NotOurDatabaseError(
                         f"{self.where}: not a treatywatch database (it has other tables)"
                     )
                 for step in range(version + 1, PG_LATEST + 1):
@@ -119,7 +126,7 @@ class PostgresStore:
             async with self._pool.acquire() as conn:
                 yield conn
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            raise StorageError(f"{self.where}: {_line(exc)}") from exc
+            raise StorageError(f"{self.where}: {_line(exc)}", _cause(exc)) from exc
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[asyncpg.Connection]:
@@ -198,25 +205,49 @@ class PostgresStore:
         rows = await self._rows(f"SELECT {_FEED_COLUMNS} FROM feeds {where} ORDER BY name")
         return [FeedState(**dict(r)) for r in rows]
 
-    async def lease_feeds(
-        self, worker: str, now: datetime, lease: timedelta, limit: int
-    ) -> list[FeedState]:
-        # The lease runs on the database's clock, which every worker shares; whether a
-        # feed is due is the caller's clock, as next_poll was written with it.
+    async def due_feeds(self, now: datetime, limit: int, *, failing: bool) -> list[FeedState]:
+        """Active feeds whose next poll is due and that no worker holds, the longest overdue
+        (or never polled) first: those whose last poll failed, or the others."""
         rows = await self._rows(
-            f"""UPDATE feeds SET lease_owner = $1, lease_until = clock_timestamp() + $2
-                WHERE id IN (
-                  SELECT id FROM feeds
-                  WHERE active AND (next_poll IS NULL OR next_poll <= $3)
-                    AND (lease_until IS NULL OR lease_until < clock_timestamp())
-                  ORDER BY next_poll NULLS FIRST, id LIMIT $4
-                  FOR UPDATE SKIP LOCKED)
-                RETURNING {_FEED_COLUMNS}""",
-            worker, lease, now, limit,
+            f"""SELECT {_FEED_COLUMNS} FROM feeds
+                WHERE active AND (next_poll IS NULL OR next_poll <= $1)
+                  AND (lease_until IS NULL OR lease_until < clock_timestamp())
+                  AND {'failures > 0' if failing else 'failures = 0'}
+                ORDER BY next_poll NULLS FIRST, id LIMIT $2""",
+            now, limit,
         )
-        feeds = [FeedState(**dict(r)) for r in rows]
-        feeds.sort(key=lambda f: (f.next_poll is not None, f.next_poll, f.id))
-        return feeds
+        return [FeedState(**dict(r)) for r in rows]
+
+    async def claim_feeds(
+        self, worker: str, feed_ids: Sequence[int], now: datetime, lease: timedelta
+    ) -> list[int]:
+        """Of `feed_ids`, those still due that no other worker holds, now held by `worker`
+        until their poll is recorded or `lease` ends (a worker that dies holds them that
+        long). A row another worker is claiming at this moment is skipped, not waited for.
+        The lease runs on the database's clock, which every worker shares; whether a feed
+        is due, on the caller's, which wrote next_poll."""
+        if not feed_ids:
+            return []
+        rows = await self._rows(
+            """UPDATE feeds SET lease_owner = $1, lease_until = clock_timestamp() + $2
+               WHERE id IN (
+                 SELECT id FROM feeds WHERE id = ANY($3::bigint[])
+                   AND (next_poll IS NULL OR next_poll <= $4)
+                   AND (lease_until IS NULL OR lease_until < clock_timestamp())
+                 ORDER BY id FOR UPDATE SKIP LOCKED)
+               RETURNING id""",
+            worker, lease, list(feed_ids), now,
+        )
+        return [r[0] for r in rows]
+
+    async def probe(self, now: datetime) -> None:
+        """A small write, to learn whether writes work again after a fault."""
+        await self._execute(
+            """INSERT INTO store_probe (id, at) VALUES (1, $1)
+               ON CONFLICT (id) DO UPDATE SET at = excluded.at""", now)
+
+    async def checkpoint(self) -> None:
+        """Nothing to do: the server manages its WAL (SQLite's store truncates its own)."""
 
     async def record_success(
         self,
@@ -481,7 +512,7 @@ class PostgresStore:
         o.attempts,
         (SELECT s.role FROM subscriptions s JOIN stories st ON st.id = o.story_id
          WHERE s.platform = o.platform AND s.channel = o.channel AND s.role IS NOT NULL
-           AND st.topics ? s.topic ORDER BY s.topic LIMIT 1)"""
+           AND st.topics ? s.topic ORDER BY s.topic LIMIT 1), o.sent_at, o.changes"""
 
     async def pending(self, platform: str, limit: int = 100) -> list[OutboxEntry]:
         rows = await self._rows(
@@ -515,13 +546,27 @@ class PostgresStore:
             )
         return [OutboxEntry(*r) for r in rows]
 
-    async def mark_delivered(
-        self, entry: OutboxEntry, message_id: str, now: datetime, *,
-        shown_items: int | None = None,
-    ) -> None:
-        """Called only after the platform accepted the message; keeps its id for edits.
-        When the story gained items since the message was made (`shown_items`), an update
-        is queued: an item that joined while this row was out found it pending."""
+    async def drop_platform(self, platform: str, now: datetime) -> None:
+        """As SQLiteStore.drop_platform: unsubscribe a platform's channels, close its rows."""
+        async with self._tx() as conn:
+            await conn.execute("DELETE FROM subscriptions WHERE platform = $1", platform)
+            await conn.execute(
+                """UPDATE outbox SET done_at = $1, last_error = 'unsubscribed',
+                   lease_owner = NULL, lease_until = NULL
+                   WHERE platform = $2 AND done_at IS NULL""",
+                now, platform,
+            )
+
+    async def mark_sending(self, entry: OutboxEntry, now: datetime) -> None:
+        """As SQLiteStore.mark_sending: a post is going out; until it is marked delivered
+        its outcome is unknown (a commit here is durable: synchronous_commit is on)."""
+        await self._execute(
+            "UPDATE outbox SET sent_at = coalesce(sent_at, $1) WHERE id = $2", now, entry.id
+        )
+
+    async def mark_delivered(self, entry: OutboxEntry, message_id: str, now: datetime) -> bool:
+        """As SQLiteStore.mark_delivered: the platform accepted it; when the story changed
+        after `entry` was read, an update is queued in the same transaction (True)."""
         async with self._tx() as conn:
             await conn.execute(
                 """INSERT INTO deliveries (story_id, platform, channel, message_id, posted_at,
@@ -530,19 +575,19 @@ class PostgresStore:
                    DO UPDATE SET updated_at = excluded.updated_at""",
                 entry.story_id, entry.platform, entry.channel, message_id, now,
             )
-            await conn.execute(
+            changes = await conn.fetchval(
                 """UPDATE outbox SET done_at = $1, lease_owner = NULL, lease_until = NULL
-                   WHERE id = $2""",
+                   WHERE id = $2 RETURNING changes""",
                 now, entry.id,
             )
-            if shown_items is not None:
-                await conn.execute(
-                    """INSERT INTO outbox (story_id, platform, channel, action, created_at)
-                       SELECT id, $2, $3, 'update', $4 FROM stories
-                       WHERE id = $1 AND item_count > $5
-                       ON CONFLICT DO NOTHING""",
-                    entry.story_id, entry.platform, entry.channel, now, shown_items,
-                )
+            if changes is None or changes <= entry.changes:
+                return False
+            status = await conn.execute(
+                """INSERT INTO outbox (story_id, platform, channel, action, created_at)
+                   VALUES ($1, $2, $3, 'update', $4) ON CONFLICT DO NOTHING""",
+                entry.story_id, entry.platform, entry.channel, now,
+            )
+            return _count(status) > 0
 
     async def mark_failed(self, entry: OutboxEntry, error: str) -> None:
         await self._execute(
@@ -738,10 +783,12 @@ async def _story_for(conn: asyncpg.Connection, new: NewItem, now: datetime) -> t
 
 
 async def _merge(conn: asyncpg.Connection, keep: int, drop: int) -> bool:
-    """Fold story `drop` into `keep`, unless a platform already shows `drop`."""
+    """Fold story `drop` into `keep`, unless a platform already shows `drop` (or may: a post
+    whose outcome is unknown)."""
     row = await conn.fetchrow(
         """SELECT topics, articles, first_published, last_published, alerted FROM stories
            WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM deliveries WHERE story_id = $1)
+             AND NOT EXISTS (SELECT 1 FROM outbox WHERE story_id = $1 AND sent_at IS NOT NULL)
            FOR UPDATE""",
         drop,
     )
@@ -774,7 +821,12 @@ async def _merge(conn: asyncpg.Connection, keep: int, drop: int) -> bool:
 
 async def _queue(conn: asyncpg.Connection, story_id: int, now: datetime) -> int:
     """One outbox row per subscribed channel: a post if the channel never got the story,
-    else an update; never two pending rows for one story and channel (a unique index)."""
+    else an update; never two pending rows for one story and channel (a unique index). A
+    row already pending is marked changed: what it sends may have been read before this."""
+    await conn.execute(
+        "UPDATE outbox SET changes = changes + 1 WHERE story_id = $1 AND done_at IS NULL",
+        story_id,
+    )
     status = await conn.execute(
         """INSERT INTO outbox (story_id, platform, channel, action, created_at)
            SELECT DISTINCT $1::bigint, s.platform, s.channel,
@@ -793,6 +845,20 @@ async def _queue(conn: asyncpg.Connection, story_id: int, now: datetime) -> int:
 def _count(status: str) -> int:
     """The row count of a command status ("UPDATE 3", "INSERT 0 2")."""
     return int(status.rsplit(" ", 1)[-1])
+
+
+# The causes StorageError names (see storage/errors.py), by PostgreSQL's SQLSTATE class
+# or code: the scheduler says a fault once per change of cause.
+_CAUSES = {"53100": "disk full", "25006": "read-only", "XX001": "damaged", "XX002": "damaged",
+           "58030": "I/O error", "40P01": "locked", "55P03": "locked", "08": "unreachable",
+           "57P": "unreachable"}
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, OSError | asyncpg.InterfaceError):
+        return "unreachable"  # the server is down, or the connection was cut
+    code = str(getattr(exc, "sqlstate", "") or "")
+    return _CAUSES.get(code) or _CAUSES.get(code[:3]) or _CAUSES.get(code[:2]) or "error"
 
 
 def _line(exc: BaseException) -> str:

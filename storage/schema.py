@@ -152,7 +152,18 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE items ADD COLUMN vector BLOB",
         "CREATE INDEX items_embedded ON items(published) WHERE vector IS NOT NULL",
     ],
-    7: [],
+    7: [
+        # When a post of this row first went out with no answer recorded: a post whose
+        # outcome is unknown is looked for on the platform before it is sent again.
+        "ALTER TABLE outbox ADD COLUMN sent_at TEXT",
+        # Bumped when the story changes while the row waits: a post or edit that went out
+        # with the older story is followed by an update.
+        "ALTER TABLE outbox ADD COLUMN changes INTEGER NOT NULL DEFAULT 0",
+        # The poll loop asks for the due feeds every second.
+        "CREATE INDEX feeds_due ON feeds(active, next_poll)",
+        # One row, rewritten to learn whether writes work again after a disk fault.
+        "CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL)",
+    ],
     8: [
         # Who published an item a news search passes on (its <source>, its link's host);
         # '' when the feed is its own outlet. Troop figures keep their qualifier ("about",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
 import sqlite3
-import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,13 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.errors import FeedExistsError, SchemaTooNewError, StorageError, StoryGoneError
+from storage.errors import (
+    FeedExistsError,
+    NotOurDatabaseError,
+    SchemaTooNewError,
+    StorageError,
+    StoryGoneError,
+)
 from storage.schema import LATEST, MIGRATIONS
 from storage.types import (
     ArticleNews,
@@ -65,6 +72,81 @@ def _dt_req(value: str) -> datetime:
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+# SQLite's primary result codes (the low byte of an extended code) that name a fault.
+_CAUSES = {
+    "SQLITE_FULL": "disk full",
+    "SQLITE_READONLY": "read-only",
+    "SQLITE_CORRUPT": "damaged",
+    "SQLITE_NOTADB": "damaged",
+    "SQLITE_IOERR": "I/O error",
+    "SQLITE_CANTOPEN": "I/O error",
+    "SQLITE_BUSY": "locked",
+    "SQLITE_LOCKED": "locked",
+}
+_PRIMARY = {getattr(sqlite3, name): name for name in _CAUSES if hasattr(sqlite3, name)}
+
+
+def _fault(path: Path, exc: sqlite3.Error) -> StorageError:
+    """The driver's error as one line that names its cause: "disk full", "read-only",
+    "damaged", "I/O error", "locked" (or "error")."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    cause = _CAUSES.get(_PRIMARY.get(code & 0xFF, "") if isinstance(code, int) else "", "error")
+    if cause in ("I/O error", "read-only", "error"):
+        # A filesystem remounted read-only or out of space mostly shows as an I/O error.
+        cause = _filesystem_state(path) or cause
+    return StorageError(f"{path}: {cause} ({one_line_error(exc)})", cause)
+
+
+def _filesystem_state(path: Path) -> str | None:
+    try:
+        fs = os.statvfs(path.parent)
+    except OSError:
+        return None
+    if fs.f_flag & os.ST_RDONLY or _refuses_writes(path):
+        return "read-only"
+    if fs.f_bavail == 0:
+        return "disk full"
+    return None
+
+
+def _refuses_writes(path: Path) -> bool:
+    """An ext4 that hit an error turns read-only (errors=remount-ro) without saying so in
+    statvfs; opening the file for writing (it changes nothing) tells."""
+    try:
+        os.close(os.open(path, os.O_WRONLY))
+    except OSError as exc:
+        return exc.errno == errno.EROFS
+    return False
+
+
+def one_line_error(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
+def _empty_file(path: Path) -> bool:
+    """An existing 0-byte file with no WAL beside it: a database with content in its WAL
+    alone is still a database."""
+    try:
+        if path.stat().st_size:
+            return False
+    except FileNotFoundError:
+        return False
+    wal = Path(f"{path}-wal")
+    return not (wal.exists() and wal.stat().st_size)
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename a refused file (and its -wal, -shm) out of the way: --init starts afresh but
+    never deletes what someone may still want."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.refused-{stamp}")
+    for suffix in ("-wal", "-shm", ""):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            source.rename(f"{aside}{suffix}")
+    return aside
+
+
 class SQLiteStore:
     """The default store. Writers take the lock up front (BEGIN IMMEDIATE) so that two
     writers queue on the busy timeout instead of failing with "database is locked"."""
@@ -75,23 +157,47 @@ class SQLiteStore:
         self.where = str(path)
         # One connection serves all coroutines: their transactions must take turns.
         self._lock = asyncio.Lock()
-        # Feeds being polled, and until when (monotonic): one process polls a SQLite file.
-        self._leased: dict[int, float] = {}
 
     # --- lifecycle ------------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: Path | str) -> SQLiteStore:
+    async def open(cls, path: Path | str, *, init: bool = False) -> SQLiteStore:
+        """Open (or create) the database. An empty file (a failed copy, say) or another
+        program's file is refused in one line: taken as a new database, it would make the bot
+        alert again everything still within max_age. With `init`, such a file is set aside
+        (renamed, never deleted) and a new database is started in its place."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            return await cls._open(path)
+        except NotOurDatabaseError:
+            if not init:
+                raise
+        _set_aside(path)
+        return await cls._open(path)
+
+    @classmethod
+    async def _open(cls, path: Path) -> SQLiteStore:
+        if _empty_file(path):
+            raise NotOurDatabaseError(
+                f"{path}: the file is empty (0 bytes), not a treatywatch database; give "
+                "--init to start a new database there (the file is set aside)", "damaged")
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _fault(path, exc) from None
         store = cls(db, path)
         try:
             await store._prepare()
         except sqlite3.DatabaseError as exc:
             await db.close()
-            raise StorageError(f"{path}: not a treatywatch database, or damaged: {exc}") from None
-        except StorageError:
+            fault = _fault(path, exc)
+            if fault.cause == "damaged":
+                raise NotOurDatabaseError(
+                    f"{path}: not a treatywatch database, or damaged ({exc}); give --init to "
+                    "start a new database there (the file is set aside)", "damaged") from None
+            raise fault from None
+        except BaseException:
             await db.close()
             raise
         return store
@@ -104,7 +210,8 @@ class SQLiteStore:
         async with db.execute("PRAGMA integrity_check") as cur:
             row = await cur.fetchone()
         if row is None or row[0] != "ok":
-            raise StorageError(f"{self.path}: database is damaged ({row[0] if row else '?'})")
+            raise StorageError(f"{self.path}: database is damaged ({row[0] if row else '?'})",
+                               "damaged")
         version = await self._scalar("PRAGMA user_version")
         if version > LATEST:
             raise SchemaTooNewError(
@@ -112,15 +219,23 @@ class SQLiteStore:
                 f"treatywatch understands ({LATEST}); upgrade treatywatch"
             )
         if version == 0 and await self._scalar("SELECT count(*) FROM sqlite_master"):
-            raise StorageError(f"{self.path}: not a treatywatch database (it has other tables)")
+            raise NotOurDatabaseError(
+                f"{self.path}: not a treatywatch database (it has other tables); give --init "
+                "to start a new database there (the file is set aside)")
         # Only now that the file is known to be ours may it be changed.
         await db.execute("PRAGMA journal_mode = WAL")
+        # NORMAL: in WAL mode a commit reaches the disk at the next checkpoint, or with the
+        # next durable commit (each syncs the whole WAL). Durable: what a platform was sent
+        # (`mark_sending`, `mark_delivered`, `record_digest`) and the schema. An OS crash or a
+        # filesystem gone read-only can then take back the last items (the next poll fetches
+        # them again), never a delivery: with NORMAL alone a restart would post it again.
+        # FULL everywhere costs 3.3 ms per item saved (benchmarks/inserts.py).
         await db.execute("PRAGMA synchronous = NORMAL")
         await self._migrate(version)
 
     async def _migrate(self, version: int) -> None:
         for step in range(version + 1, LATEST + 1):
-            async with self._write():
+            async with self._write(durable=True):
                 for statement in MIGRATIONS[step]:
                     await self._db.execute(statement)
                 await self._db.execute(f"PRAGMA user_version = {step}")
@@ -132,20 +247,27 @@ class SQLiteStore:
         await self._db.close()
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _write(self, *, durable: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; `durable`: on disk when this returns (synchronous FULL)."""
         async with self._lock:
+            if durable:
+                await self._db.execute("PRAGMA synchronous = FULL")
             try:
                 # Inside the try: a task cancelled while BEGIN waits on the busy timeout must
                 # not leave the connection in a transaction that no one will end.
                 await self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
+                # Inside the try too: on a full or read-only disk it is COMMIT that fails.
+                await self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 await self._rollback()
-                raise StorageError(f"{self.path}: {exc}") from exc
+                raise _fault(self.path, exc) from None
             except BaseException:
                 await self._rollback()
                 raise
-            await self._db.execute("COMMIT")
+            finally:
+                if durable:
+                    await self._db.execute("PRAGMA synchronous = NORMAL")
 
     async def _rollback(self) -> None:
         # aiosqlite runs statements in order on its thread, so a cancelled statement has run
@@ -167,7 +289,7 @@ class SQLiteStore:
                 # through it); tests/test_storage.py checks that it is there.
                 return await self._db._execute(_in_transaction, self._db._conn, work)
             except sqlite3.Error as exc:
-                raise StorageError(f"{self.path}: {exc}") from exc
+                raise _fault(self.path, exc) from None
 
     async def _update(self, sql: str, params: Sequence[Any]) -> None:
         """One statement as its own write transaction, in one round trip."""
@@ -179,7 +301,15 @@ class SQLiteStore:
 
     async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         # One round trip to aiosqlite's thread; a cursor would take three.
-        return list(await self._db.execute_fetchall(sql, params))
+        try:
+            return list(await self._db.execute_fetchall(sql, params))
+        except sqlite3.Error as exc:
+            raise _fault(self.path, exc) from None
+
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it: what frees its space once the
+        disk has room again (a WAL only ever grows while a fault stops checkpoints)."""
+        await self._rows("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # --- feeds --------------------------------------------------------------------------
 
@@ -241,7 +371,10 @@ class SQLiteStore:
 
     async def feeds(self, *, active_only: bool = True) -> list[FeedState]:
         where = "WHERE active" if active_only else ""
-        rows = await self._rows(f"SELECT * FROM feeds {where} ORDER BY name")
+        return self._feed_states(await self._rows(f"SELECT * FROM feeds {where} ORDER BY name"))
+
+    @staticmethod
+    def _feed_states(rows: list[sqlite3.Row]) -> list[FeedState]:
         return [
             FeedState(
                 id=r["id"], name=r["name"], url=r["url"], config_url=r["config_url"],
@@ -255,17 +388,28 @@ class SQLiteStore:
             for r in rows
         ]
 
-    async def lease_feeds(
-        self, worker: str, now: datetime, lease: timedelta, limit: int
-    ) -> list[FeedState]:
-        """Due feeds not being polled, soonest first, held until their poll is recorded or
-        `lease` ends. One process polls a SQLite file: its leases are kept in memory."""
-        clock = time.monotonic()
-        due = [f for f in await self.feeds() if (f.next_poll is None or f.next_poll <= now)
-               and self._leased.get(f.id, clock) <= clock]
-        due.sort(key=lambda f: (f.next_poll is not None, f.next_poll, f.id))
-        self._leased.update((f.id, clock + lease.total_seconds()) for f in due[:limit])
-        return due[:limit]
+    async def due_feeds(self, now: datetime, limit: int, *, failing: bool) -> list[FeedState]:
+        """Active feeds whose next poll is due, the longest overdue (or never polled) first:
+        those whose last poll failed, or the others."""
+        return self._feed_states(await self._rows(
+            f"""SELECT * FROM feeds WHERE active AND (next_poll IS NULL OR next_poll <= ?)
+                AND failures {'>' if failing else '='} 0
+                ORDER BY next_poll IS NOT NULL, next_poll, id LIMIT ?""",
+            (_ts(now), limit),
+        ))
+
+    async def probe(self, now: datetime) -> None:
+        """A small write, to learn whether writes work again after a fault."""
+        await self._update(
+            "INSERT INTO store_probe (id, at) VALUES (1, ?) ON CONFLICT DO UPDATE SET at = "
+            "excluded.at", (_ts(now),))
+
+    async def claim_feeds(
+        self, worker: str, feed_ids: Sequence[int], now: datetime, lease: timedelta
+    ) -> list[int]:
+        """All of them: one process polls a SQLite file, and its Poller never starts a
+        feed twice."""
+        return list(feed_ids)
 
     async def record_success(
         self,
@@ -277,7 +421,6 @@ class SQLiteStore:
         last_modified: str | None,
         url: str | None = None,
     ) -> None:
-        self._leased.pop(feed_id, None)
         await self._update(
             """UPDATE feeds SET etag = ?, last_modified = ?, url = coalesce(?, url),
                last_polled = ?, last_success = ?, next_poll = ?, failures = 0
@@ -289,8 +432,7 @@ class SQLiteStore:
         """(feed id, polled at, next poll) of feeds that answered 304, in one transaction: a
         poll's feeds answer 304 by the hundred."""
         for feed_id, _, _ in feeds:
-            self._leased.pop(feed_id, None)
-        await self._transaction(lambda conn: conn.executemany(
+            await self._transaction(lambda conn: conn.executemany(
             """UPDATE feeds SET last_polled = ?, last_success = ?, next_poll = ?, failures = 0
                WHERE id = ?""",
             [(_ts(now), _ts(now), _ts(next_poll), feed_id) for feed_id, now, next_poll in feeds],
@@ -299,7 +441,6 @@ class SQLiteStore:
     async def record_failure(
         self, feed_id: int, now: datetime, next_poll: datetime, error: str
     ) -> None:
-        self._leased.pop(feed_id, None)
         await self._update(
             """UPDATE feeds SET last_polled = ?, last_error = ?, last_error_at = ?,
                next_poll = ?, failures = failures + 1 WHERE id = ?""",
@@ -446,8 +587,8 @@ class SQLiteStore:
         row = found[0]
         items = await self._rows(
             """SELECT i.id, f.name, i.title, i.link, i.published, i.language, i.outlet,
-               substr(i.summary, 1, 2000) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?
-               ORDER BY i.published, i.id""",
+               substr(i.summary, 1, 2000) FROM items i JOIN feeds f ON f.id = i.feed_id
+               WHERE i.story_id = ? ORDER BY i.published, i.id""",
             (story_id,),
         )
         troops = await self._rows(
@@ -547,19 +688,30 @@ class SQLiteStore:
             )
             return cur.rowcount > 0
 
+    async def drop_platform(self, platform: str, now: datetime) -> None:
+        """Unsubscribe every channel of a platform and close what is queued for it: for a
+        one-off command's own platform (the terminal), once it is done."""
+        async with self._write() as db:
+            await db.execute("DELETE FROM subscriptions WHERE platform = ?", (platform,))
+            await db.execute(
+                "UPDATE outbox SET done_at = ?, last_error = 'unsubscribed' "
+                "WHERE platform = ? AND done_at IS NULL",
+                (_ts(now), platform),
+            )
+
     async def pending(self, platform: str, limit: int = 100) -> list[OutboxEntry]:
         rows = await self._rows(
             """SELECT o.id, o.story_id, o.platform, o.channel, o.action, d.message_id, o.attempts,
                  (SELECT s.role FROM subscriptions s JOIN stories st ON st.id = o.story_id
                   WHERE s.platform = o.platform AND s.channel = o.channel AND s.role IS NOT NULL
                     AND s.topic IN (SELECT value FROM json_each(st.topics))
-                  ORDER BY s.topic LIMIT 1)
+                  ORDER BY s.topic LIMIT 1), o.sent_at, o.changes
                FROM outbox o LEFT JOIN deliveries d ON d.story_id = o.story_id
                  AND d.platform = o.platform AND d.channel = o.channel
                WHERE o.platform = ? AND o.done_at IS NULL ORDER BY o.id LIMIT ?""",
             (platform, limit),
         )
-        return [OutboxEntry(*r) for r in rows]
+        return [OutboxEntry(*r[:8], sent_at=_dt(r[8]), changes=r[9]) for r in rows]
 
     async def lease_outbox(
         self, platform: str, worker: str, lease: timedelta, limit: int = 100
@@ -567,14 +719,22 @@ class SQLiteStore:
         """The pending rows: one process delivers from a SQLite file."""
         return await self.pending(platform, limit)
 
-    async def mark_delivered(
-        self, entry: OutboxEntry, message_id: str, now: datetime, *,
-        shown_items: int | None = None,
-    ) -> None:
+    async def mark_sending(self, entry: OutboxEntry, now: datetime) -> None:
+        """Called just before a post goes out: until it is marked delivered its outcome is
+        unknown, and a retry looks for it on the platform first (from the first attempt).
+        Durable: lost, the retry would post without looking."""
+        async with self._write(durable=True) as db:
+            await db.execute("UPDATE outbox SET sent_at = coalesce(sent_at, ?) WHERE id = ?",
+                             (_ts(now), entry.id))
+
+    async def mark_delivered(self, entry: OutboxEntry, message_id: str, now: datetime) -> bool:
         """Called only after the platform accepted the message; keeps its id for edits.
-        When the story gained items since the message was made (`shown_items`), an update
-        is queued: an item that joined while this row was out found it pending."""
-        async with self._write() as db:
+
+        When the story changed after `entry` was read (a source joined while the message
+        was on its way, or while the bot was down with the post's outcome unknown), the
+        message shows the older story: an update is queued in the same transaction. True
+        then. Durable, as every record of what a platform shows."""
+        async with self._write(durable=True) as db:
             await db.execute(
                 """INSERT INTO deliveries (story_id, platform, channel, message_id, posted_at,
                    updated_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -582,15 +742,13 @@ class SQLiteStore:
                 (entry.story_id, entry.platform, entry.channel, message_id, _ts(now), _ts(now)),
             )
             await db.execute("UPDATE outbox SET done_at = ? WHERE id = ?", (_ts(now), entry.id))
-            if shown_items is not None:
-                await db.execute(
-                    """INSERT INTO outbox (story_id, platform, channel, action, created_at)
-                       SELECT id, ?, ?, 'update', ? FROM stories WHERE id = ? AND item_count > ?
-                         AND NOT EXISTS (SELECT 1 FROM outbox WHERE story_id = ? AND platform = ?
-                                         AND channel = ? AND done_at IS NULL)""",
-                    (entry.platform, entry.channel, _ts(now), entry.story_id, shown_items,
-                     entry.story_id, entry.platform, entry.channel),
-                )
+            cur = await db.execute(
+                """INSERT INTO outbox (story_id, platform, channel, action, created_at)
+                   SELECT story_id, platform, channel, 'update', ? FROM outbox
+                   WHERE id = ? AND changes > ?""",
+                (_ts(now), entry.id, entry.changes),
+            )
+            return cur.rowcount > 0
 
     async def mark_failed(self, entry: OutboxEntry, error: str) -> None:
         async with self._write() as db:
@@ -602,14 +760,13 @@ class SQLiteStore:
     # --- summaries ------------------------------------------------------------------------
 
     async def stats(self) -> Stats:
-        row = await (await self._db.execute(
+        [row] = await self._rows(
             """SELECT (SELECT count(*) FROM feeds), (SELECT count(*) FROM feeds WHERE failures > 0),
                       (SELECT count(*) FROM items), (SELECT count(*) FROM stories),
                       (SELECT count(*) FROM stories WHERE alerted),
                       (SELECT count(*) FROM outbox WHERE done_at IS NULL),
                       (SELECT count(*) FROM deliveries)"""
-        )).fetchone()
-        assert row is not None
+        )
         by_topic = await self._rows(
             """SELECT t.value, count(*) FROM stories s, json_each(s.topics) t GROUP BY t.value
                ORDER BY t.value"""
@@ -698,8 +855,8 @@ class SQLiteStore:
 
     async def record_digest(self, post: DigestPost) -> bool:
         """Record a posted (only once the platform accepted it) or missed digest. False when
-        the week already has a row for that channel: the first record stands."""
-        async with self._write() as db:
+        the week already has a row for that channel: the first record stands. Durable."""
+        async with self._write(durable=True) as db:
             cur = await db.execute(
                 """INSERT INTO digest_posts (week, platform, channel, status, message_id, at)
                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
@@ -815,12 +972,13 @@ def _story_for(conn: sqlite3.Connection, new: NewItem, now: datetime) -> tuple[i
 
 
 def _merge(conn: sqlite3.Connection, keep: int, drop: int) -> bool:
-    """Fold story `drop` into `keep`, unless a platform already shows `drop`:
-    a posted message stays the story it was."""
+    """Fold story `drop` into `keep`, unless a platform already shows `drop` (or may: a post
+    whose outcome is unknown): a posted message stays the story it was."""
     row = conn.execute(
         "SELECT topics, articles, first_published, last_published, alerted FROM stories "
-        "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE story_id = ?)",
-        (drop, drop),
+        "WHERE id = ? AND NOT EXISTS (SELECT 1 FROM deliveries WHERE story_id = ?) "
+        "AND NOT EXISTS (SELECT 1 FROM outbox WHERE story_id = ? AND sent_at IS NOT NULL)",
+        (drop, drop, drop),
     ).fetchone()
     if row is None or keep == drop:
         return False
@@ -851,7 +1009,12 @@ def _merge(conn: sqlite3.Connection, keep: int, drop: int) -> bool:
 
 def _queue(conn: sqlite3.Connection, story_id: int, now: datetime) -> int:
     """One outbox row per subscribed channel: a post if the channel never got the story,
-    else an update; never two pending rows for one story and channel."""
+    else an update; never two pending rows for one story and channel. A row already
+    pending is marked changed: what it sends may have been read before this change."""
+    conn.execute(
+        "UPDATE outbox SET changes = changes + 1 WHERE story_id = ? AND done_at IS NULL",
+        (story_id,),
+    )
     cur = conn.execute(
         """INSERT INTO outbox (story_id, platform, channel, action, created_at)
            SELECT DISTINCT ?, s.platform, s.channel,

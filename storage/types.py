@@ -174,6 +174,8 @@ class OutboxEntry:
     message_id: str | None  # the platform's message of an earlier post, for "update"
     attempts: int
     role: str | None = None  # a role to mention, from the channel's subscription
+    sent_at: datetime | None = None  # a post went out then and its outcome is unknown
+    changes: int = 0  # how often the story changed while the row waited
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,8 @@ PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, mess
 EPHEMERAL = 1 << 6
 OPTION_TYPES = {"subcommand": 1, "group": 2, "string": 3, "integer": 4, "channel": 7, "role": 8}
 _NAME = re.compile(r"^[-_\w]{1,32}$")
+NONCE_MEMORY = 300.0  # seconds of the fake's clock that a nonce deduplicates for
+DISCORD_EPOCH_MS = 1_420_070_400_000
 
 
 @dataclass
@@ -184,8 +186,13 @@ class FakeDiscord:
         self.heartbeats = 0
         self._rate_limits: list[tuple[str, str, float]] = []  # method, path regex, retry_after
         self._lost: list[tuple[str, str, int]] = []  # method, path regex, status
-        self._nonces: dict[tuple[str, str], str] = {}
+        self._nonces: dict[tuple[str, str], tuple[str, float]] = {}  # → (message, when)
         self._ids = itertools.count(1)
+        self._last_id = 0
+        self.offset = 0.0  # seconds the fake's clock is ahead of the wall clock
+        self._holds: list[tuple[str, str, Callable[[], float]]] = []
+        self.holding = 0  # answers created and held back right now
+        self.hold_started = asyncio.Event()
         self._sessions: list[_Session] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -209,6 +216,18 @@ class FakeDiscord:
         """The next matching request is carried out, but the bot gets `status` back."""
         self._lost.append((method, path, status))
 
+    def clock(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock on: nonces older than NONCE_MEMORY are forgotten."""
+        self.offset += seconds
+
+    def hold(self, method: str, path: str, delay: Callable[[], float]) -> None:
+        """Every matching request is carried out at once, and its answer is sent `delay()`
+        seconds later: a bot killed meanwhile never learns what became of it."""
+        self._holds.append((method, path, delay))
+
     def add_unannounced_channel(self, channel_id: str, name: str) -> None:
         """A channel that exists, but that the bot was never told about (no
         GUILD_CREATE or CHANNEL_CREATE carried it)."""
@@ -223,7 +242,10 @@ class FakeDiscord:
                 if r.status == 200]
 
     def snowflake(self) -> str:
-        return str(1_300_000_000_000_000_000 + next(self._ids))
+        """A new id: the wall clock's milliseconds since Discord's epoch, shifted 22 bits."""
+        stamp = (int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22
+        self._last_id = max(self._last_id + 1, stamp)
+        return str(self._last_id)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -403,6 +425,15 @@ class FakeDiscord:
         self.requests.append(rec)
         response = await self._answer(request, rec)
         rec.status = response.status
+        delay = next((d for m, p, d in self._holds
+                      if m == rec.method and re.fullmatch(p, rec.path)), None)
+        if delay is not None and response.status == 200:
+            self.holding += 1
+            self.hold_started.set()
+            try:
+                await asyncio.sleep(delay())
+            finally:
+                self.holding -= 1
         return response
 
     def _take(self, rules: list[tuple[str, str, Any]], rec: Recorded) -> Any:
@@ -468,6 +499,8 @@ class FakeDiscord:
             ("GET", r"/channels/(\d+)", lambda g: (200, self._channel(self._usable(g[1])))),
             ("POST", r"/channels/(\d+)/messages",
              lambda g: (200, self._create(self._usable(g[1]), body, rec.files))),
+            ("GET", r"/channels/(\d+)/messages",
+             lambda g: (200, self._history(self._usable(g[1]), rec.query))),
             ("PATCH", r"/channels/(\d+)/messages/(\d+)",
              lambda g: (200, self._edit(self._usable(g[1]), g[2], body, rec.files))),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback",
@@ -527,15 +560,32 @@ class FakeDiscord:
         self._check_message(body)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
-            # Discord returns the message already created with this nonce, not a second one.
+            # Discord returns the message already created with this nonce, not a second one,
+            # for a few minutes.
             known = self._nonces.get((channel.id, str(nonce)))
-            if known is not None and known in self.messages[channel.id]:
-                return self.messages[channel.id][known]
+            if (known is not None and known[0] in self.messages[channel.id]
+                    and self.clock() - known[1] < NONCE_MEMORY):
+                return self.messages[channel.id][known[0]]
         message = self._message(channel.id, body, files=files)
         self.messages[channel.id][message["id"]] = message
         if nonce is not None:
-            self._nonces[(channel.id, str(nonce))] = message["id"]
+            self._nonces[(channel.id, str(nonce))] = (message["id"], self.clock())
         return message
+
+    def _history(self, channel: Channel, query: dict[str, str]) -> list[dict[str, Any]]:
+        """GET /channels/{id}/messages: newest first; with `after`, the `limit` messages
+        right after it; with `before`, those right before it. No nonces: Discord keeps
+        them only in the answer to the post."""
+        limit = min(int(query.get("limit", 50)), 100)
+        ids = sorted(self.messages[channel.id], key=int)
+        if "after" in query:
+            ids = [i for i in ids if int(i) > int(query["after"])][:limit]
+        else:
+            if "before" in query:
+                ids = [i for i in ids if int(i) < int(query["before"])]
+            ids = ids[-limit:]
+        return [{k: v for k, v in self.messages[channel.id][i].items() if k != "nonce"}
+                for i in reversed(ids)]
 
     def _edit(self, channel: Channel, message_id: str, body: dict[str, Any],
               files: list[Upload]) -> dict[str, Any]:

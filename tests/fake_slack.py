@@ -7,7 +7,10 @@ file uploads and a Socket Mode WebSocket, all over real HTTP.
 It answers as Slack does: `{"ok": false, "error": ...}` for a bad token, an unknown,
 archived or unjoined channel, and for blocks that break Block Kit's limits (checked by
 `block_problems`, written from Slack's reference, not from the renderer). A test queues
-failures with `fail_next` (a 429 with Retry-After, say).
+failures with `fail_next` (a 429 with Retry-After, say), and holds back the answers to
+chat.postMessage with `hold` (the bot may die while it waits). Messages keep their
+metadata, and conversations.history returns it when asked to (`include_all_metadata`).
+Timestamps are the wall clock's, as Slack's are, so `oldest` works.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +123,7 @@ class Posted:
     text: str
     blocks: list[dict[str, Any]]
     edits: int = 0
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass
@@ -150,7 +155,10 @@ class FakeSlack:
         self.shared: list[dict[str, Any]] = []  # completed uploads: files and channel
         self.socket_replies: list[dict[str, Any]] = []
         self._fail: dict[str, list[Failure]] = {}
-        self._ts = 1_700_000_000
+        self._ts = 0.0
+        self._holds: dict[str, Callable[[], float]] = {}
+        self.holding = 0  # answers made and held back right now
+        self.hold_started = asyncio.Event()
         self._files = 0
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_connected = asyncio.Event()
@@ -168,6 +176,16 @@ class FakeSlack:
 
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def hold(self, method: str, delay: Callable[[], float]) -> None:
+        """Every call of `method` is carried out at once and answered `delay()` seconds
+        later: a bot killed meanwhile never learns what became of it."""
+        self._holds[method] = delay
+
+    def shown(self, channel: str) -> list[Posted]:
+        """The messages a channel shows, oldest first."""
+        return sorted((p for (cid, _), p in self.messages.items() if cid == channel),
+                      key=lambda p: float(p.ts))
 
     def fail_next(self, method: str, status: int, error: str, **headers: str) -> None:
         self._fail.setdefault(method, []).append(Failure(status, error, dict(headers)))
@@ -212,8 +230,8 @@ class FakeSlack:
             else:
                 params.update(parse_qsl((await request.read()).decode("utf-8"),
                                         keep_blank_values=True))
-        for key in ("blocks", "files"):
-            if isinstance(params.get(key), str):
+        for key in ("blocks", "files", "metadata"):
+            if isinstance(params.get(key), str) and params[key]:
                 params[key] = json.loads(params[key])
         return params
 
@@ -234,6 +252,13 @@ class FakeSlack:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         body = handler(params)
+        if (delay := self._holds.get(method)) is not None and "error" not in body:
+            self.holding += 1
+            self.hold_started.set()
+            try:
+                await asyncio.sleep(delay())
+            finally:
+                self.holding -= 1
         return web.json_response({"ok": "error" not in body, **body})
 
     def _channel(self, value: str) -> tuple[str | None, str | None]:
@@ -279,11 +304,43 @@ class FakeSlack:
         text, blocks, problem = self._message(params)
         if problem:
             return {"error": problem.partition(":")[0], "detail": problem}
-        self._ts += 1
-        ts = f"{self._ts}.000100"
+        metadata = params.get("metadata")
+        if metadata is not None and not (isinstance(metadata, dict)
+                                         and isinstance(metadata.get("event_type"), str)
+                                         and isinstance(metadata.get("event_payload"), dict)):
+            return {"error": "invalid_metadata_format"}
+        self._ts = max(self._ts + 0.000001, time.time())
+        ts = f"{self._ts:.6f}"
         assert cid is not None
-        self.messages[(cid, ts)] = Posted(cid, ts, text, blocks)
+        self.messages[(cid, ts)] = Posted(cid, ts, text, blocks, metadata=metadata)
         return {"channel": cid, "ts": ts, "message": {"text": text, "blocks": blocks}}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, from `oldest` on; metadata only with include_all_metadata."""
+        cid = str(params.get("channel", ""))
+        if cid not in self.channels:  # an id, never a name
+            return {"error": "channel_not_found"}
+        if cid in self.not_member:
+            return {"error": "not_in_channel"}
+        oldest = float(params.get("oldest") or 0)
+        limit = int(params.get("limit") or 100)
+        start = int(params.get("cursor") or 0)
+        with_meta = str(params.get("include_all_metadata")).lower() in ("1", "true")
+        found = [p for p in reversed(self.shown(cid)) if float(p.ts) > oldest]
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        return {
+            "messages": [{"type": "message", "ts": p.ts, "text": p.text, "bot_id": "B0BOT",
+                          **({"metadata": p.metadata} if with_meta and p.metadata else {})}
+                         for p in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"channels": [{"id": cid, "name": name, "is_archived": cid in self.archived}
+                             for cid, name in self.channels.items()],
+                "response_metadata": {"next_cursor": ""}}
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         cid = str(params.get("channel", ""))

@@ -52,3 +52,32 @@ def test_the_demo_runs_from_any_directory_as_a_module(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "■ " in proc.stdout and "Stored:" in proc.stdout
     assert proc.stderr == ""
+
+
+async def test_poll_on_the_bots_database_keeps_its_routes_and_leaves_nothing_queued(
+    tmp_path: Path,
+) -> None:
+    """`poll` prints to the terminal from the database `run` uses: run's Discord routes stay,
+    and no terminal delivery is left pending for ever, nor queued by run later."""
+    from bot.commands.treaty import Knowledge
+    from bot.demo import run_poll
+    from bot.samples import bundled_config, demo_config, samples_dir
+    from bot.sampleserver import serve_folder
+    from storage import SQLiteStore, Subscription
+
+    db = tmp_path / "tw.sqlite"
+    store = await SQLiteStore.open(db)
+    route = Subscription("discord", "800000000000000001", "treaty", None, "config")
+    await store.sync_config_subscriptions([route])
+    await store.close()
+    async with serve_folder(samples_dir()) as base_url:
+        config = demo_config(bundled_config(), base_url, 3650)
+        out = io.StringIO()
+        assert await run_poll(config, Knowledge.load(), db, out=out) == 0
+    assert out.getvalue().count("■ ") >= 10
+    store = await SQLiteStore.open(db)
+    try:
+        assert [s for s in await store.subscriptions()] == [route]
+        assert await store.pending("console") == []
+    finally:
+        await store.close()

@@ -19,9 +19,9 @@ from discord.http import Route
 from bot.commands.context import Context
 from bot.commands.treaty import Knowledge
 from bot.config import Config
-from bot.deliver import deliver_pending
+from bot.deliver import PostKey, deliver_pending
 from bot.models import Message
-from bot.platforms.discord_bot import FAILED, DiscordBot
+from bot.platforms.discord_bot import FAILED, DiscordBot, nonce
 from storage import NewItem, SQLiteStore, Store, Subscription, open_store
 from tests.conftest import Clock
 from tests.fake_discord import (
@@ -303,25 +303,39 @@ class CrashAfterPost:
         await self.sender.post(channel, message, **kwargs)
         raise RuntimeError("killed")
 
+    async def find(self, channel: str, key: PostKey, since: datetime) -> str | None:
+        raise AssertionError("not reached: the first attempt has no unknown outcome")
+
     async def edit(self, channel: str, message_id: str, message: Message) -> None:
         raise AssertionError("not reached")
 
 
-async def test_a_restart_after_a_crash_mid_delivery_does_not_post_twice(
+async def test_a_restart_after_a_crash_mid_delivery_finds_the_post_and_does_not_post_twice(
     ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a = next(iter(fake.channels))
     await subscribe(store, a)
-    await new_story(store)
+    story_id = await new_story(store)
     async with running(ctx, fake) as bot:
         assert await deliver_pending(store, CrashAfterPost(bot.sender), clock, TITLES) == 0
     assert len(fake.messages[a]) == 1
+    fake.advance(600)  # past Discord's nonce memory: only the channel's history can tell
     async with running(ctx, fake) as bot:
         assert await deliver_pending(store, bot.sender, clock, TITLES) == 1
-    assert len(fake.messages[a]) == 1
-    first, again = fake.posts(a)
-    assert first.body["nonce"] == again.body["nonce"]
+    assert len(fake.posts(a)) == 1
+    message = only_message(fake, a)
+    assert message["edits"] == 1
+    assert message["embeds"][0]["footer"]["text"] == f"Story #{story_id} · 1 outlet"
+    [lookup] = fake.matching("GET", rf"/channels/{a}/messages")
+    assert "after" in lookup.query
     assert await store.pending("discord") == []
+
+
+async def test_the_nonce_is_per_channel_and_the_same_for_every_attempt() -> None:
+    key = PostKey("Digest 2025-W27")
+    assert nonce("800000000000000001", key) == nonce("800000000000000001", key)
+    assert nonce("800000000000000001", key) != nonce("800000000000000002", key)
+    assert len(nonce("800000000000000001", key)) <= 25
 
 
 async def test_a_gone_or_forbidden_channel_is_marked_broken_once_and_the_others_go_on(
@@ -410,7 +424,7 @@ async def test_a_local_image_is_uploaded_with_the_message_and_shown_in_the_embed
     chart.write_bytes(PNG)
     digest = Message(title="Weekly digest", body="3 stories this week.", image=str(chart))
     async with running(ctx, fake) as bot:
-        message_id = await bot.sender.post(a, digest, nonce="tw-digest-2025-W27")
+        message_id = await bot.sender.post(a, digest, key=PostKey("Digest 2025-W27"))
         await bot.sender.edit(a, message_id, digest)
     [post] = fake.posts(a)
     [upload] = post.files

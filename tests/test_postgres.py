@@ -126,31 +126,38 @@ async def pg() -> object:
         await store.close()
 
 
-async def test_two_workers_lease_disjoint_due_feeds(pg: Store) -> None:
-    a = await pg.lease_feeds("a", NOW, timedelta(minutes=5), 4)
-    b = await pg.lease_feeds("b", NOW, timedelta(minutes=5), 4)
-    assert len(a) == 4 and len(b) == 2
-    assert not {f.id for f in a} & {f.id for f in b}
-    assert await pg.lease_feeds("c", NOW, timedelta(minutes=5), 4) == []
+async def ids(store: Store) -> list[int]:
+    return [f.id for f in await store.due_feeds(NOW, 100, failing=False)]
+
+
+async def test_two_workers_claim_disjoint_due_feeds(pg: Store) -> None:
+    due = await ids(pg)
+    a = await pg.claim_feeds("a", due[:4], NOW, timedelta(minutes=5))
+    b = await pg.claim_feeds("b", due, NOW, timedelta(minutes=5))
+    assert a == due[:4] and sorted(b) == due[4:]
+    assert await pg.claim_feeds("c", due, NOW, timedelta(minutes=5)) == []
+    assert await ids(pg) == []  # held feeds are not due to anyone else
 
 
 async def test_a_recorded_poll_ends_the_lease_and_the_feed_waits_for_its_next_poll(
     pg: Store,
 ) -> None:
-    [feed] = await pg.lease_feeds("a", NOW, timedelta(minutes=5), 1)
-    await pg.record_success(feed.id, NOW, NOW + timedelta(minutes=15), etag=None,
+    [feed, *_] = await ids(pg)
+    assert await pg.claim_feeds("a", [feed], NOW, timedelta(minutes=5)) == [feed]
+    await pg.record_success(feed, NOW, NOW + timedelta(minutes=15), etag=None,
                             last_modified=None)
-    assert feed.id not in {f.id for f in await pg.lease_feeds("b", NOW, timedelta(minutes=5), 9)}
+    assert feed not in await ids(pg)
     later = NOW + timedelta(minutes=16)
-    assert feed.id in {f.id for f in await pg.lease_feeds("b", later, timedelta(minutes=5), 9)}
+    assert [f.id for f in await pg.due_feeds(later, 1, failing=False)] == [feed]
+    assert await pg.claim_feeds("b", [feed], later, timedelta(minutes=5)) == [feed]
 
 
 async def test_a_dead_workers_lease_expires_and_another_takes_the_feed(pg: Store) -> None:
-    taken = await pg.lease_feeds("dead", NOW, timedelta(milliseconds=200), 6)
-    assert await pg.lease_feeds("alive", NOW, timedelta(minutes=5), 6) == []
+    due = await ids(pg)
+    assert await pg.claim_feeds("dead", due, NOW, timedelta(milliseconds=200)) == due
+    assert await pg.claim_feeds("alive", due, NOW, timedelta(minutes=5)) == []
     await asyncio.sleep(0.3)
-    again = await pg.lease_feeds("alive", NOW, timedelta(minutes=5), 6)
-    assert {f.id for f in again} == {f.id for f in taken}
+    assert await pg.claim_feeds("alive", due, NOW, timedelta(minutes=5)) == due
 
 
 async def test_outbox_rows_are_leased_to_one_deliverer_until_marked(pg: Store) -> None:
@@ -181,11 +188,9 @@ async def test_an_item_joining_while_its_alert_was_out_queues_an_update(
         first = await store.save_item(new_item(a.id, "g1"), NOW)
         assert first is not None
         [entry] = await store.lease_outbox("console", "w", timedelta(minutes=5))
-        shown = await store.story(first.story_id)
-        assert shown is not None
         joined = await store.save_item(new_item(b.id, "g2", story_id=first.story_id), NOW)
         assert joined is not None and joined.queued == 0
-        await store.mark_delivered(entry, "m1", NOW, shown_items=len(shown.items))
+        assert await store.mark_delivered(entry, "m1", NOW)
         [update] = await store.pending("console")
         await store.close()
     assert (update.story_id, update.action, update.message_id) == (first.story_id, "update",

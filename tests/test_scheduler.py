@@ -18,7 +18,7 @@ import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 
 from bot.config import Config, Digest
-from bot.deliver import ChannelGone
+from bot.deliver import ChannelGone, PostKey
 from bot.digest import IsoWeek
 from bot.fetch import Fetcher
 from bot.models import Message
@@ -49,24 +49,33 @@ W26, W27, W28 = IsoWeek(2025, 26), IsoWeek(2025, 27), IsoWeek(2025, 28)
 
 
 class RecordingSender:
-    """A platform that accepts posts, refuses them, or has lost the channel."""
+    """A platform that accepts posts, refuses them, or has lost the channel; like a real
+    one, it keeps what it was sent, so a lost answer can be found again."""
 
     def __init__(self, platform: str = "discord") -> None:
         self.platform = platform
-        self.posts: list[tuple[str, Message, str | None]] = []
+        self.posts: list[tuple[str, Message, str | None]] = []  # channel, message, marker
         self.failing: set[str] = set()
         self.gone: set[str] = set()
+        self.answer_lost: set[str] = set()  # channels whose next post is made, answer lost
 
     async def post(
         self, channel: str, message: Message, *, mention: str | None = None,
-        nonce: str | None = None,
+        key: PostKey | None = None,
     ) -> str:
         if channel in self.gone:
             raise ChannelGone("Unknown Channel")
         if channel in self.failing:
             raise RuntimeError("503 Service Unavailable")
-        self.posts.append((channel, message, nonce))
+        self.posts.append((channel, message, key.marker if key else None))
+        if channel in self.answer_lost:
+            self.answer_lost.discard(channel)
+            raise TimeoutError("the answer was lost")
         return f"msg-{len(self.posts)}"
+
+    async def find(self, channel: str, key: PostKey, since: datetime) -> str | None:
+        return next((f"msg-{n}" for n, (c, _, marker) in enumerate(self.posts, 1)
+                     if c == channel and marker == key.marker), None)
 
     async def edit(self, channel: str, message_id: str, message: Message) -> None:
         raise AssertionError("a digest is never edited")
@@ -179,8 +188,8 @@ async def test_a_restart_after_the_slot_posts_once_and_two_more_restarts_post_no
         assert await digest_run(reopened, sender, SLOT + timedelta(hours=6), tmp_path) == []
     finally:
         await reopened.close()
-    assert [(channel, nonce) for channel, _, nonce in sender.posts] == [
-        ("c1", "tw-digest-2025-W27"), ("c2", "tw-digest-2025-W27"),
+    assert [(channel, marker) for channel, _, marker in sender.posts] == [
+        ("c1", "Digest 2025-W27"), ("c2", "Digest 2025-W27"),
     ]
     assert await posted_weeks(news, "c1") == [("2025-W26", "posted"), ("2025-W27", "posted")]
     [c1, c2] = [message for _, message, _ in sender.posts]
@@ -226,6 +235,17 @@ async def test_a_refused_post_is_not_recorded_and_goes_out_on_the_retry(
     sender.failing.clear()
     assert await digest_run(news, sender, SLOT + timedelta(minutes=6), tmp_path) == ["c1"]
     assert await digest_run(news, sender, SLOT + timedelta(minutes=11), tmp_path) == []
+
+
+async def test_a_digest_whose_answer_was_lost_is_found_in_the_channel_not_posted_again(
+    news: SQLiteStore, tmp_path: Path
+) -> None:
+    sender = RecordingSender()
+    sender.answer_lost.add("c1")  # the platform made the post; the bot never heard
+    assert await digest_run(news, sender, SLOT + timedelta(minutes=1), tmp_path) == ["c2"]
+    assert await digest_run(news, sender, SLOT + timedelta(minutes=6), tmp_path) == ["c1"]
+    assert [channel for channel, _, _ in sender.posts] == ["c1", "c2"]
+    assert await posted_weeks(news, "c1") == [("2025-W27", "posted")]
 
 
 async def test_a_channel_that_is_gone_is_marked_broken_and_left_out(
@@ -381,6 +401,6 @@ async def test_started_after_the_slot_the_scheduler_posts_the_digest_once(
             await asyncio.wait_for(caught_up.wait(), 10)
         finally:
             await scheduler.stop()
-    assert [(channel, nonce) for channel, _, nonce in sender.posts] == [
-        ("c1", "tw-digest-2025-W27"), ("c2", "tw-digest-2025-W27"),
+    assert [(channel, marker) for channel, _, marker in sender.posts] == [
+        ("c1", "Digest 2025-W27"), ("c2", "Digest 2025-W27"),
     ]

@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands import admin, news
 from bot.commands.context import Context
 from bot.config import Config
-from bot.deliver import deliver_pending
+from bot.deliver import PostKey, deliver_pending
 from bot.models import Message
 from bot.platforms.slack_app import (
     FAILED,
@@ -434,16 +434,22 @@ async def test_an_update_of_a_deleted_message_is_done_not_retried(
     assert (await store.stats()).pending_deliveries == 0
 
 
-async def test_a_repeated_nonce_posts_once_per_channel(slack: FakeSlack) -> None:
+async def test_a_post_carries_its_key_in_metadata_and_is_found_by_it(slack: FakeSlack) -> None:
     out = sender(slack)
     message = Message(title="Treaty", body="text")
-    first = await out.post("alerts", message, nonce="tw-1", mention="role-ignored")
-    again = await out.post("alerts", message, nonce="tw-1")
-    assert first == again and first.startswith("C0ALERTS1:")
-    assert len(slack.messages) == 1
-    # The digest gives one nonce a week to all its channels: each still gets its post.
-    other = await out.post("other", message, nonce="tw-1")
-    assert other.startswith("C0OTHER01:") and len(slack.messages) == 2
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    key = PostKey("Story #7", 12)
+    assert await out.find("alerts", key, since) is None
+    posted = await out.post("alerts", message, key=key, mention="role-ignored")
+    [shown] = slack.shown("C0ALERTS1")
+    assert shown.metadata == {"event_type": "treatywatch_post",
+                              "event_payload": {"marker": "Story #7", "outbox_id": 12}}
+    assert await out.find("alerts", key, since) == posted
+    assert await SlackSender(out.client).find("#alerts", key, since) == posted  # a new process
+    assert await out.find("other", key, since) is None
+    assert await out.find("alerts", PostKey("Story #8"), since) is None
+    [history, *_] = slack.called("conversations.history")
+    assert history.params["include_all_metadata"] in ("1", "true", True)
 
 
 async def test_the_digest_chart_is_uploaded_to_the_channel(

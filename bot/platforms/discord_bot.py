@@ -9,11 +9,14 @@ intent: slash commands and posting need only the guilds intent.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import inspect
 import io
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ from discord.http import Route
 
 from bot.commands import admin, news, treaty
 from bot.commands.context import Caller, Context
-from bot.deliver import ChannelGone
+from bot.deliver import ChannelGone, PostKey
 from bot.models import Message
 from bot.render.discord import (
     CHOICE,
@@ -47,6 +50,8 @@ UNKNOWN_MESSAGE = 10008
 # Under every guild's upload limit for bots.
 MAX_UPLOAD = 8 * 1024 * 1024
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
+NONCE_LENGTH = 25  # Discord's longest nonce
+HISTORY_LIMIT = 100  # messages read after a lost post's first attempt to find it
 
 Handler = Callable[[], Awaitable[Message] | Message]
 Choices = list[app_commands.Choice[str]]
@@ -104,6 +109,26 @@ async def rendered(message: Message) -> tuple[discord.Embed, discord.File | None
     return embed, file
 
 
+def nonce(channel: str, key: PostKey) -> str:
+    """The same for every attempt of one post to one channel, and different per channel:
+    the digest posts one key to several channels."""
+    digest = hashlib.sha256(f"{channel}\n{key.marker}".encode()).hexdigest()
+    return f"tw{digest}"[:NONCE_LENGTH]
+
+
+def marked(message: Message, key: PostKey | None) -> Message:
+    """The message with its footer starting with the key's marker (an alert's does
+    already): the renderer cuts a footer from its end, so the marker stays."""
+    if key is None or _starts_with_marker(message.footer, key.marker):
+        return message
+    footer = f"{key.marker} · {message.footer}" if message.footer else key.marker
+    return dataclasses.replace(message, footer=footer)
+
+
+def _starts_with_marker(footer: str, marker: str) -> bool:
+    return footer == marker or footer.startswith(f"{marker} ")
+
+
 class DiscordSender:
     """The Sender of bot.deliver for Discord: channel and message ids as strings."""
 
@@ -124,7 +149,7 @@ class DiscordSender:
 
     async def post(
         self, channel: str, message: Message, *, mention: str | None = None,
-        nonce: str | None = None,
+        key: PostKey | None = None,
     ) -> str:
         target = await self._channel(channel)
         content: str | None = None
@@ -134,17 +159,32 @@ class DiscordSender:
             content = f"<@&{mention}>"
             allowed = discord.AllowedMentions(everyone=False, users=False, replied_user=False,
                                               roles=[discord.Object(int(mention))])
-        embed, file = await rendered(message)
+        embed, file = await rendered(marked(message, key))
         try:
             sent = await target.send(
                 content=content, embed=embed, file=file, allowed_mentions=allowed,
-                # With a nonce, discord.py sets enforce_nonce: a retry of the same outbox
-                # row returns the message already created instead of posting it again.
-                nonce=nonce[:25] if nonce else None,
+                # With a nonce, discord.py sets enforce_nonce: a retry within Discord's few
+                # minutes of nonce memory returns the message already created.
+                nonce=nonce(channel, key) if key else None,
             )
         except (discord.NotFound, discord.Forbidden) as exc:
             raise ChannelGone(f"{exc.status} {exc.text or ''}".strip()) from exc
         return str(sent.id)
+
+    async def find(self, channel: str, key: PostKey, since: datetime) -> str | None:
+        """Our message posted with `key` since `since`: its footer starts with the key's
+        marker. The first HISTORY_LIMIT messages after `since` are read, oldest first."""
+        target = await self._channel(channel)
+        me = self._client.user
+        try:
+            async for sent in target.history(limit=HISTORY_LIMIT, after=since):
+                if me is not None and sent.author.id != me.id:
+                    continue
+                if any(_starts_with_marker(e.footer.text or "", key.marker) for e in sent.embeds):
+                    return str(sent.id)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            raise ChannelGone(f"{exc.status} {exc.text or ''}".strip()) from exc
+        return None
 
     async def edit(self, channel: str, message_id: str, message: Message) -> None:
         target = await self._channel(channel)

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.commands import admin, news
 from bot.commands.context import Caller, Context
 from bot.commands.treaty import article_cmd, ask_cmd, error, timeline_cmd
-from bot.deliver import ChannelGone
+from bot.deliver import ChannelGone, PostKey
 from bot.models import Message
 from bot.render.slack import SOURCE_ACTION, cut, one_line, render, response
 
@@ -48,7 +49,10 @@ NOTHING_TO_UPDATE = frozenset({"message_not_found", "cant_update_message", "edit
 BLOCKS_REFUSED = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long"})
 RATE_LIMIT_TRIES = 5
 MAX_RETRY_AFTER = 60.0  # a longer wait would hold every other delivery back
-NONCES_KEPT = 1000
+# A post's key travels in the message's metadata: conversations.history finds it again.
+EVENT_TYPE = "treatywatch_post"
+HISTORY_PAGE = 200
+HISTORY_PAGES = 5  # messages read, at most, to find a post whose answer was lost
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 _CHANNEL_REF = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 _LINK_REF = re.compile(r"^<((?:https?)://[^|>]+)(?:\|[^>]*)?>$", re.IGNORECASE)
@@ -165,31 +169,69 @@ class SlackSender:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
-        # A post whose marking as delivered failed is not posted twice by this process.
-        self._sent: dict[tuple[str, str], str] = {}
+        self._ids: dict[str, str] = {}  # channel name → id, as chat.postMessage answered
 
     async def post(
         self, channel: str, message: Message, *, mention: str | None = None,
-        nonce: str | None = None,
+        key: PostKey | None = None,
     ) -> str:
         # Slack has no role to mention per topic: `mention` is ignored, by design.
-        # Keyed by channel too: the digest uses one nonce a week for all its channels.
-        key = (channel, nonce) if nonce is not None else None
-        if key is not None and key in self._sent:
-            return self._sent[key]
+        # chat.postMessage has no idempotency key: the metadata lets `find` see the post.
+        extra: dict[str, Any] = {}
+        if key is not None:
+            extra["metadata"] = {"event_type": EVENT_TYPE, "event_payload": {
+                "marker": key.marker, "outbox_id": key.outbox_id}}
         data = await self._call(
             self.client.chat_postMessage, "chat.postMessage", channel=_target(channel),
-            unfurl_links=False, unfurl_media=False, **render(message),
+            unfurl_links=False, unfurl_media=False, **render(message), **extra,
         )
         channel_id, ts = str(data.get("channel") or channel), str(data["ts"])
-        message_id = f"{channel_id}:{ts}"
-        if key is not None:
-            if len(self._sent) >= NONCES_KEPT:
-                self._sent.pop(next(iter(self._sent)))
-            self._sent[key] = message_id
+        self._ids[channel.strip().lstrip("#")] = channel_id
         if message.image:
             await self._upload(channel_id, message)
-        return message_id
+        return f"{channel_id}:{ts}"
+
+    async def find(self, channel: str, key: PostKey, since: datetime) -> str | None:
+        """Our message with `key` in its metadata, posted to `channel` since `since`."""
+        channel_id = await self._channel_id(channel)
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            data = await self._call(
+                self.client.conversations_history, "conversations.history", channel=channel_id,
+                oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=HISTORY_PAGE,
+                **({"cursor": cursor} if cursor else {}),
+            )
+            for found in data.get("messages") or []:
+                meta = found.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == EVENT_TYPE and payload.get("marker") == key.marker:
+                    return f"{channel_id}:{found['ts']}"
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not data.get("has_more") or not cursor:
+                break
+        return None
+
+    async def _channel_id(self, channel: str) -> str:
+        """conversations.history takes an id; a route in feeds.yaml may give a name."""
+        channel = channel.strip().lstrip("#")
+        if _CHANNEL_ID.match(channel):
+            return channel
+        if channel in self._ids:
+            return self._ids[channel]
+        cursor: str | None = None
+        while True:
+            data = await self._call(
+                self.client.conversations_list, "conversations.list", limit=1000,
+                types="public_channel,private_channel", exclude_archived=True,
+                **({"cursor": cursor} if cursor else {}),
+            )
+            for found in data.get("channels") or []:
+                if found.get("name") == channel:
+                    self._ids[channel] = str(found["id"])
+                    return self._ids[channel]
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                raise ChannelGone("channel_not_found")
 
     async def edit(self, channel: str, message_id: str, message: Message) -> None:
         channel_id, _, ts = message_id.rpartition(":")
