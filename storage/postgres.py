@@ -238,7 +238,8 @@ class PostgresStore:
                RETURNING id""",
             worker, lease, list(feed_ids), now,
         )
-        return [r[0] for r in rows]
+        claimed = {r[0] for r in rows}
+        return [feed_id for feed_id in feed_ids if feed_id in claimed]
 
     async def probe(self, now: datetime) -> None:
         """A small write, to learn whether writes work again after a fault."""

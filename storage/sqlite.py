@@ -431,8 +431,7 @@ class SQLiteStore:
     async def record_not_modified(self, feeds: Sequence[tuple[int, datetime, datetime]]) -> None:
         """(feed id, polled at, next poll) of feeds that answered 304, in one transaction: a
         poll's feeds answer 304 by the hundred."""
-        for feed_id, _, _ in feeds:
-            await self._transaction(lambda conn: conn.executemany(
+        await self._transaction(lambda conn: conn.executemany(
             """UPDATE feeds SET last_polled = ?, last_success = ?, next_poll = ?, failures = 0
                WHERE id = ?""",
             [(_ts(now), _ts(now), _ts(next_poll), feed_id) for feed_id, now, next_poll in feeds],
