@@ -494,7 +494,8 @@ def build_scheduler(
 
     async def poll_once() -> None:
         reports = await poller.tick()
-        if "deliver" in jobs and any(r.new_items for r in reports):
+        if ("deliver" in jobs and any(r.new_items for r in reports)
+                and not scheduler.stopping.is_set()):
             # New stories go out now, not at the next delivery tick.
             scheduler.spawn(guarded("delivery", deliver)(), "deliver-new")
 

@@ -94,7 +94,7 @@ def _fault(path: Path, exc: sqlite3.Error) -> StorageError:
     if cause in ("I/O error", "read-only", "error"):
         # A filesystem remounted read-only or out of space mostly shows as an I/O error.
         cause = _filesystem_state(path) or cause
-    return StorageError(f"{path}: {cause} ({one_line_error(exc)})", cause)
+    return StorageError(f"{path}: {cause} ({_one_line(exc)})", cause)
 
 
 def _filesystem_state(path: Path) -> str | None:
@@ -119,7 +119,7 @@ def _refuses_writes(path: Path) -> bool:
     return False
 
 
-def one_line_error(exc: BaseException) -> str:
+def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
@@ -135,7 +135,7 @@ def _empty_file(path: Path) -> bool:
     return not (wal.exists() and wal.stat().st_size)
 
 
-def _set_aside(path: Path) -> Path:
+def _set_aside(path: Path) -> None:
     """Rename a refused file (and its -wal, -shm) out of the way: --init starts afresh but
     never deletes what someone may still want."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -144,7 +144,6 @@ def _set_aside(path: Path) -> Path:
         source = Path(f"{path}{suffix}")
         if source.exists():
             source.rename(f"{aside}{suffix}")
-    return aside
 
 
 class SQLiteStore:
@@ -229,7 +228,7 @@ class SQLiteStore:
         # (`mark_sending`, `mark_delivered`, `record_digest`) and the schema. An OS crash or a
         # filesystem gone read-only can then take back the last items (the next poll fetches
         # them again), never a delivery: with NORMAL alone a restart would post it again.
-        # FULL everywhere costs 3.3 ms per item saved (benchmarks/inserts.py).
+        # FULL everywhere costs about 4 ms more per item saved (benchmarks/inserts.py).
         await db.execute("PRAGMA synchronous = NORMAL")
         await self._migrate(version)
 

@@ -108,3 +108,13 @@ async def test_feeds_that_failed_before_use_their_own_few_slots(
                 await poller.abandon()
     finally:
         await store.close()
+
+
+async def test_the_slow_feeds_benchmark_stores_every_good_item_within_interval_plus_35_s() -> None:
+    """The benchmark of the README's figure, small: 60 feeds, 3 hanging, a 4 s interval."""
+    from benchmarks.slow_feeds import measure
+
+    result = await measure({"feeds": 60, "interval": 4.0, "total_timeout": 2.0,
+                            "connect_timeout": 1.0})
+    assert (result["hanging"], result["items_measured"]) == (3, 57)
+    assert result["missing"] == 0 and result["over_bound"] == 0, result

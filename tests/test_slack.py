@@ -452,6 +452,17 @@ async def test_a_post_carries_its_key_in_metadata_and_is_found_by_it(slack: Fake
     assert history.params["include_all_metadata"] in ("1", "true", True)
 
 
+async def test_a_channel_whose_history_the_bot_cannot_read_is_posted_to_not_marked_broken(
+    slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """chat:write.public posts to a public channel the bot is not in; its history needs
+    the bot in the channel. A lost post there is made again, with a warning."""
+    slack.not_member.add("C0ALERTS1")
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    assert await sender(slack).find("alerts", PostKey("Story #7"), since) is None
+    assert "invite the bot" in caplog.text
+
+
 async def test_the_digest_chart_is_uploaded_to_the_channel(
     slack: FakeSlack, tmp_path: Path
 ) -> None:
@@ -498,7 +509,9 @@ def test_the_manifest_declares_the_command_and_the_scopes_the_app_uses() -> None
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == "/treaty" and command["should_escape"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    # chat.postMessage/update, /treaty, files_upload_v2, users.info
-    assert scopes >= {"chat:write", "commands", "files:write", "users:read"}
+    # chat.postMessage/update, /treaty, files_upload_v2, users.info, conversations.history
+    # and .list (finding a post whose answer was lost)
+    assert scopes >= {"chat:write", "commands", "files:write", "users:read",
+                      "channels:history", "groups:history", "channels:read", "groups:read"}
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert manifest["settings"]["interactivity"]["is_enabled"] is True  # the link buttons

@@ -182,8 +182,13 @@ class DiscordSender:
                     continue
                 if any(_starts_with_marker(e.footer.text or "", key.marker) for e in sent.embeds):
                     return str(sent.id)
-        except (discord.NotFound, discord.Forbidden) as exc:
+        except discord.NotFound as exc:
             raise ChannelGone(f"{exc.status} {exc.text or ''}".strip()) from exc
+        except discord.Forbidden:
+            # Posting may still work: the bot lacks Read Message History only. Without it
+            # the nonce alone guards the retry, for Discord's few minutes.
+            log.warning("discord: cannot read the history of %s to find %s (Read Message "
+                        "History permission): posting it again", channel, key.marker)
         return None
 
     async def edit(self, channel: str, message_id: str, message: Message) -> None:

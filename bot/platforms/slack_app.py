@@ -196,11 +196,21 @@ class SlackSender:
         channel_id = await self._channel_id(channel)
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
-            data = await self._call(
-                self.client.conversations_history, "conversations.history", channel=channel_id,
-                oldest=f"{since.timestamp():.6f}", include_all_metadata=True, limit=HISTORY_PAGE,
-                **({"cursor": cursor} if cursor else {}),
-            )
+            try:
+                data = await self._call(
+                    self.client.conversations_history, "conversations.history",
+                    channel=channel_id, oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True, limit=HISTORY_PAGE,
+                    **({"cursor": cursor} if cursor else {}),
+                )
+            except ChannelGone as exc:
+                if str(exc) != "not_in_channel":
+                    raise
+                # chat:write.public posts to a public channel the bot is not in, but reading
+                # its history needs the bot in it.
+                log.warning("slack: cannot read the history of %s to find %s (invite the "
+                            "bot to the channel): posting it again", channel, key.marker)
+                return None
             for found in data.get("messages") or []:
                 meta = found.get("metadata") or {}
                 payload = meta.get("event_payload") or {}
