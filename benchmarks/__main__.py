@@ -28,7 +28,8 @@ from typing import Any
 from benchmarks.measure import run_child
 from benchmarks.report import goals, table
 
-SECTIONS = ("poll", "parsers", "matching", "folding", "commands", "storage")
+SECTIONS = ("poll", "poll_offtopic", "parsers", "matching", "folding", "commands", "storage",
+            "model")
 
 FULL: dict[str, Any] = {
     "poll": {"sizes": [100, 1000], "items": 20},
@@ -37,6 +38,9 @@ FULL: dict[str, Any] = {
     "folding": {"sizes": [1_000, 10_000, 100_000], "queries": 1_000},
     "commands": {"stories": 100_000, "rounds": 20},
     "storage": {"items": 10_000},
+    # The cold cycle of a farm where 5 % of the reports are on a topic (the rest: other news).
+    "poll_offtopic": {"sizes": [100], "items": 20, "topical_share": 0.05, "phases": ["cold"]},
+    "model": {"items": 400},
 }
 QUICK: dict[str, Any] = {
     "poll": {"sizes": [3], "items": 20},
@@ -45,6 +49,8 @@ QUICK: dict[str, Any] = {
     "folding": {"sizes": [100, 200], "queries": 10},
     "commands": {"stories": 200, "rounds": 1},
     "storage": {"items": 100},
+    "poll_offtopic": {"sizes": [3], "items": 20, "topical_share": 0.05, "phases": ["cold"]},
+    "model": {"items": 40},
 }
 
 
@@ -111,8 +117,9 @@ def run(sections: list[str], params: dict[str, Any], log: Any) -> dict[str, Any]
                 })
                 results["commands"]["stories"] = params["commands"]["stories"]
             else:
-                module = {"poll": "benchmarks.poll", "parsers": "benchmarks.parsers",
-                          "matching": "benchmarks.matching", "storage": "benchmarks.inserts"}
+                module = {"poll": "benchmarks.poll", "poll_offtopic": "benchmarks.poll",
+                          "parsers": "benchmarks.parsers", "matching": "benchmarks.matching",
+                          "storage": "benchmarks.inserts", "model": "benchmarks.model"}
                 results[section] = run_child(module[section], params[section])
             results.setdefault("section_s", {})[section] = round(time.perf_counter() - t0, 1)
     results["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -135,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}")
     params = json.loads(json.dumps(QUICK if args.quick else FULL))
-    params["poll"]["reader"] = not args.no_reader
+    params["poll"]["reader"] = params["poll_offtopic"]["reader"] = not args.no_reader
     results = run(sections, params, sys.stderr)
     results["command"] = "python -m benchmarks " + " ".join(argv if argv is not None
                                                               else sys.argv[1:])

@@ -8,8 +8,10 @@ about 100 MiB, which a bot that never folds (a command-only worker) never pays.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
@@ -34,6 +36,13 @@ class Embedder:
     def __init__(self) -> None:
         self._model: Any = None
         self._lock = threading.Lock()  # the model is loaded once, by whichever thread is first
+        # One worker thread for every batch: feeds fold one at a time anyway, and batches run
+        # side by side would only share two cores and each hold its working memory.
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="embed")
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """`vectors`, on the embedding thread: never on the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._worker, self.vectors, texts)
 
     def _load(self) -> Any:
         with self._lock:

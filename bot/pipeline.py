@@ -271,9 +271,9 @@ class Pipeline:
     async def _embed(
         self, items: Sequence[Item], stored: Sequence[tuple[int, int] | None]
     ) -> list[np.ndarray | None]:
-        """The vectors of the feed's new items, in one batch, on a worker thread (a batch is
-        tens of milliseconds of numpy, which would stall every fetch of the cycle), before
-        the fold lock (another feed folds meanwhile).
+        """The vectors of the feed's new items, in one batch, on the embedding thread (a batch
+        is a fraction of a second of numpy, which would stall every fetch of the cycle),
+        before the fold lock (another feed folds meanwhile).
 
         Items that matched no topic are embedded and folded too: Seoul's report of a missile
         launch matches no topic, and is one event with KCNA's report of it, which does."""
@@ -282,8 +282,7 @@ class Pipeline:
         if not wanted:
             return out
         texts = [embed_text(items[i].title, items[i].summary) for i in wanted]
-        for i, vector in zip(wanted, await asyncio.to_thread(self.embedder.vectors, texts),
-                             strict=True):
+        for i, vector in zip(wanted, await self.embedder.embed(texts), strict=True):
             out[i] = vector
         return out
 

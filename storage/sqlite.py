@@ -604,6 +604,11 @@ class SQLiteStore:
             troops=[_troop_record(r) for r in troops],
         )
 
+    async def story_sizes(self) -> dict[int, int]:
+        """How many stories hold each number of items (a benchmark's histogram)."""
+        rows = await self._rows("SELECT item_count, count(*) FROM stories GROUP BY item_count")
+        return {r[0]: r[1] for r in rows}
+
     async def article_news(self, article: int, now: datetime, limit: int = 10) -> ArticleNews:
         """The stories that cite an article, newest first, with counts over 7 and 30 days."""
         # The counts are made in SQL and only the shown stories are read: an article of
@@ -839,6 +844,11 @@ class SQLiteStore:
             list(item_ids),
         )
         return {r[0]: {"title": r[1], "link": r[2], "feed": r[3], "story": r[4]} for r in rows}
+
+    async def item_story_ids(self) -> dict[int, int]:
+        """Every stored item's story, as folding and merging left it (the quality scorer)."""
+        rows = await self._rows("SELECT id, story_id FROM items")
+        return {r[0]: r[1] for r in rows}
 
     # --- weekly digests -----------------------------------------------------------------------
 
