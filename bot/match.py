@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -10,7 +12,7 @@ from urllib.parse import urlsplit
 from bot.config import Rule
 from bot.models import Analysis, Item, TopicMatch
 from bot.terms import TermSet, Text
-from bot.text import fold, sentences
+from bot.text import fold
 from bot.troops import troop_claims
 
 ARTICLE_COUNT = 23
@@ -32,6 +34,8 @@ class TopicRule:
     def match(self, hits: Mapping[int, str]) -> tuple[str, ...] | None:
         """The terms that matched (as `hits` shows them), or None when the topic does not
         apply."""
+        if not self.any and not self.all:
+            return None  # a rule of sources only
         found = [i for i in self.any if i in hits]
         if self.any and not found:
             return None
@@ -253,24 +257,38 @@ class Matcher:
         folded = folded or Text.of(text)
         rules = self._rules
         hits = {i: rules.names[i] for i in rules.terms.found_indices(folded)}
-        return hits | self._sentence_hits(text, folded)
+        return hits | self._sentence_hits(folded)
 
-    def _sentence_hits(self, text: str, folded: Text) -> dict[int, str]:
-        """The sentence terms that one sentence of the text satisfies. The whole text is
-        searched first: most texts lack some part of every term, and no sentence is read."""
+    def _sentence_hits(self, folded: Text) -> dict[int, str]:
+        """The sentence terms that one sentence of the text satisfies. The alternatives are
+        found in the whole text once: most texts lack some part of every term, and no
+        sentence is read. Else each occurrence is placed in its sentence by its offset, so
+        no sentence is folded or split into words again."""
         rules = self._rules
         found: dict[int, str] = {}
         if not rules.sentence_terms:
             return found
-        whole = rules.alternatives.found_indices(folded)
+        occurrences = list(rules.alternatives.occurrences(folded))
+        whole = {index for index, _, _ in occurrences}
         pending = [t for t in rules.sentence_terms if t.possible(whole)]
         if not pending:
             return found
-        for sentence in sentences(text):
-            hits = rules.alternatives.found_indices(Text.of(sentence))
+        ends = [m.end() for m in _SENTENCE_END.finditer(folded.folded)]
+        offsets = [m.start() for m in _WORD.finditer(folded.folded)]
+        by_sentence: dict[int, set[int]] = defaultdict(set)
+        for index, first, after in occurrences:
+            at = bisect_right(ends, offsets[first])
+            if bisect_right(ends, offsets[after - 1]) == at:  # not across a sentence end
+                by_sentence[at].add(index)
+        for at in sorted(by_sentence):
+            hits = by_sentence[at]
             for term in pending:
                 if term.index not in found and term.holds(hits):
                     found[term.index] = term.shown(hits, rules.alternatives.terms)
-            if len(found) == len(pending):
-                break
         return found
+
+
+# Where a sentence ends in folded text: a full stop (not after a one-letter word: "u.s.",
+# "n. korea"), a question or exclamation mark, a line break.
+_SENTENCE_END = re.compile(r"(?<!\b\w)[.!?。]+[\"'”’»)\]]*(?=\s)|\n")
+_WORD = re.compile(r"\w+")  # as bot.terms.Text splits words

@@ -20,12 +20,15 @@ A figure is a number written in any of the ways reports write one ("12,000", "12
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.models import TroopClaim
 from bot.text import fold, one_line, sentences
 
-MIN_FIGURE, MAX_FIGURE = 100, 200_000
+MIN_FIGURE, MAX_FIGURE = 1, 200_000
+# Below this a figure counts only in a text about the war ("2 soldiers captured in Kursk"),
+# not at the inter-Korean border ("30 soldiers crossed the MDL").
+SMALL_FIGURE = 100
 
 # --- numbers -------------------------------------------------------------------------------
 
@@ -42,8 +45,21 @@ _RU_SMALL = (
     ("девятнадцат", 19), ("двадцат", 20), ("тридцат", 30), ("сорок", 40), ("пятьдесят", 50),
     ("пятидесят", 50), ("одн", 1), ("один", 1), ("дв", 2), ("тр", 3), ("четыр", 4), ("пят", 5),
     ("шест", 6), ("сем", 7), ("восем", 8), ("восьм", 8), ("девят", 9), ("десят", 10),
+    ("четвер", 4), ("пятер", 5),
 )
 _RU_WORD = "|".join(stem for stem, _ in _RU_SMALL)
+_EN_WORD = "|".join(w for w in _EN_SMALL if w != "a")
+# Small Russian numbers whole ("двух солдат", "трое военных"), not every word that begins
+# like one ("двинулись").
+_RU_SMALL_FORMS = (
+    r"(?:дв(?:а|е|ух|ое|оих|умя)|тр(?:и|ех|ое|оих|емя)|четыр(?:е|ех)|четвер(?:о|ых)|"
+    r"пят(?:ь|и|еро|ерых)|шест(?:ь|и|еро|ерых)|сем(?:ь|и|еро)|восемь|восьми|девят(?:ь|и)|"
+    r"десят(?:ь|и|еро))(?!\w)"
+)
+# A sentence without any of these holds no figure.
+_MAY_COUNT = re.compile(
+    r"\d|[만천백]|thousand|hundred|тыс|(?<!\w)(?:" + _EN_WORD + r")(?!\w)|" + _RU_SMALL_FORMS
+)
 
 _NUMBER = re.compile(
     r"(?<![\w.,])(?:"
@@ -53,14 +69,19 @@ _NUMBER = re.compile(
     r"|\d+백(?=\s?(?:여|명)))"
     # 12 thousand, 1.5 thousand, 12k, 12 тысяч, 1,5 тыс.
     r"|(?P<thousands>\d+(?:[.,]\d+)?)\s?(?:thousand|k(?!\w)|тысяч\w*|тыс(?:\.|(?!\w)))"
-    # three-thousand, ten thousand, пяти тысяч
-    r"|(?P<en_word>" + "|".join(w for w in _EN_SMALL if w != "a") + r")[-\s]thousand"
+    # three-thousand, four-thousand-100, ten thousand, пяти тысяч
+    r"|(?P<en_word>" + _EN_WORD + r")[-\s]thousand(?:[-\s](?:and\s)?(?P<en_rest>\d{1,3}))?"
     r"|(?P<ru_word>(?:" + _RU_WORD + r")\w*)\s+тысяч\w*"
-    # a thousand, около тысячи (a bare тысячи is "thousands"; a qualifier makes it one)
-    r"|(?P<one_thousand>a\s+thousand|(?<=около\s)тысяч[иу]|(?<=порядка\s)тысяч[иу]"
-    r"|(?<=до\s)тысяч[иу]|(?<=более\s)тысяч[иу]|(?<=свыше\s)тысяч[иу]|тысяча)"
-    # 12,000 / 12 000 / 12.000 / 1500
-    r"|(?P<digits>\d{1,3}(?:(?:,|\u00a0|\u202f| |\.)\d{3})+|\d{3,6})"
+    # 27-hundred, three hundred
+    r"|(?P<hundreds>\d{1,2}|" + _EN_WORD + r")[-\s]hundred(?!\w)"
+    # a thousand, тысячу, около тысячи (a bare тысячи is "thousands": a qualifier makes it one)
+    r"|(?P<one_thousand>a\s+thousand|(?<=около\s)тысячи|(?<=порядка\s)тысячи"
+    r"|(?<=до\s)тысячи|(?<=более\s)тысячи|(?<=свыше\s)тысячи|тысяч[ау](?!\w))"
+    # two soldiers, двух солдат
+    r"|(?P<en_small>" + _EN_WORD + r")(?=\s)"
+    r"|(?P<ru_small>" + _RU_SMALL_FORMS + r")(?=\s)"
+    # 12,000 / 12 000 / 12.000 / 1500 / 2
+    r"|(?P<digits>\d{1,3}(?:(?:,|\u00a0|\u202f| |\.)\d{3})+|\d{1,6})"
     r")(?![\d])"
 )
 
@@ -81,21 +102,33 @@ def _ko_value(raw: str) -> int | None:
     return total
 
 
+def _ru_small(word: str) -> int | None:
+    if word.startswith("десятк"):  # десятки тысяч: tens of thousands, no figure
+        return None
+    for stem, value in _RU_SMALL:
+        if word.startswith(stem):
+            return value
+    return None
+
+
 def _value(m: re.Match[str]) -> int | None:
     if raw := m.group("ko"):
         return _ko_value(raw)
     if raw := m.group("thousands"):
         return round(float(raw.replace(",", ".")) * 1000)
     if raw := m.group("en_word"):
-        return _EN_SMALL[raw] * 1000
+        return _EN_SMALL[raw] * 1000 + int(m.group("en_rest") or 0)
     if raw := m.group("ru_word"):
-        word = raw
-        for stem, value in _RU_SMALL:
-            if word.startswith(stem):
-                return value * 1000
-        return None
+        value = _ru_small(raw)
+        return value * 1000 if value else None
+    if raw := m.group("hundreds"):
+        return (int(raw) if raw.isdigit() else _EN_SMALL[raw]) * 100
     if m.group("one_thousand"):
         return 1000
+    if raw := m.group("en_small"):
+        return _EN_SMALL[raw]
+    if raw := m.group("ru_small"):
+        return _ru_small(raw)
     digits = re.sub(r"[,\u00a0\u202f .]", "", m.group("digits"))
     return int(digits)
 
@@ -113,14 +146,16 @@ _EN_MODIFIERS = (
 _EN_NOUN = (
     r"(?:troops|soldiers|servicemen|service\s*members|personnel|infantrymen|infantry|"
     r"fighters|forces|men|builders|deminers|sappers|engineers|construction\s+workers|"
-    r"military\s+workers|workers|laborers|labourers|casualties|troop|soldier)(?!\w)"
+    r"military\s+workers|workers|laborers|labourers|casualties|troop|soldier|deaths|dead|"
+    r"killed|injuries|injured|wounded|fatalities|captives|prisoners|pows|veterans)(?!\w)"
 )
 _EN_AFTER = re.compile(rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}")
 _KO_AFTER = re.compile(r"^\s?(?:여\s?)?(?:명|넘)")
 _RU_ADJECTIVES = r"(?:[\w-]+(?:ых|их|ые|ие|ого|его|ои|еи|ыи|ии|ую|юю|ым|им)\s+){0,3}"
 _RU_NOUN = (
     r"(?:военн\w*|военнослужащ\w*|солдат\w*|боиц\w*|человек|сапер\w*|строител\w*|"
-    r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|рабоч\w*)"
+    r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|рабоч\w*|пленн\w*|"
+    r"погибш\w*|ранен\w*|убит\w*|ветеран\w*)"
 )
 _RU_AFTER = re.compile(rf"^\s*{_RU_ADJECTIVES}{_RU_NOUN}")
 _OTHER_FORCES = re.compile(
@@ -133,19 +168,37 @@ _OTHER_FORCES = re.compile(
 # A number with no noun after it that a sentence's troops lead up to: "bringing the number
 # of Pyongyang's troops in Russia to 3,000", "the total likely to climb to around 10,000".
 _TOTAL_BEFORE = re.compile(
-    r"(?:total|number|tally|count|contingent|deployment|strength)(?!\w)[^.;]{0,60}?"
-    r"(?<!\w)(?:to|at|reach\w*|of)\s+(?:(?:about|around|some|approximately|roughly|nearly|"
-    r"more\s+than|over|at\s+least|up\s+to)\s+)?$"
+    r"(?:total|number|tally|count|contingent|deployment|strength|casualt\w*|fatalit\w*|"
+    r"injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)[^.;]{0,60}?"
+    r"(?<!\w)(?:to|at|reach\w*|of|exceed\w*|surpass\w*|top\w*|hit|hits|stand\w*\s+at|"
+    r"stood\s+at|number\w*|totall?\w*|is|are|was|were)\s+(?:(?:about|around|some|"
+    r"approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)\s+)?$"
+)
+
+
+# "another 4,100 have been injured", "300 were killed"
+_CASUALTY_AFTER = re.compile(
+    r"^\s*(?:have|has|had|were|was|are|is)\s+(?:been\s+|likely\s+been\s+)?"
+    r"(?:killed|wounded|injured|captured|taken\s+prisoner)"
 )
 
 
 def _personnel_after(after: str) -> bool:
     if _OTHER_FORCES.match(after):
         return False
-    return bool(_EN_AFTER.match(after) or _KO_AFTER.match(after) or _RU_AFTER.match(after))
+    return bool(_EN_AFTER.match(after) or _KO_AFTER.match(after) or _RU_AFTER.match(after)
+                or _CASUALTY_AFTER.match(after))
 
 
-_TROOP_WORDS = re.compile(rf"{_EN_NOUN}|{_RU_NOUN}|병력|북한군|파병|\d\s?명|여\s?명|deploy|dispatch")
+_CASUALTY_TOTAL = re.compile(
+    r"(?:casualt\w*|fatalit\w*|injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)"
+    r"[^.;]{0,60}$"
+)
+# Between two figures that share one verb: "1,000 sappers and", "тысячу саперов и".
+_SHARED_VERB = re.compile(
+    r"^\s*(?:[\w-]+\s+){1,4}?(?:and|и|및|과|와|,)\s*(?:about|some|около)?\s*$")
+_TROOP_WORDS = re.compile(
+    rf"{_EN_NOUN}|{_RU_NOUN}|병력|북한군|파병|\d\s?명|여\s?명|deploy|dispatch")
 
 
 def _total_of_troops(before: str, sentence_before: str) -> bool:
@@ -160,6 +213,15 @@ _NK = re.compile(
     r"кндр|северокореиск|северн\w*\s+коре|пхеньян|ким\s+чен"
 )
 
+_WAR = re.compile(
+    r"russia|kursk|ukrain|moscow|kremlin|putin|러시아|(?<![가-힣])러(?![가-힣])|쿠르스크|"
+    r"우크라이나|росси|курск|украин|москв|(?<!\w)сво(?!\w)|(?<!\w)рф(?!\w)|фронт|전선"
+)
+_OTHER_SIDE = re.compile(
+    r"ukrainian|russian|enemy|우크라이나군|러시아군|우크라이나\s군|러시아\s군|российск|украинск|"
+    r"(?<!\w)всу(?!\w)|вс\s+рф|противник"
+)
+
 # --- qualifiers --------------------------------------------------------------------------------
 
 QUALIFIERS = ("about", "up to", "more than", "at least", "additional")
@@ -170,8 +232,8 @@ _BEFORE_QUALIFIER = (
         r"дополнительн\w*)(?:\s+(?:of|some|about|around|approximately))?\s*$")),
     ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|최대|до)\s*$")),
     ("more than", re.compile(
-        r"(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|more\s+then|более|свыше|больше|"
-        r"более\s+чем)\s*$")),
+        r"(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|more\s+then|exceed\w*|"
+        r"surpass\w*|более|свыше|больше|превыси\w*|более\s+чем)\s*$")),
     ("at least", re.compile(
         r"(?:at\s+least|최소|적어도|не\s+менее|по\s+меньшеи\s+мере|как\s+минимум)\s*$")),
     ("about", re.compile(
@@ -184,7 +246,7 @@ _AFTER_QUALIFIER = (
         r"^\s*(?:additional|more|extra|further)(?!\w)|^(?:여\s?)?명?\w{0,2}\s?(?:을|를)?\s?"
         r"(?:추가|더\s)")),
     ("up to", re.compile(r"^\s?(?:여\s?)?명?\s?(?:까지)")),
-    ("more than", re.compile(r"^\s?(?:여\s?)?명?\s?(?:이상|넘|초과|plus)")),
+    ("more than", re.compile(r"^\s?(?:여\s?)?(?:명\S{0,2})?\s?(?:이상|넘|초과)")),
     ("about", re.compile(r"^\s?(?:여|명?\s?(?:가량|정도|쯤|안팎))")),
 )
 
@@ -201,19 +263,21 @@ def _qualifier(before: str, after: str) -> str | None:
 # --- kinds -----------------------------------------------------------------------------------
 
 KINDS = ("deployed", "planned", "casualties")
+_KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 _CASUALTY = re.compile(
     r"(?<!\w)(?:killed|dead|died|deaths?|wounded|injured|casualt\w*|captured|taken\s+prisoner|"
-    r"prisoners?|pows?|losses|lost|kia|"
-    r"погиб\w*|убит\w*|ранен\w*|потер\w*|пленн\w*|уничтож\w*|ликвидир\w*)|사상자|사망|전사|부상|포로|생포|사상"
+    r"prisoners?|pows?|losses|lost|kia|injur\w*|fatalit\w*|died|die|"
+    r"погиб\w*|убит\w*|ранен\w*|потер\w*|пленн\w*|плен(?!\w)|пленен\w*|уничтож\w*|ликвидир\w*|пленил\w*|раненых)|사상자|사망|전사|부상|포로|생포|사상"
 )
 _PLANNED = re.compile(
     r"(?<!\w)(?:will|would|plans?\s+to|planned|planning|plan\s+to|intends?|expected|expects|"
     r"may|might|could|to\s+be\s+(?:sent|deployed|dispatched)|decided\s+to|decides\s+to|deciding\s+to|is\s+set\s+to|"
     r"are\s+set\s+to|preparing\s+to|prepares\s+to|likely\s+to|by\s+(?:the\s+end|december|"
     r"year-end)|"
-    r"планир\w*|намерен\w*|собира\w*|направят|отправят|пошлет|пошлют|должны|будут|будет|"
-    r"ожида\w*|может|могут|решил\w*)|예정|예상|전망|계획|보낼|파병할|이를|(?:을|할|될|낼|릴|일|갈)\s?것|결정"
+    r"планир\w*|намерен\w*|собира\w*|направят|отправят|направит|отправит|пошлет|пошлют|"
+    r"поможет|помогут|должны|будут|будет|"
+    r"ожида\w*|может|могут|решил\w*)|예정|예상|전망|계획|보낼|파병할|이를|(?:을|할|될|낼|릴|일|갈)\s?(?:것|거)|결정|하기로"
 )
 _CLAUSE_END = re.compile(r",|;|\s(?:and|but|while|и|а|но)\s")
 
@@ -227,7 +291,10 @@ def _kind(before: str, after: str, korean: bool) -> str:
     # Whether the figure is planned is its clause's verb: before the figure in English and
     # Russian ("plans to send 10,000"), after it in Korean ("1만 명을 보낼 예정").
     if korean:
-        clause = after
+        # Korean: the figure's own clause, from the last clause ending before it to the
+        # first after it ("…이동 중이며, …투입될 것으로" is two clauses).
+        ends = r",|며\s|고\s|으나\s|지만\s|했다\.|다\."
+        clause = re.split(ends, before)[-1] + " " + re.split(ends, after, maxsplit=1)[0]
     else:
         parts = _CLAUSE_END.split(before)
         own = re.split(r",|;|\s(?:and|but|while|that|which|who|и|а|но|что|которы\w*)\s",
@@ -267,27 +334,35 @@ _PARTIES = (
            r"объединенн\w*\s+комитет\w*\s+начальник\w*", estimates=True),
     _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
                             r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
-                            r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국", estimates=True),
-    _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine", estimates=True),
+                            r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국",
+           estimates=True),
+    _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine",
+           estimates=True),
     _party("Ukrainian General Staff", rf"{_UKRAINE_ADJ}\s+general\s+staff|генштаб\w*\s+всу|"
-                                      r"генеральн\w*\s+штаб\w*\s+всу|우크라이나\s?총참모부", estimates=True),
+                                      r"генеральн\w*\s+штаб\w*\s+всу|우크라이나\s?총참모부",
+           estimates=True),
     _party("Pentagon", r"pentagon|department\s+of\s+defen[cs]e|defen[cs]e\s+department|"
                        r"sabrina\s+singh|lloyd\s+austin|(?<!\w)austin(?!\w)|hegseth|펜타곤|"
                        r"미\s?국방부|미국\s?국방부|пентагон", estimates=True),
     _party("Zelensky", r"zelensk\w*|зеленск\w*|젤렌스키"),
-    _party("NATO", r"(?<!\w)nato(?!\w)|rutte|stoltenberg|나토|(?<!\w)нато(?!\w)|뤼터", estimates=True),
+    _party("NATO", r"(?<!\w)nato(?!\w)|rutte|stoltenberg|나토|(?<!\w)нато(?!\w)|뤼터",
+           estimates=True),
     _party("KCNA", r"(?<!\w)kcna(?!\w)|korean\s+central\s+news\s+agency|조선중앙통신|"
                    r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*"),
     _party("Kremlin", r"kremlin|peskov|кремл\w*|песков\w*|크렘린|페스코프"),
     _party("Russian General Staff", r"gerasimov|герасимов\w*|게라시모프|russian\s+general\s+staff"),
-    _party("White House", r"white\s+house|kirby|jake\s+sullivan|백악관|белыи\s+дом"),
-    _party("US", r"state\s+department|blinken|(?<!\w)u\.?s\.?\s+officials?|"
-                 r"미\s?국무부|госдеп\w*|블링컨"),
+    _party("White House", r"white\s+house|kirby|jake\s+sullivan|백악관|белыи\s+дом|"
+                          r"state\s+department|blinken|미\s?국무부|госдеп\w*|블링컨"),
+    _party("US", r"(?<!\w)u\.?s\.?\s+officials?|american\s+officials?"),
+    _party("Shoigu", r"shoigu|шоигу|쇼이구"),
     _party("South Korea", rf"{_SOUTH}|남한|한국\s?정부|(?<![가-힣])한국(?![가-힣])|정부는|"
                           r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
     _party("US", r"united\s+states|washington|(?<!\w)u\.s\.(?!\w)|(?<!\w)us(?!\w)|america(?!n)|"
                  r"미국|сша|штат\w*", country=True),
-    _party("Ukraine", r"ukraine(?:'s|’s)?|kyiv|우크라이나|украин\w*|киев\w*", country=True),
+    _party("Ukraine", r"ukraine(?:'s|’s)?(?!\w)|kyiv(?:'s|’s)?(?!\w)|우크라이나|украин\w*|киев\w*",
+           country=True),
+    _party("Russia", r"russia(?:'s|’s)?(?!\w)|moscow(?:'s|’s)?(?!\w)|росси\w*|москв\w*|러시아",
+           country=True),
 )
 
 # Speech and belief verbs that follow their subject: "X said", "X는 … 밝혔다", "X сообщил".
@@ -296,7 +371,7 @@ _SAYS = re.compile(
     r"confirm\w*|announc\w*|assess\w*|stated|states|disclos\w*|revealed|reveals|noted|warned|"
     r"thinks|put\s+the\s+number|puts\s+the\s+number|added|has\s+said|have\s+said|"
     r"сообщ\w*|заяв\w*|счита\w*|оцени\w*|утвержда\w*|подтверд\w*|пишет|передает|"
-    r"информир\w*|говор\w*|сказал\w*|приводит|уточни\w*|рассказ\w*|отмети\w*)|밝혔|밝혀|밝힌|말했|전했|추정|판단|보고|예상|파악|분석|확인|발표|주장|설명|집계|"
+    r"информир\w*|говор\w*|сказал\w*|приводит|уточни\w*|рассказ\w*|отмети\w*|озвучи\w*)|밝혔|밝혀|밝힌|말했|전했|추정|판단|보고|예상|파악|분석|확인|발표|주장|설명|집계|"
     r"전망"
 )
 _CREDITS_BEFORE = re.compile(
@@ -306,7 +381,7 @@ _CREDITS_BEFORE = re.compile(
     r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w.'’-]+\s+){0,3}$"
 )
 _KO_CREDITS_AFTER = re.compile(
-    r"^(?:[가-힣]*\s?){0,2}?(?:에\s?따르면|측은|측에\s?따르면|은|는|이|가|도)(?![가-힣])")
+    r"^\s?(?:[가-힣]*\s?){0,3}?(?:에\s?따르면|측은|측에\s?따르면|은|는|이|가|도)(?![가-힣])")
 _NEGATED_AFTER = re.compile(
     r"^[^.;:]{0,25}?(?:has\s+not|have\s+not|had\s+not|did\s+not|does\s+not|do\s+not|hasn't|"
     r"haven't|didn't|doesn't|don't|never|has\s+yet\s+to|have\s+yet\s+to|denied|denies|deny|"
@@ -342,7 +417,8 @@ _JOINT_INTELLIGENCE_RU = re.compile(
 )
 _INTELLIGENCE_OF = {"южнокореиск": "NIS", "украинск": "Ukraine's GUR",
                     "американск": "US intelligence", "западн": "Western intelligence",
-                    "британск": "British intelligence","u.s.": "US intelligence", "us": "US intelligence",
+                    "британск": "British intelligence",
+                    "u.s.": "US intelligence", "us": "US intelligence",
                     "american": "US intelligence", "south korean": "NIS",
                     "ukrainian": "Ukraine's GUR", "western": "Western intelligence",
                     "british": "British intelligence"}
@@ -375,22 +451,47 @@ def _mentions(sentence: str) -> list[_Mention]:
                 continue
             found.append(_Mention(party, m.start(), m.end(), _credited(before, after)))
     found.sort(key=lambda x: x.start)
-    # A verb after the last of coordinated parties credits them all.
+    # A verb after the last of coordinated parties credits them all: "South Korea, Ukraine
+    # and the United States say" (a comma alone is not a coordination: "in Ukraine, Seoul
+    # says").
+    chain_has_and = False
     for i in range(len(found) - 2, -1, -1):
         here, nxt = found[i], found[i + 1]
-        if nxt.credited and not here.credited and _COORDINATION.match(
-                sentence[here.end : nxt.start]):
+        link = sentence[here.end : nxt.start]
+        if not _COORDINATION.match(link):
+            chain_has_and = False
+            continue
+        chain_has_and = chain_has_and or link.strip() != ","
+        if nxt.credited and chain_has_and:
             found[i] = _Mention(here.party, here.start, here.end, True)
-    return [m for m in found if not m.party.country or (
-        m.credited and not _OBJECT_BEFORE.search(sentence[: m.start][-24:]))]
+    return [m for m in found if not m.party.country or _speaks(sentence, m)]
+
+
+_LOCATIVE_BEFORE = re.compile(r"(?:in|at|в|во)\s+(?:the\s+)?$")
+_KO_COUNTRY_SPEAKS = re.compile(
+    r"^\s?(?:측은|측이|측에\s?따르면|에\s?따르면|정부는|정부가|은|는)(?![가-힣])")
+
+
+def _speaks(sentence: str, m: _Mention) -> bool:
+    """Whether a country is a speaker, not a place or an object: credited, not after
+    "against/to/with…", after "in" only right before its verb ("in Seoul, officials said"
+    is not, "В Сеуле говорят" is), and in Korean only as the topic ("러시아 측은")."""
+    before, after = sentence[: m.start], sentence[m.end :]
+    if not m.credited or _OBJECT_BEFORE.search(before[-24:]):
+        return False
+    if re.match(r"^\s?[가-힣]", after):
+        return bool(_KO_COUNTRY_SPEAKS.match(after))
+    if _LOCATIVE_BEFORE.search(before[-8:]):
+        return any(_SAYS.match(w) for w in re.findall(r"[\w’'-]+", after)[:2])
+    return True
 
 
 def _credited(before: str, after: str) -> bool:
     if _CREDITS_BEFORE.search(before[-60:]):
         return True
-    if _KO_CREDITS_AFTER.match(after):
-        # Korean puts the verb last: "국정원은 … 밝혔다".
-        return bool(_SAYS.search(after))
+    if re.match(r"^\s?[가-힣]", after) or re.search(r"[가-힣]\s?$", before[-2:]):
+        # Korean puts the verb last: "국정원은 … 밝혔다", "젤렌스키 대통령은 … 주장했다".
+        return bool(_KO_CREDITS_AFTER.match(after)) and bool(_SAYS.search(after))
     if re.match(r"^\s?[\"'“‘«:]", after):  # a headline's 국정원 "…", "Зеленский: …"
         return True
     # The verb follows its subject within a few words: "the Pentagon said", "South Korea's
@@ -405,16 +506,26 @@ def _chosen(mentions: list[_Mention]) -> list[_Mention]:
     return [m for m in mentions if m.credited] or [m for m in mentions if not m.party.country]
 
 
+# A country's bodies: a report that credits the country and names its body means the body
+# ("Seoul says …; the NIS told lawmakers …" is the NIS).
+_BODIES = {"South Korea": ("NIS", "South Korean military (JCS)"),
+           "Ukraine": ("Zelensky", "Ukraine's GUR", "SBU", "Ukrainian General Staff"),
+           "US": ("Pentagon", "White House", "US intelligence"),
+           "Russia": ("Kremlin", "Shoigu", "Russian General Staff")}
+
+
 def _joined(names: list[str]) -> str | None:
     names = list(dict.fromkeys(names))
     if not names:
         return None
-    # A specific agency stands for its country: "South Korea's NIS" is the NIS.
-    countries = {"South Korea": ("NIS", "South Korean military (JCS)"),
-                 "Ukraine": ("Ukraine's GUR", "SBU", "Ukrainian General Staff", "Zelensky"),
-                 "US": ("Pentagon", "White House")}
-    kept = [n for n in names if not any(a in names for a in countries.get(n, ()))]
+    kept = [n for n in names if not any(a in names for a in _BODIES.get(n, ()))]
     return ", ".join(kept)
+
+
+def _refined(claimant: str, named: list[str]) -> str:
+    """A lone country as claimant is its body that the item names, if any."""
+    bodies = [n for n in named if n in _BODIES.get(claimant, ())]
+    return bodies[0] if bodies else claimant
 
 
 def _headline_claimant(title: str) -> str | None:
@@ -451,41 +562,60 @@ def _figures(sentence: str) -> list[_Figure]:
         next_start = matches[i + 1].start() if i + 1 < len(matches) else len(sentence)
         before = sentence[prev_end : m.start()]
         korean = bool(m.group("ko")) or bool(re.match(r"^\s?(?:여\s?)?명", after))
-        found.append(_Figure(
-            value, _qualifier(before, after), _kind(before, sentence[m.end():next_start], korean)
-        ))
+        kind = _kind(before, sentence[m.end():next_start], korean)
+        if _CASUALTY_TOTAL.search(before) or _CASUALTY_AFTER.match(after):
+            kind = "casualties"
+        elif found and _SHARED_VERB.match(before):
+            kind = found[-1].kind  # "will send 1,000 sappers and 5,000 builders"
+        found.append(_Figure(value, _qualifier(before, after), kind))
     return found
 
 
 def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
-    """North Korean personnel figures in a text (title, then summary), each once per kind,
+    """North Korean personnel figures in a text (title, then summary), each figure once,
     with its qualifier, its kind and who claims it (else the outlet)."""
     folded = fold(text)
     if not _NK.search(folded):
         return ()
-    parts = sentences(text)
+    parts = _sentences(text)
     folded_parts = [fold(s) for s in parts]
+    # The item is about North Korea's troops: a sentence that names no other side's forces
+    # is about them too ("공병 1천여 명은 … 지뢰 제거 임무를 수행 중").
+    found = [
+        _figures(s) if _MAY_COUNT.search(s) and (_NK.search(s) or not _OTHER_SIDE.search(s))
+        else [] for s in folded_parts
+    ]
+    if not any(found):
+        return ()  # most texts: no party need be looked for
     title = fold(text.split("\n", 1)[0])
     # A sentence lends its claimant to its neighbours when it is about the troops or names
     # a body that estimates them (not "…, KCNA said" of the treaty beside a figure).
     own: list[str | None] = []
     lent: list[str | None] = []
+    named: list[str] = []
     for s in folded_parts:
-        mentions = _chosen(_mentions(s))
+        every = _mentions(s)
+        named += [m.party.name for m in every]
+        mentions = _chosen(every)
         own.append(_joined([m.party.name for m in mentions]))
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
         lent.append(own[-1] if lends else None)
     headline = _headline_claimant(title)
+    at_war = bool(_WAR.search(folded))
     claims: list[TroopClaim] = []
-    seen: set[tuple[int, str]] = set()
-    for at, (sentence, folded_sentence) in enumerate(zip(parts, folded_parts, strict=True)):
-        if not _NK.search(folded_sentence):
-            continue
-        for figure in _figures(folded_sentence):
-            if (figure.value, figure.kind) in seen:
+    for at, (sentence, figures) in enumerate(zip(parts, found, strict=True)):
+        for figure in figures:
+            if figure.value < SMALL_FIGURE and not at_war:
                 continue
-            seen.add((figure.value, figure.kind))
-            claimant = own[at] or _nearest(lent, folded_parts, at) or headline or outlet
+            same = _same_claim(claims, figure)
+            if same is not None:
+                # The same figure again: the first report's qualifier, the strongest kind
+                # (a title's "sends 6,000" is the summary's "decided to send 6,000").
+                if _KIND_RANK[figure.kind] > _KIND_RANK[claims[same].kind]:
+                    claims[same] = replace(claims[same], kind=figure.kind)
+                continue
+            claimant = own[at] or _nearest(lent, own, folded_parts, at) or headline
+            claimant = _refined(claimant, named) if claimant else outlet
             claims.append(TroopClaim(figure.value, claimant, one_line(sentence),
                                      figure.qualifier, figure.kind))
     return tuple(claims)
@@ -497,12 +627,42 @@ _ANAPHORA = re.compile(
 )
 
 
-def _nearest(claimants: list[str | None], folded: list[str], at: int) -> str | None:
+# A full stop after these does not end a sentence ("1,5 тыс. военных", "SEOUL, Oct. 18").
+_ABBREVIATION = re.compile(
+    r"(?<!\w)(?:тыс|млн|ст|г|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|no|gen|lt|col|rep|"
+    r"sen|mr|ms|dr|st|vs|approx|est|u\.s|u\.n)\.$", re.IGNORECASE
+)
+
+
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    for piece in sentences(text):
+        if out and (_ABBREVIATION.search(out[-1]) or piece[:1].islower()):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+def _same_claim(claims: list[TroopClaim], figure: _Figure) -> int | None:
+    """The claim a figure repeats: the same number, unless one is an increment ("another
+    5,000 will go") and the other a total of another kind ("about 5,000 are there")."""
+    for i, claim in enumerate(claims):
+        if claim.figure == figure.value and not (
+            (claim.qualifier == "additional") != (figure.qualifier == "additional")
+            and claim.kind != figure.kind
+        ):
+            return i
+    return None
+
+
+def _nearest(claimants: list[str | None], own: list[str | None], folded: list[str],
+             at: int) -> str | None:
     """The claimant of the next sentence when it credits "this" ("Об этом сообщил X"), else
     of the nearest sentence before, else after: attribution carries over ("According to
     the spy agency, …" after "…, the NIS said")."""
-    if at + 1 < len(claimants) and claimants[at + 1] and _ANAPHORA.match(folded[at + 1]):
-        return claimants[at + 1]
+    if at + 1 < len(own) and own[at + 1] and _ANAPHORA.match(folded[at + 1]):
+        return own[at + 1]
     for i in (at - 1, at - 2, at + 1, at + 2):
         if 0 <= i < len(claimants) and claimants[i]:
             return claimants[i]

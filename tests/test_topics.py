@@ -1,0 +1,176 @@
+"""The default topic rules of feeds.yaml, and the sentence terms and sources they are written
+with: general forms (stems, parts in one sentence, a guard), in English, Korean and Russian."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.config import Config, Rule
+from bot.match import Matcher
+from bot.models import Item
+
+
+def item(title: str, summary: str = "", *, link: str = "", outlet: str = "",
+         channel: str = "") -> Item:
+    return Item("g", link, title, summary, datetime(2024, 11, 12, tzinfo=UTC), "Test", "en",
+                outlet=outlet, channel=channel)
+
+
+@pytest.fixture
+def matcher(config: Config) -> Matcher:
+    return Matcher(config.topics, {})
+
+
+def topics(matcher: Matcher, title: str, summary: str = "", **kw: str) -> set[str]:
+    return set(matcher.analyse(item(title, summary, **kw)).topic_names)
+
+
+# --- the engine ---------------------------------------------------------------------------------
+
+
+def test_a_sentence_term_needs_every_part_in_one_sentence() -> None:
+    m = Matcher({"treaty": Rule(any=("treaty|pact + russia + north korea",))}, {})
+    assert m.analyse(item("Russia and North Korea sign a pact")).topic_names == ("treaty",)
+    assert m.analyse(item("Russia signs a pact.", "North Korea watches.")).topic_names == ()
+
+
+def test_a_sentence_term_matches_its_parts_in_any_order() -> None:
+    m = Matcher({"treaty": Rule(any=("treaty + russia + north korea",))}, {})
+    assert m.analyse(item("North Korea's treaty with Russia")).topic_names == ("treaty",)
+
+
+def test_a_guard_in_the_sentence_vetoes_the_term() -> None:
+    m = Matcher({"kcna": Rule(any=("kcna -- did not report",))}, {})
+    assert m.analyse(item("KCNA did not report the visit")).topic_names == ()
+    assert m.analyse(item("KCNA reported the visit")).topic_names == ("kcna",)
+
+
+def test_the_why_shows_the_alternatives_that_matched() -> None:
+    m = Matcher({"treaty": Rule(any=("treaty|pact + russia* + north korea|dprk",))}, {})
+    assert m.analyse(item("DPRK signs pact with Russian side")).topics[0].terms == (
+        "pact + russia* + dprk",)
+
+
+def test_a_source_gives_the_topic_by_host_outlet_or_feed_title() -> None:
+    m = Matcher({"kcna": Rule(sources=("kcna.kp", "KCNA"))}, {})
+    assert m.analyse(item("Kim visits a farm", link="http://www.kcna.kp/en/a/1")).topic_names \
+        == ("kcna",)
+    assert m.analyse(item("Kim visits a farm", outlet="KCNA")).topic_names == ("kcna",)
+    assert m.analyse(item("Kim visits a farm", channel="KCNA Watch")).topic_names == ("kcna",)
+    assert m.analyse(item("Kim visits a farm", link="https://nknews.org/a")).topic_names == ()
+
+
+def test_an_aggregators_own_title_is_no_source_when_the_item_has_an_outlet() -> None:
+    m = Matcher({"kcna": Rule(sources=("KCNA",))}, {})
+    analysis = m.analyse(item("Kim visits a farm", outlet="Reuters",
+                              channel='"KCNA Russia" - Google News'))
+    assert analysis.topic_names == ()
+
+
+# --- kcna ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Kim Jong Un inspects a factory", ""),
+    ],
+)
+def test_kcna_by_its_hosts(matcher: Matcher, title: str, summary: str) -> None:
+    for link in ("http://www.kcna.kp/en/article/1", "http://rodong.rep.kp/en/1",
+                 "https://kcnawatch.org/newstream/1"):
+        assert "kcna" in topics(matcher, title, summary, link=link)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "North Korea ratified the pact with Russia, state media reported on Tuesday.",
+        "북한 관영 조선중앙통신은 조약이 발효됐다고 보도했다.",
+        "ЦТАК КНДР сообщило о вступлении договора в силу.",
+        "North Korea's state TV KCTV aired the ceremony.",
+    ],
+)
+def test_kcna_when_north_koreas_state_media_speak(matcher: Matcher, text: str) -> None:
+    assert "kcna" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Putin signed the law, Russian state media reported, as North Korea looked on.",
+        "KCNA did not report the deployment of North Korean troops.",
+        "ЦТАК не сообщило о визите.",
+    ],
+)
+def test_not_kcna_for_russian_state_media_or_silence(matcher: Matcher, text: str) -> None:
+    assert "kcna" not in topics(matcher, text)
+
+
+# --- treaty ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Moscow and Pyongyang's defence deal takes effect",
+        "The agreement between North Korea and Russia entered into force",
+        "Putin, Kim sign strategic partnership treaty",
+        "러시아와 북한이 맺은 조약이 발효됐다",
+        "Договор между КНДР и Россией вступил в силу",
+        "Россия ратифицировала соглашение с Пхеньяном",
+    ],
+)
+def test_treaty_when_a_pact_and_both_parties_share_a_sentence(matcher: Matcher, text: str) -> None:
+    assert "treaty" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia and Iran sign a comprehensive strategic partnership treaty",
+        "Россия и Белоруссия подписали договор о гарантиях безопасности",
+        "The 1961 treaty between Moscow and Pyongyang lapsed in the 1990s",
+        "러시아와 이란이 포괄적 전략적 동반자 조약에 서명했다",
+        "Russia signs a treaty. North Korea tests a missile.",
+    ],
+)
+def test_other_treaties_are_not_the_treaty(matcher: Matcher, text: str) -> None:
+    assert "treaty" not in topics(matcher, text)
+
+
+# --- troops -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pyongyang sends more troops to Russia",
+        "North Korea is shipping soldiers to Russia's Kursk front",
+        "Thousands of soldiers were deployed to help Russia, N. Korea confirms",
+        "N. Korean troops spotted in Kursk",
+        "북한군, 러시아 쿠르스크에서 첫 교전",
+        "러시아에 파병된 북한 병력이 늘었다",
+        "Северокорейские военные прибыли в Курскую область",
+        "Солдаты КНДР воюют в Курской области",
+        "КНДР направила в Россию военных строителей",
+    ],
+)
+def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text: str) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia could deploy troops to support North Korea in a crisis",
+        "북한군 30여명이 군사분계선을 넘었다가 돌아갔다",
+        "South Korean troops train near the border with North Korea",
+    ],
+)
+def test_not_troops_for_other_forces_or_the_inter_korean_border(
+    matcher: Matcher, text: str
+) -> None:
+    assert "troops" not in topics(matcher, text)
