@@ -436,6 +436,16 @@ class PostgresStore:
             troops=[TroopRecord(*r) for r in troops],
         )
 
+    async def story_sizes(self) -> dict[int, int]:
+        """How many stories hold each number of items (a benchmark's histogram)."""
+        rows = await self._rows("SELECT item_count, count(*) FROM stories GROUP BY item_count")
+        return {r[0]: r[1] for r in rows}
+
+    async def item_story_ids(self) -> dict[int, int]:
+        """Every stored item's story, as folding and merging left it (the quality scorer)."""
+        rows = await self._rows("SELECT id, story_id FROM items")
+        return {r[0]: r[1] for r in rows}
+
     async def article_news(self, article: int, now: datetime, limit: int = 10) -> ArticleNews:
         rows = await self._rows(
             """WITH cited AS (

@@ -850,11 +850,6 @@ class SQLiteStore:
         rows = await self._rows("SELECT id, story_id FROM items")
         return {r[0]: r[1] for r in rows}
 
-    async def item_story_ids(self) -> dict[int, int]:
-        """Every stored item's story, as folding and merging left it (the quality scorer)."""
-        rows = await self._rows("SELECT id, story_id FROM items")
-        return {r[0]: r[1] for r in rows}
-
     # --- weekly digests -----------------------------------------------------------------------
 
     async def digest_posts(self, platform: str, channel: str) -> list[DigestPost]:
