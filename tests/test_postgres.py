@@ -148,7 +148,7 @@ async def test_a_recorded_poll_ends_the_lease_and_the_feed_waits_for_its_next_po
                             last_modified=None)
     assert feed not in await ids(pg)
     later = NOW + timedelta(minutes=16)
-    assert [f.id for f in await pg.due_feeds(later, 1, failing=False)] == [feed]
+    assert feed in [f.id for f in await pg.due_feeds(later, 10, failing=False)]
     assert await pg.claim_feeds("b", [feed], later, timedelta(minutes=5)) == [feed]
 
 
