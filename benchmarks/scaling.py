@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -222,6 +223,46 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --- from the measurements to a deployment (docs/scaling.md) ---------------------------------
+
+POOL = 8  # storage.postgres.POOL_SIZE; a poller holds one more while it folds
+
+
+def plan(results: dict[str, Any], feeds: int = 10_000, servers: int = 1_000,
+         interval_min: float = 15, items_per_feed_day: float = 20) -> dict[str, Any]:
+    """The deployment of `feeds` feeds and `servers` Discord servers (one alert channel
+    each), from a run's figures. `items_per_feed_day` is the one input not measured here:
+    how much the watched feeds publish."""
+    size = max(results["sizes"], key=int)
+    row = results["sizes"][size]
+    n = int(size)
+    one = row["postgres_1"]
+    warm_s = row["postgres_1_warm"]["seconds"] / n  # a worker's time per 304 poll
+    steady_s = one["seconds"] / n  # per poll that brings one new item
+    polls = feeds * 24 * 60 / interval_min
+    items = feeds * items_per_feed_day
+    busy = ((polls - items) * warm_s + items * steady_s) / 86_400  # workers, fully busy
+    pollers = max(2, math.ceil(busy / 0.5))  # at most half busy: peaks, and a dead worker
+    cold = row["cold_sqlite"]
+    # Outbox rows queued per stored item in the cold poll: the farm's mix of reports on and
+    # off the topics, each topic routed to a channel (a server's channel follows them all).
+    alerting = cold["outbox_pending"] / max(cold["items_stored"], 1)
+    wal_warm = row["postgres_1_warm"]["wal_bytes"] / n
+    return {
+        "from_size": n, "polls_per_day": round(polls), "new_items_per_day": round(items),
+        "worker_seconds_per_warm_poll": round(warm_s, 4),
+        "worker_seconds_per_steady_poll": round(steady_s, 4),
+        "busy_workers": round(busy, 2), "pollers": pollers, "deliverers": 2,
+        "gateway_processes": 1, "shards": max(1, math.ceil(servers / 1_000)),
+        "connections": pollers * (POOL + 1) + 2 * POOL + POOL,
+        "db_growth_mib_per_day": round(items * one["db_bytes_per_item"] / 2**20),
+        "wal_mib_per_day": round((items * one["wal_bytes_per_new_item"]
+                                  + (polls - items) * wal_warm) / 2**20),
+        "outbox_rows_per_item": round(alerting, 4),
+        "deliveries_per_day": round(items * alerting * servers),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scaling", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -231,7 +272,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default=",".join(map(str, WORKERS)))
     parser.add_argument("--json", default="scaling-results.json")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--plan", metavar="JSON",
+                        help="print docs/scaling.md's deployment figures from a run's JSON")
     args = parser.parse_args(argv)
+    if args.plan:
+        print(json.dumps(plan(json.loads(Path(args.plan).read_text())), indent=2))
+        return 0
     if args.worker:
         asyncio.run(_worker(json.loads(sys.stdin.readline())))
         return 0
