@@ -5,6 +5,7 @@ Run it from a checkout (`pip install ".[bench]"` or the packages it names first)
     python -m benchmarks                      # the full run (about 13 minutes on 2 cores)
     python -m benchmarks --quick              # tiny sizes: checks that everything runs
     python -m benchmarks --only poll,matching --json out.json
+    python -m benchmarks --only poll --set poll.sizes=[100] --set poll.phases='["cold"]'
 
 Each section runs in its own child process; the poll cycle runs each side (and each of cold
 and warm) in a process of its own, so that peak RSS is that side's alone.
@@ -136,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default="benchmark-results.json", help="where to write JSON")
     parser.add_argument("--no-reader", action="store_true",
                         help="skip lemon24/reader in the poll section")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=JSON",
+                        help="override one parameter, e.g. folding.sizes=[1000,10000]")
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in sections if s not in SECTIONS]
@@ -143,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown section(s): {', '.join(unknown)}")
     params = json.loads(json.dumps(QUICK if args.quick else FULL))
     params["poll"]["reader"] = params["poll_offtopic"]["reader"] = not args.no_reader
+    for setting in args.set:
+        name, _, value = setting.partition("=")
+        section, _, key = name.partition(".")
+        if section not in params or not key:
+            parser.error(f"--set {setting}: expected SECTION.KEY=JSON")
+        params[section][key] = json.loads(value)
     results = run(sections, params, sys.stderr)
     results["command"] = "python -m benchmarks " + " ".join(argv if argv is not None
                                                               else sys.argv[1:])

@@ -45,7 +45,8 @@ STORY_SPAN = timedelta(hours=72)
 # benchmarks/data/realnews (README, "Story folding").
 EVENT_THRESHOLD = 0.2
 # The same with plain cosines, when the window holds too few reports to tell a background.
-PLAIN_THRESHOLD = 0.5
+PLAIN_THRESHOLD = 0.45
+UNEVEN_ACT_MARGIN = 0.05
 BACKGROUND_MIN = 12  # reports in the window before their mean is taken as the background
 BACKGROUND_SHARE = 0.5  # of that mean taken out of every vector
 SKETCH_CHARS = 1500  # of the summary, in the MinHash sketch
@@ -318,8 +319,13 @@ class _Story:
     def score(self) -> float:
         return float(self.sims.mean())
 
-    def close(self) -> bool:
-        return self.score() >= self.threshold
+    def close(self, action: str | None) -> bool:
+        """Close enough to join. A report naming an act and a story none of whose reports
+        names one (or the other way round) need more: the act is evidence that one side has
+        and the other lacks."""
+        named = [m.features.action is not None for m in self.members]
+        uneven = (action is not None and not any(named)) or (action is None and all(named))
+        return self.score() >= self.threshold + (UNEVEN_ACT_MARGIN if uneven else 0.0)
 
     def nearest(self) -> list[dict[str, Any]]:
         order = np.argsort(-self.sims)[:3]
@@ -400,7 +406,7 @@ def decide(
     vetoed: list[dict[str, Any]] = []
     for story in stories:
         score = story.score()
-        if not story.close():
+        if not story.close(item.action):
             break
         reason = _vetoed(item, published, story.members)
         if reason:

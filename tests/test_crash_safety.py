@@ -47,14 +47,15 @@ DATABASES = ("sqlite", "postgresql")
 
 def event_items(n: int, outlet: str, when: datetime) -> dict[str, object]:
     """Outlet `outlet`'s copy of event `n`: the same wire text, so it folds by syndication;
-    events share no wording beyond the topic words, so each is a story of its own."""
+    events share no wording beyond the topic words and are three days apart, so each is a
+    story of its own."""
     rng = random.Random(n)
     words = [f"{rng.choice('bcdfgklmnprst')}{rng.choice('aeiou')}{rng.randint(10, 99)}"
              for _ in range(30)]
     body = f"KCNA on the treaty with Russia: {' '.join(words)}."
     return {"title": f"KCNA: {' '.join(words[:5])}", "summary": body,
             "link": f"https://{outlet}.example/news/{n}", "guid": f"{outlet}-{n}",
-            "published": when + timedelta(minutes=n)}
+            "published": when - timedelta(days=3 * n)}
 
 
 def publish(server: FeedServer, released: dict[str, int], start: datetime) -> None:

@@ -186,6 +186,56 @@ async def test_a_version_4_file_gets_the_date_indexes_and_keeps_its_data(tmp_pat
     assert {"stories_first_published", "items_published", "outbox_story"} <= indexes
 
 
+async def test_a_version_5_file_gets_the_vector_column_and_keeps_its_data(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tw.sqlite"
+    store = await SQLiteStore.open(path)
+    await store.sync_feeds([("wire", "https://wire.example/rss")], NOW)
+    [feed] = await store.feeds()
+    await store.save_item(new_item(feed.id, "g1", link="https://wire.example/1"), NOW)
+    await store.close()
+    with sqlite3.connect(path) as db:  # back to version 5
+        db.execute("DROP INDEX items_embedded")
+        db.execute("ALTER TABLE items DROP COLUMN vector")
+        db.execute("PRAGMA user_version = 5")
+    store = await SQLiteStore.open(path)
+    try:
+        assert (await store.stats()).items == 1
+        assert await store.embedded(NOW - timedelta(days=1), NOW + timedelta(days=1)) == []
+    finally:
+        await store.close()
+
+
+async def test_embedded_items_come_with_their_vectors_and_their_storys_first_report(
+    store: SQLiteStore,
+) -> None:
+    feed = (await store.feeds())[0]
+    first = await store.save_item(
+        replace(new_item(feed.id, "g1", published=NOW - timedelta(hours=5)), vector=b"v1"), NOW)
+    assert first is not None
+    await store.save_item(replace(new_item(feed.id, "g2", story_id=first.story_id),
+                                  vector=b"v2"), NOW)
+    await store.save_item(new_item(feed.id, "g3"), NOW)  # not embedded
+    await store.save_item(replace(new_item(feed.id, "g4", published=NOW - timedelta(days=3)),
+                                  vector=b"v4"), NOW)  # outside the range
+    found = await store.embedded(NOW - timedelta(days=1), NOW + timedelta(days=1))
+    assert sorted(c.vector for c in found) == [b"v1", b"v2"]  # type: ignore[type-var]
+    assert {c.story_first for c in found} == {NOW - timedelta(hours=5)}
+
+
+async def test_the_embedded_items_of_a_time_range_are_found_by_an_index(
+    store: SQLiteStore,
+) -> None:
+    statements: list[str] = []
+    await store._db.set_trace_callback(statements.append)
+    await store.embedded(NOW - timedelta(days=2), NOW + timedelta(days=2))
+    await store._db.set_trace_callback(None)
+    [sql] = [s for s in statements if "items_embedded" in s or "vector IS NOT NULL" in s]
+    plan = " ".join(r[-1] for r in await store._rows(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "USING INDEX items_embedded" in plan and "SCAN items" not in plan
+
+
 async def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.sqlite"
     with sqlite3.connect(path) as db:
