@@ -162,7 +162,11 @@ async def test_sigkill_while_a_platform_holds_its_answer_neither_loses_nor_doubl
         config = write_config(tmp_path, server, discord_channels)
         db = database
         inside = {"discord": 0, "slack": 0}
-        for run in range(KILLS):
+        run = 0
+        # KILLS runs, and more (up to twice as many) until enough kills fell inside a held
+        # answer on each platform: a slow start (a loaded machine, a database server) lets
+        # fewer land there.
+        while run < KILLS or (min(inside.values()) < IN_WINDOW_AT_LEAST and run < 2 * KILLS):
             # New reports arrive between runs: a new event (a post for every channel), and
             # another outlet's copy of an event maybe posted already (an edit).
             first, second = rng.sample(OUTLETS, 2)
@@ -176,8 +180,9 @@ async def test_sigkill_while_a_platform_holds_its_answer_neither_loses_nor_doubl
             for name in await kill_in_a_window(bot, target, fakes, rng):
                 inside[name] += 1
             assert await bot.wait() in (-signal.SIGKILL, 0), (await bot.stderr.read()).decode()
+            run += 1
         # The figure for the README: how many kills fell inside a held answer.
-        print(f"\n{KILLS} SIGKILLs; inside a held answer: Discord {inside['discord']}, "
+        print(f"\n{run} SIGKILLs; inside a held answer: Discord {inside['discord']}, "
               f"Slack {inside['slack']}; {sum(released.values())} items")
         assert min(inside.values()) >= IN_WINDOW_AT_LEAST, inside
 

@@ -195,7 +195,12 @@ async def test_a_version_5_file_gets_the_vector_column_and_keeps_its_data(
     [feed] = await store.feeds()
     await store.save_item(new_item(feed.id, "g1", link="https://wire.example/1"), NOW)
     await store.close()
-    with sqlite3.connect(path) as db:  # back to version 5
+    with sqlite3.connect(path) as db:  # back to version 5: steps 8, 7 and 6 undone
+        _undo_step_8(db)
+        db.execute("DROP TABLE store_probe")
+        db.execute("DROP INDEX feeds_due")
+        db.execute("ALTER TABLE outbox DROP COLUMN changes")
+        db.execute("ALTER TABLE outbox DROP COLUMN sent_at")
         db.execute("DROP INDEX items_embedded")
         db.execute("ALTER TABLE items DROP COLUMN vector")
         db.execute("PRAGMA user_version = 5")
@@ -227,6 +232,8 @@ async def test_embedded_items_come_with_their_vectors_and_their_storys_first_rep
 async def test_the_embedded_items_of_a_time_range_are_found_by_an_index(
     store: SQLiteStore,
 ) -> None:
+    if not isinstance(store, SQLiteStore):
+        pytest.skip("SQLite's query plan")
     statements: list[str] = []
     await store._db.set_trace_callback(statements.append)
     await store.embedded(NOW - timedelta(days=2), NOW + timedelta(days=2))
