@@ -70,6 +70,9 @@ def write_config(tmp: Path, server: FeedServer, discord: list[str]) -> Path:
                      for o in OUTLETS]
     base["poll"]["max_age"] = "3650d"
     base["fetch"]["allow_private"] = True
+    # On PostgreSQL a killed run's feeds and outbox rows stay leased this long (SQLite has
+    # no leases: one process): the run after it waits that long for them.
+    base["workers"] = {"lease": "20s"}
     base["routes"] = {"treaty": {"discord": [int(c) for c in discord],
                                  "slack": [f"#{name}" for name in SLACK_CHANNELS]}}
     path = tmp / "feeds.yaml"
