@@ -5,6 +5,7 @@ Run it from a checkout (`pip install ".[bench]"` or the packages it names first)
     python -m benchmarks                      # the full run (about 13 minutes on 2 cores)
     python -m benchmarks --quick              # tiny sizes: checks that everything runs
     python -m benchmarks --only poll,matching --json out.json
+    python -m benchmarks --only poll --set poll.sizes=[100] --set poll.phases='["cold"]'
 
 Each section runs in its own child process; the poll cycle runs each side (and each of cold
 and warm) in a process of its own, so that peak RSS is that side's alone.
@@ -28,7 +29,8 @@ from typing import Any
 from benchmarks.measure import run_child
 from benchmarks.report import goals, table
 
-SECTIONS = ("poll", "parsers", "matching", "folding", "commands", "storage")
+SECTIONS = ("poll", "poll_offtopic", "parsers", "matching", "folding", "commands", "storage",
+            "model")
 
 FULL: dict[str, Any] = {
     "poll": {"sizes": [100, 1000], "items": 20},
@@ -37,6 +39,9 @@ FULL: dict[str, Any] = {
     "folding": {"sizes": [1_000, 10_000, 100_000], "queries": 1_000},
     "commands": {"stories": 100_000, "rounds": 20},
     "storage": {"items": 10_000},
+    # The cold cycle of a farm where 5 % of the reports are on a topic (the rest: other news).
+    "poll_offtopic": {"sizes": [100], "items": 20, "topical_share": 0.05, "phases": ["cold"]},
+    "model": {"items": 400},
 }
 QUICK: dict[str, Any] = {
     "poll": {"sizes": [3], "items": 20},
@@ -45,6 +50,8 @@ QUICK: dict[str, Any] = {
     "folding": {"sizes": [100, 200], "queries": 10},
     "commands": {"stories": 200, "rounds": 1},
     "storage": {"items": 100},
+    "poll_offtopic": {"sizes": [3], "items": 20, "topical_share": 0.05, "phases": ["cold"]},
+    "model": {"items": 40},
 }
 
 
@@ -111,8 +118,9 @@ def run(sections: list[str], params: dict[str, Any], log: Any) -> dict[str, Any]
                 })
                 results["commands"]["stories"] = params["commands"]["stories"]
             else:
-                module = {"poll": "benchmarks.poll", "parsers": "benchmarks.parsers",
-                          "matching": "benchmarks.matching", "storage": "benchmarks.inserts"}
+                module = {"poll": "benchmarks.poll", "poll_offtopic": "benchmarks.poll",
+                          "parsers": "benchmarks.parsers", "matching": "benchmarks.matching",
+                          "storage": "benchmarks.inserts", "model": "benchmarks.model"}
                 results[section] = run_child(module[section], params[section])
             results.setdefault("section_s", {})[section] = round(time.perf_counter() - t0, 1)
     results["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -129,13 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default="benchmark-results.json", help="where to write JSON")
     parser.add_argument("--no-reader", action="store_true",
                         help="skip lemon24/reader in the poll section")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=JSON",
+                        help="override one parameter, e.g. folding.sizes=[1000,10000]")
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in sections if s not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}")
     params = json.loads(json.dumps(QUICK if args.quick else FULL))
-    params["poll"]["reader"] = not args.no_reader
+    params["poll"]["reader"] = params["poll_offtopic"]["reader"] = not args.no_reader
+    for setting in args.set:
+        name, _, value = setting.partition("=")
+        section, _, key = name.partition(".")
+        if section not in params or not key:
+            parser.error(f"--set {setting}: expected SECTION.KEY=JSON")
+        params[section][key] = json.loads(value)
     results = run(sections, params, sys.stderr)
     results["command"] = "python -m benchmarks " + " ".join(argv if argv is not None
                                                               else sys.argv[1:])

@@ -420,8 +420,9 @@ class Stream:
     events in its own words, and syndicated copies of others' reports."""
 
     def __init__(self, seed: int, world: World, start: datetime, *, per_day: float = 100.0,
-                 language: str | None = None) -> None:
+                 language: str | None = None, topical_share: float = TOPICAL_SHARE) -> None:
         self.rng = random.Random(seed)
+        self.topical_share = topical_share
         self.seed = seed
         self.world = world
         self.clock = start
@@ -446,7 +447,7 @@ class Stream:
         rng = self.rng
         self.clock += self.step * rng.uniform(0.2, 1.8)
         self.count += 1
-        event = self.world.event(self.clock, rng.random() < TOPICAL_SHARE, rng)
+        event = self.world.event(self.clock, rng.random() < self.topical_share, rng)
         language = self._language()
         wire = self.world.wires.get((event.id, language))
         if wire is not None and rng.random() < COPY_SHARE / REPORT_SHARE:
@@ -535,11 +536,13 @@ def feed_language(index: int) -> str:
     return ("en", "ko", "en", "ru", "en")[index % 5]
 
 
-def farm_world(feeds: int, count: int, newest: datetime) -> World:
+def farm_world(
+    feeds: int, count: int, newest: datetime, topical_share: float = TOPICAL_SHARE
+) -> World:
     """The events a farm's feeds report: a subject's few events a day (widely reported), and
     other news that grows with the number of outlets."""
     start = newest - timedelta(hours=30)
-    other = max(10.0, feeds * count * (1 - TOPICAL_SHARE) / 1.5)
+    other = max(10.0, feeds * count * (1 - topical_share) / 1.5)
     return World(7, start, topical_per_day=30.0, other_per_day=other)
 
 
@@ -584,10 +587,12 @@ def feed_xmls(feeds: int, count: int, newest: datetime) -> list[bytes]:
             for i, entries in enumerate(_farm_items(feeds, count, newest))]
 
 
-def feed_generations(feeds: int, count: int, newest: datetime) -> tuple[list[bytes], list[bytes]]:
+def feed_generations(
+    feeds: int, count: int, newest: datetime, topical_share: float = TOPICAL_SHARE
+) -> tuple[list[bytes], list[bytes]]:
     """The farm's documents now, and after one more report in every feed: `count` items each,
     the second the first with its oldest item gone and a new one on top."""
-    made = _farm_items(feeds, count + 1, newest)
+    made = _farm_items(feeds, count + 1, newest, topical_share)
     return tuple(  # type: ignore[return-value]
         [rss(f"Bench outlet {i}", f"https://outlet{i}.example/", feed_language(i),
              list(reversed(entries[window])))
@@ -596,10 +601,13 @@ def feed_generations(feeds: int, count: int, newest: datetime) -> tuple[list[byt
     )
 
 
-def _farm_items(feeds: int, count: int, newest: datetime) -> list[list[GenItem]]:
-    world = farm_world(feeds, count, newest)
+def _farm_items(
+    feeds: int, count: int, newest: datetime, topical_share: float = TOPICAL_SHARE
+) -> list[list[GenItem]]:
+    world = farm_world(feeds, count, newest, topical_share)
     start = newest - timedelta(hours=30)
-    streams = [Stream(10_000 + i, world, start, per_day=count, language=feed_language(i))
+    streams = [Stream(10_000 + i, world, start, per_day=count, language=feed_language(i),
+                      topical_share=topical_share)
                for i in range(feeds)]
     made: list[list[GenItem]] = [[] for _ in range(feeds)]
     for _ in range(count):

@@ -24,7 +24,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 from aiohttp import web
 
-from benchmarks.corpus import feed_generations
+from benchmarks.corpus import TOPICAL_SHARE, feed_generations
 
 HOSTS = 16
 
@@ -36,11 +36,13 @@ class Body:
     etag: str
 
 
-def build(feeds: int, items: int, newest: datetime) -> list[dict[str, Body]]:
+def build(
+    feeds: int, items: int, newest: datetime, topical_share: float = TOPICAL_SHARE
+) -> list[dict[str, Body]]:
     """The feeds' bodies now and after one more report each, by path."""
     return [
         {f"/feed/{i}.xml": _body(plain) for i, plain in enumerate(generation)}
-        for generation in feed_generations(feeds, items, newest)
+        for generation in feed_generations(feeds, items, newest, topical_share)
     ]
 
 
@@ -95,7 +97,8 @@ async def serve(params: dict[str, object]) -> None:
     feeds = int(params["feeds"])  # type: ignore[call-overload]
     items = int(params.get("items", 20))  # type: ignore[call-overload]
     newest = datetime.fromtimestamp(float(params["newest"]), UTC)  # type: ignore[arg-type]
-    now, later = build(feeds, items, newest)
+    share = float(params.get("topical_share", TOPICAL_SHARE))  # type: ignore[arg-type]
+    now, later = build(feeds, items, newest, share)
     published = Published(now, newest)
     runner = web.AppRunner(app(published), access_log=None)
     await runner.setup()

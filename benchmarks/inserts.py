@@ -43,7 +43,7 @@ def _prepare(n: int) -> list[tuple[int, NewItem]]:
         gen = next(source)
         item = as_item(gen)
         a = matcher.analyse(item)
-        feats = features(item.title, item.summary, [c.figure for c in a.troops])
+        feats = features(item.title, item.summary)
         out.append((gen.event, NewItem(
             feed_id=1, guid=item.guid, link=item.link, title=item.title, summary=item.summary,
             published=item.published, date_from_feed=True, first_seen=now,

@@ -40,8 +40,7 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
         "article_refs_items_per_s": rate(lambda: [article_refs(t) for t in texts]),
         "troop_claims_items_per_s": rate(lambda: [troop_claims(t, "x") for t in texts]),
         "fold_features_items_per_s": rate(
-            lambda: [features(i.title, i.summary, [c.figure for c in a.troops])
-                     for i, a in zip(items, analyses, strict=True)]),
+            lambda: [features(i.title, i.summary) for i in items]),
         "with_topic": sum(bool(a.topics) for a in analyses),
         "with_articles": sum(bool(a.articles) for a in analyses),
         "with_troops": sum(bool(a.troops) for a in analyses),

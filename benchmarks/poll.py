@@ -23,7 +23,9 @@ from benchmarks.measure import ROOT, child_env, run_child
 
 
 @contextmanager
-def farm(feeds: int, items: int) -> Iterator[tuple[dict[str, Any], Callable[[], None]]]:
+def farm(
+    feeds: int, items: int, topical_share: float | None = None
+) -> Iterator[tuple[dict[str, Any], Callable[[], None]]]:
     """Start the farm process; yield its {"urls", "bytes"} and a function that publishes one
     more report in every feed; stop it."""
     # Items dated up to 30 hours before now: new to the bot and within max_age, so they alert.
@@ -34,8 +36,10 @@ def farm(feeds: int, items: int) -> Iterator[tuple[dict[str, Any], Callable[[], 
     )
     assert proc.stdin is not None and proc.stdout is not None
     try:
-        proc.stdin.write(json.dumps({"feeds": feeds, "items": items,
-                                     "newest": newest.timestamp()}) + "\n")
+        params = {"feeds": feeds, "items": items, "newest": newest.timestamp()}
+        if topical_share is not None:
+            params["topical_share"] = topical_share
+        proc.stdin.write(json.dumps(params) + "\n")
         proc.stdin.flush()
         line = proc.stdout.readline()
         if not line:
@@ -65,15 +69,18 @@ def run(params: dict[str, Any]) -> dict[str, Any]:
     sizes: list[int] = list(params.get("sizes", [100, 1000]))
     items: int = int(params.get("items", 20))
     with_reader = bool(params.get("reader", True))
+    share = params.get("topical_share")  # None: the farm's usual share of topical reports
+    phases = params.get("phases", ["cold", "warm", "steady"])
     out: dict[str, Any] = {}
     for n in sizes:
         with (tempfile.TemporaryDirectory(prefix="tw-bench-") as tmp,
-              farm(n, items) as (served, advance)):
+              farm(n, items, share) as (served, advance)):
             urls = served["urls"]
             ours_db, reader_db = Path(tmp) / "ours.sqlite", Path(tmp) / "reader.sqlite"
             result: dict[str, Any] = {"feeds": n, "items_per_feed": items,
+                                      "topical_share": share,
                                       "farm_mib": round(served["bytes"] / 2**20, 2)}
-            for phase in ("cold", "warm", "steady"):
+            for phase in phases:
                 if phase == "steady":
                     advance()
                 ours = run_child("benchmarks.poll_ours", {"urls": urls, "db": str(ours_db)})

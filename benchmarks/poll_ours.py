@@ -48,6 +48,7 @@ async def cycle(urls: list[str], db: Path) -> dict[str, Any]:
             async with Fetcher(fetch_limits(config)) as fetcher:
                 reports = await pipeline.poll(fetcher)
         stats = await store.stats()
+        sizes = await store.story_sizes()
     finally:
         await store.close()
     statuses = Counter(r.status for r in reports)
@@ -58,7 +59,20 @@ async def cycle(urls: list[str], db: Path) -> dict[str, Any]:
         "items_new": sum(r.new_items for r in reports),
         "items_stored": stats.items,
         "stories": stats.stories, "outbox_pending": stats.pending_deliveries,
+        "largest_story": max(sizes, default=0), "story_sizes": _histogram(sizes),
     }
+
+
+def _histogram(sizes: dict[int, int]) -> dict[str, int]:
+    """Stories by their number of items, in bins 1, 2, 3–5, 6–10, 11–20, 21–50, …"""
+    bins = [(1, 1), (2, 2), (3, 5), (6, 10), (11, 20), (21, 50), (51, 100), (101, 200),
+            (201, 500), (501, 1000), (1001, 10**9)]
+    out: dict[str, int] = {}
+    for low, high in bins:
+        n = sum(count for size, count in sizes.items() if low <= size <= high)
+        if n:
+            out[str(low) if low == high else f"{low}-{high if high < 10**9 else ''}"] = n
+    return out
 
 
 def run(params: dict[str, Any]) -> dict[str, Any]:

@@ -17,13 +17,14 @@ from bot import __version__
 from bot.commands import treaty as commands
 from bot.commands.arguments import ArgumentError, integer
 from bot.commands.treaty import Knowledge, Syntax, load_setup
-from bot.config import DEFAULT_CONFIG, ConfigError
+from bot.config import DEFAULT_CONFIG, ConfigError, load_config
 from bot.logs import FORMATS, setup_logging
 from bot.official_text import OfficialTextError
 from bot.pipeline import utc_now
 from bot.render.console import render
 from bot.treaty import ArticleRefError, TreatyDataError
-from storage import SQLiteStore, StorageError
+from bot.workers import Role
+from storage import DATABASE_ENV, SQLiteStore, StorageError, database_url
 
 EXIT_USAGE = 2
 BOT_DB = "treatywatch.sqlite"
@@ -165,14 +166,39 @@ def _parser() -> argparse.ArgumentParser:
                "optionally DISCORD_GUILD_ID); SLACK_BOT_TOKEN with SLACK_APP_TOKEN or "
                "SLACK_SIGNING_SECRET. Tokens come from the environment or a .env file. Logs "
                "one line per poll cycle, post, edit and failing feed at the default level.",
-               ["run", "run --config my-feeds.yaml --log-format json"])
+               ["run", "run --config my-feeds.yaml --log-format json",
+                "run --db postgresql://tw@db.example/tw --role poller"])
     run.add_argument("--config", type=Path, metavar="FILE", default=DEFAULT_CONFIG,
                      help=f"feeds, topics, routes (default: ./{DEFAULT_CONFIG}; "
                           "e.g. --config my-feeds.yaml)")
-    _db_option(run, str(bot_db))
+    run.add_argument("--db", metavar="FILE_OR_URL",
+                     help="a SQLite file, sqlite:///file or postgresql://user@host/db (default: "
+                          f"{DATABASE_ENV}, else feeds.yaml's database, else {bot_db}; "
+                          "e.g. --db ./tw.sqlite)")
     run.add_argument("--init", action="store_true",
-                     help="start a new database if the file is empty or not treatywatch's "
-                          "(the old file is renamed aside, never deleted; e.g. --init)")
+                     help="start a new database if the SQLite file is empty or not "
+                          "treatywatch's (the old file is renamed aside, never deleted; "
+                          "e.g. --init)")
+    run.add_argument("--role", choices=[r.value for r in Role], default=Role.ALL.value,
+                     help="what this process runs: poller (polls due feeds), deliverer "
+                          "(delivers the outbox), gateway (the platforms' gateways: commands, "
+                          "digest, feed notices), or all (default). Several processes of each "
+                          "role share one PostgreSQL database; see docs/scaling.md "
+                          "(e.g. --role poller)")
+
+    migrate = _sub(sub, "migrate-db",
+                   "copy a SQLite installation's data into a new PostgreSQL database",
+                   "Copy every table from a SQLite file into an empty PostgreSQL database in "
+                   "one transaction, checked before it commits (row counts, stories, "
+                   "deliveries): nothing is lost and nothing is posted again. The bot may keep "
+                   "running on the file meanwhile; stop it before starting it on PostgreSQL, "
+                   "and copy again if it wrote.",
+                   ["migrate-db --from sqlite:///tw.sqlite --to postgresql://tw@localhost/tw"])
+    migrate.add_argument("--from", dest="source", required=True, metavar="sqlite:///FILE",
+                         help="the SQLite file (e.g. --from sqlite:///tw.sqlite)")
+    migrate.add_argument("--to", dest="target", required=True, metavar="postgresql://…",
+                         help="an empty PostgreSQL database "
+                              "(e.g. --to postgresql://tw@localhost/tw)")
 
     digest = _sub(sub, "digest", "print a week's digest and write its chart (no token)",
                   "Print the weekly digest of an ISO week from a database (the stories by "
@@ -271,8 +297,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
         from bot.runtime import run
         from bot.secrets import Secrets
 
-        return await run(args.config, args.db or default_db(BOT_DB), Secrets.load(),
-                         init=args.init)
+        url = database_url(args.db, load_config(args.config).database,
+                           default_db(BOT_DB))
+        return await run(args.config, url, Secrets.load(), Role(args.role), init=args.init)
+    if args.command == "migrate-db":
+        return await _migrate_db(args.source, args.target)
     if args.command in ("article", "ask", "timeline"):
         return await _treaty_command(args)
     if args.command == "backup":
@@ -308,6 +337,24 @@ def _no_database(given: Path | None) -> str:
     return (f"no database yet: neither the bot's ({default_db(BOT_DB)}) nor the demo's "
             f"({default_db(DEMO_DB)}) exists. Run `{_prog()} demo` or `{_prog()} poll` "
             "first, or give --db FILE")
+
+
+async def _migrate_db(source: str, target: str) -> int:
+    from storage.migrate import sqlite_to_postgres
+    from storage.open import sqlite_path
+    from storage.postgres import redacted
+
+    path = sqlite_path(source)
+    if path is None or not target.startswith(("postgresql://", "postgres://")):
+        print("error: migrate-db copies --from sqlite:///FILE --to postgresql://…",
+              file=sys.stderr)
+        return EXIT_USAGE
+    copied = await sqlite_to_postgres(path, target)
+    tables = ", ".join(f"{table} {count}" for table, count in copied.rows.items())
+    print(f"{redacted(target)}: copied from {path} and checked — {tables}; "
+          f"{copied.stories} stories and {copied.deliveries} deliveries identical, "
+          f"{copied.pending} deliveries still pending")
+    return 0
 
 
 async def _digest(args: argparse.Namespace) -> int:

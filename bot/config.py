@@ -230,6 +230,12 @@ class RateLimit(_Strict):
         return value
 
 
+class Workers(_Strict):
+    # How long a worker holds a feed or an outbox row it took: a worker that dies holds
+    # them this long. Longer than a poll (fetch.total_timeout and the fold) and a send.
+    lease: Duration = timedelta(minutes=5)
+
+
 class TreatySettings(_Strict):
     # An official text of the treaty (docs/official-text.md); relative to feeds.yaml.
     official_text: str | None = None
@@ -248,6 +254,10 @@ class Headlines(_Strict):
 
 
 class Config(_Strict):
+    # sqlite:///path/to/file (the default: the bot's data directory) or
+    # postgresql://user@host/db; TREATYWATCH_DATABASE_URL overrides it (for a password).
+    database: str | None = None
+    workers: Workers = Workers()
     treaty: TreatySettings = TreatySettings()
     headlines: Headlines = Headlines()
     poll: Poll = Poll()

@@ -18,9 +18,11 @@ from typing import Protocol
 from bot.alerts import DEFAULT_LANGUAGES, story_marker, story_message
 from bot.logs import log_delivery
 from bot.models import Message
-from storage import OutboxEntry, SQLiteStore, StorageError
+from bot.workers import default_worker
+from storage import OutboxEntry, StorageError, Store
 
 log = logging.getLogger(__name__)
+DELIVERY_LEASE = timedelta(minutes=5)  # the default of config's workers.lease
 
 # How far before the recorded first attempt a lost post is looked for: the platform's
 # clock and ours may differ, and the record is written just before the request.
@@ -62,19 +64,23 @@ class Sender(Protocol):
 
 
 async def deliver_pending(
-    store: SQLiteStore,
+    store: Store,
     sender: Sender,
     clock: Callable[[], datetime],
     article_titles: Mapping[int, str] | None = None,
     languages: Callable[[str, str], Sequence[str]] | None = None,
+    *,
+    worker: str = "",
+    lease: timedelta = DELIVERY_LEASE,
 ) -> int:
     """Deliver what the outbox holds for this sender's platform; return how many went out.
     `languages(platform, channel)`: the channel's headline languages (default English).
+    Rows are leased: other deliverers skip them until they are marked, or `lease` ends.
 
     A storage failure ends the run (the scheduler reports it once and backs off); a
     platform's failure is that one row's, and the others go on."""
     done = 0
-    for entry in await store.pending(sender.platform):
+    for entry in await store.lease_outbox(sender.platform, worker or default_worker(), lease):
         story = await store.story(entry.story_id)
         if story is None:
             continue
@@ -101,7 +107,7 @@ async def deliver_pending(
 
 
 async def _send(
-    store: SQLiteStore, sender: Sender, entry: OutboxEntry, message: Message,
+    store: Store, sender: Sender, entry: OutboxEntry, message: Message,
     clock: Callable[[], datetime],
 ) -> str:
     if entry.message_id is not None:

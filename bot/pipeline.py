@@ -8,15 +8,18 @@ import random
 from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from yarl import URL
 
 from bot.backoff import next_poll
 from bot.config import Config
+from bot.embed import Embedder, default_embedder, embed_text, from_blobs, to_blob
 from bot.fetch import Fetcher, FetchLimits
 from bot.fold import (
+    EVENT_WINDOW,
     SYNDICATION_WINDOW,
     Candidate,
     Decision,
@@ -31,7 +34,8 @@ from bot.models import Analysis, Item
 from bot.parse import ParseError, parse_feed
 from bot.text import one_line
 from bot.treaty import TreatyIndex
-from storage import FeedState, NewItem, SQLiteStore, StorageError
+from bot.workers import default_worker
+from storage import FeedState, NewItem, StorageError, Store, StoryGoneError
 
 log = logging.getLogger(__name__)
 _DUE_PER_SLOT = 8  # due feeds read per free slot, to find ones whose host has room
@@ -82,13 +86,17 @@ class Pipeline:
     def __init__(
         self,
         config: Config,
-        store: SQLiteStore,
+        store: Store,
         *,
         clock: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
         treaty_index: TreatyIndex | None = None,
+        embedder: Embedder | None = None,
+        worker: str = "",
     ) -> None:
         self.config = config
+        self.embedder = embedder or default_embedder()
+        self.worker = worker or default_worker()
         self.store = store
         self.treaty_index = treaty_index
         self.matcher = matcher_for(config)
@@ -115,8 +123,28 @@ class Pipeline:
         Each item's result (the item, its analysis, why) is kept in the reports only with
         `keep_results`: a first poll of 1,000 feeds would hold 20,000 of them, some 60 MiB.
         """
-        now = self.clock()
-        feeds = [f for f in await self.store.feeds() if not only_due or _due(f, now)]
+        if only_due:
+            return await self._poll_due(fetcher)
+        return await self._poll_feeds(fetcher, await self.store.feeds(), keep_results)
+
+    async def _poll_due(self, fetcher: Fetcher) -> list[FeedReport]:
+        """Poll the feeds due now, as the run loop's Poller does (claimed from the store,
+        so that other workers take other feeds), until none is left."""
+        concurrency = self.config.fetch.max_concurrency
+        poller = Poller(self, fetcher, 2 * concurrency, max(1, concurrency // 4))
+        reports: list[FeedReport] = []
+        try:
+            while True:
+                reports += await poller.tick()
+                if not poller.running:
+                    return reports
+                await poller.wait(1.0)
+        finally:
+            await poller.abandon()
+
+    async def _poll_feeds(
+        self, fetcher: Fetcher, feeds: Sequence[FeedState], keep_results: bool
+    ) -> list[FeedReport]:
         # Feeds fold one at a time (the fold lock), far slower than they download: unbounded,
         # every feed of the cycle would be fetched and parsed at once and wait, parsed, in
         # memory for its turn (tens of MiB at 1,000 feeds). Twice the fetch concurrency
@@ -216,16 +244,24 @@ class Pipeline:
         self, feed_id: int, items: Sequence[Item], *, deliver: bool = True,
         explain_duplicates: bool = True,
     ) -> list[ItemResult]:
-        """Match, fold and store items in feed order (an item can join a story that an
-        earlier item of the same feed started). Items stored already are matched only to
+        """Match, embed, fold and store items in feed order (an item can join a story that
+        an earlier item of the same feed started). Items stored already are matched only to
         explain them (replay): most of a feed polled again is such items."""
+        # One query for the feed: polled again, nearly all its items are stored already.
+        stored = await self.store.find_items(feed_id, [(i.guid, i.link) for i in items])
+        analyses = [
+            self.matcher.analyse(item) if duplicate is None or explain_duplicates
+            else Analysis()
+            for item, duplicate in zip(items, stored, strict=True)
+        ]
+        vectors = await self._embed(items, stored)
         async with self._fold_lock:
-            # One query for the feed: polled again, nearly all its items are stored already.
-            stored = await self.store.find_items(feed_id, [(i.guid, i.link) for i in items])
             guids: set[str] = set()
             links: set[str] = set()
             results = []
-            for item, duplicate in zip(items, stored, strict=True):
+            for item, duplicate, analysis, vector in zip(
+                items, stored, analyses, vectors, strict=True
+            ):
                 if duplicate is None and (item.guid in guids or item.link in links):
                     # Twice in the feed: its first copy was stored a moment ago.
                     duplicate = await self.store.find_item(feed_id, item.guid, item.link)
@@ -233,49 +269,84 @@ class Pipeline:
                 if item.link:
                     links.add(item.link)
                 results.append(await self._ingest_one(
-                    feed_id, item, deliver, duplicate, explain_duplicates))
+                    feed_id, item, analysis, vector, deliver, duplicate))
             return results
 
+    async def _embed(
+        self, items: Sequence[Item], stored: Sequence[tuple[int, int] | None]
+    ) -> list[np.ndarray | None]:
+        """The vectors of the feed's new items, in one batch, on the embedding thread (a batch
+        is a fraction of a second of numpy, which would stall every fetch of the cycle),
+        before the fold lock (another feed folds meanwhile).
+
+        Items that matched no topic are embedded and folded too: Seoul's report of a missile
+        launch matches no topic, and is one event with KCNA's report of it, which does."""
+        wanted = [i for i, duplicate in enumerate(stored) if duplicate is None]
+        out: list[np.ndarray | None] = [None] * len(items)
+        if not wanted:
+            return out
+        texts = [embed_text(items[i].title, items[i].summary) for i in wanted]
+        for i, vector in zip(wanted, await self.embedder.embed(texts), strict=True):
+            out[i] = vector
+        return out
+
     async def _ingest_one(
-        self, feed_id: int, item: Item, deliver: bool, duplicate: tuple[int, int] | None,
-        explain_duplicate: bool,
+        self, feed_id: int, item: Item, analysis: Analysis, vector: np.ndarray | None,
+        deliver: bool, duplicate: tuple[int, int] | None,
     ) -> ItemResult:
-        analysis = (self.matcher.analyse(item) if duplicate is None or explain_duplicate
-                    else Analysis())
         why: dict[str, Any] = {"topics": {t.topic: list(t.terms) for t in analysis.topics}}
         if duplicate is not None:
             item_id, story_id = duplicate
             why["fold"] = {"how": "same link or guid", "of_item": item_id, "story": story_id}
             why["alert"] = "already stored"
             return ItemResult(item, analysis, None, story_id, False, item_id, None, False, why)
-        feats = features(item.title, item.summary, [c.figure for c in analysis.troops])
-        decision = await self._decide(feats, item.published)
-        why["fold"] = _explain(decision)
+        feats = features(item.title, item.summary)
         phrased = self._phrased(item)
         if phrased:
             why["articles_by_phrasing"] = list(phrased)
         now = self.clock()
         alert, reason = self._alert(item, analysis, now)
         why["alert"] = reason
-        saved = await self.store.save_item(
-            NewItem(
-                feed_id=feed_id, guid=item.guid, link=item.link, title=item.title,
-                summary=item.summary, published=item.published,
-                date_from_feed=item.date_from_feed, first_seen=now, language=item.language,
-                topics=list(analysis.topic_names), articles=list(analysis.articles),
-                troops=[
-                    {"figure": c.figure, "claimant": c.claimant, "sentence": c.sentence,
-                     "qualifier": c.qualifier, "kind": c.kind}
-                    for c in analysis.troops
-                ],
-                why=why, features=feats.to_json(), keys=feats.keys(),
-                story_id=decision.story_id, alert=alert and deliver, merge=decision.also,
-                phrased_articles=phrased, outlet=item.outlet,
-            ),
-            now,
-        )
+        # Folding reads candidates, then writes: two workers folding reports of one event
+        # at once could each miss the other's item and start two stories. Under the lock
+        # (see fold_lock_keys) the second waits until the first is saved, and finds it.
+        async with self.store.fold_lock(fold_lock_keys(feats, item.published)):
+            for attempt in (1, 2):
+                decision = await self._decide(feats, vector, item.published)
+                why["fold"] = _explain(decision)
+                try:
+                    saved = await self.store.save_item(
+                        NewItem(
+                            feed_id=feed_id, guid=item.guid, link=item.link, title=item.title,
+                            summary=item.summary, published=item.published,
+                            date_from_feed=item.date_from_feed, first_seen=now,
+                            language=item.language, topics=list(analysis.topic_names),
+                            articles=list(analysis.articles),
+                            troops=[
+                                {"figure": c.figure, "claimant": c.claimant,
+                                 "sentence": c.sentence, "qualifier": c.qualifier,
+                                 "kind": c.kind}
+                                for c in analysis.troops
+                            ],
+                            why=why, features=feats.to_json(),
+                            keys=feats.keys(),
+                            story_id=decision.story_id, alert=alert and deliver,
+                            merge=decision.also,
+                            phrased_articles=phrased, outlet=item.outlet,
+                            vector=to_blob(vector) if vector is not None else None,
+                        ),
+                        now,
+                    )
+                    break
+                except StoryGoneError:
+                    # Merged away by another worker since the candidates were read (its
+                    # fold held other keys): decided again on what is stored now.
+                    if attempt == 2:
+                        raise
         if saved is not None and saved.merged:
             why["fold"]["merged_stories"] = list(saved.merged)
+        if saved is not None and set(decision.also) - set(saved.merged):
+            why["fold"]["not_merged_shown"] = sorted(set(decision.also) - set(saved.merged))
         if saved is None:  # stored meanwhile by another writer
             return ItemResult(item, analysis, None, None, False, None, decision, False, why)
         return ItemResult(
@@ -288,8 +359,11 @@ class Pipeline:
             return ()
         return tuple(sorted(self.treaty_index.phrasing_citations(f"{item.title}\n{item.summary}")))
 
-    async def _decide(self, feats: Features, published: datetime) -> Decision:
-        return decide(feats, published, await fold_candidates(self.store, feats, published))
+    async def _decide(
+        self, feats: Features, vector: np.ndarray | None, published: datetime
+    ) -> Decision:
+        candidates = await fold_candidates(self.store, feats, published)
+        return decide(feats, vector, published, candidates)
 
     def _alert(self, item: Item, analysis: Analysis, now: datetime) -> tuple[bool, str]:
         if not analysis.topics:
@@ -364,6 +438,7 @@ class Poller:
             # would only hold a slot while queued behind it).
             due = await self.pipeline.store.due_feeds(
                 self.pipeline.clock(), free * _DUE_PER_SLOT, failing=failing)
+            chosen: list[FeedState] = []
             for feed in due:
                 if free <= 0:
                     break
@@ -372,7 +447,16 @@ class Poller:
                     continue
                 free -= 1
                 hosts[host] += 1
-                self._hosts[feed.id] = host
+                chosen.append(feed)
+            # Other workers poll the same database: each feed is polled by the one that
+            # claims it (a lease, until its poll is recorded or workers.lease runs out).
+            claimed = set(await self.pipeline.store.claim_feeds(
+                self.pipeline.worker, [f.id for f in chosen], self.pipeline.clock(),
+                self.pipeline.config.workers.lease))
+            for feed in chosen:
+                if feed.id not in claimed:
+                    continue
+                self._hosts[feed.id] = URL(feed.url).host or ""
                 self.running[feed.id] = (failing, self._spawn(
                     self.pipeline._poll_one(self.fetcher, feed, False, self._unchanged),
                     f"poll {feed.name}",
@@ -406,25 +490,40 @@ class Poller:
 
 
 async def fold_candidates(
-    store: SQLiteStore, feats: Features, published: datetime
+    store: Store, feats: Features, published: datetime
 ) -> list[Candidate]:
-    """The stored items an item published then may join, as `decide` takes them."""
-    stored = await store.candidates(
-        feats.keys(), published - SYNDICATION_WINDOW, published + SYNDICATION_WINDOW
-    )
+    """The stored items an item published then may join, as `decide` takes them: the near
+    copies its MinHash keys find within two weeks, and the embedded items of two days."""
+    found = {c.item_id: c for c in await store.candidates(
+        feats.keys(), published - SYNDICATION_WINDOW, published + SYNDICATION_WINDOW)}
+    found.update((c.item_id, c) for c in await store.embedded(
+        published - EVENT_WINDOW, published + EVENT_WINDOW))
+    rows = list(found.values())
+    embedded = [c for c in rows if c.vector is not None]
+    vectors = dict(zip((c.item_id for c in embedded),
+                       from_blobs([c.vector for c in embedded if c.vector is not None]),
+                       strict=True))
     return [
-        Candidate(c.item_id, c.story_id, c.published, stored_features(c.features_json))
-        for c in stored
+        Candidate(c.item_id, c.story_id, c.published, stored_features(c.features_json),
+                  vectors.get(c.item_id), c.story_first)
+        for c in rows
     ]
 
 
-def _due(feed: FeedState, now: datetime) -> bool:
-    return feed.next_poll is None or feed.next_poll <= now
+def fold_lock_keys(feats: Features, published: datetime) -> list[str]:
+    """What an item's fold locks: its near-copy keys (fold_candidates finds near copies by
+    them), and each day of its event window (it compares its vector with every embedded
+    item of those days). Two items that can be candidates of each other share a key, or
+    the day of the earlier one. Live news all falls on today: their folds take turns."""
+    first = (published - EVENT_WINDOW).date()
+    days = (published + EVENT_WINDOW).date().toordinal() - first.toordinal() + 1
+    return [*feats.keys(),
+            *(f"day:{date.fromordinal(first.toordinal() + n)}" for n in range(days))]
 
 
 def _explain(decision: Decision) -> dict[str, Any]:
     if decision.how == "new":
-        return {"how": "new story"}
+        return {"how": "new story", **decision.detail}
     if decision.how == "syndicated":
         return {"how": "syndicated copy", "of_item": decision.item_id,
                 "similarity": decision.score, "story": decision.story_id}

@@ -50,8 +50,15 @@ def as_line(record: dict[str, Any]) -> str:
     if how == "syndicated copy":
         how += f" of item {fold['of_item']} (similarity {fold['similarity']})"
     elif how == "same event":
-        shared = ", ".join(fold["shared"])
-        how += f" as story {fold['story']} (score {fold['score']}; shared {shared})"
+        nearest = ", ".join(f"item {n['item']} {n['cosine']}" for n in fold["nearest"])
+        how += f" as story {fold['story']} (score {fold['score']}; nearest {nearest})"
+    elif how == "new story" and "closest" in fold:
+        closest = ", ".join(f"story {c['story']} {c['score']}" for c in fold["closest"])
+        how += f" (closest: {closest or 'none'})"
+    if vetoed := fold.get("vetoed"):
+        how += "; vetoed " + ", ".join(f"story {v['story']} ({v['veto']})" for v in vetoed)
+    if fold.get("merged_stories"):
+        how += f"; merged stories {', '.join(map(str, fold['merged_stories']))}"
     elif how == "same link or guid":
         how += f" as item {fold['of_item']}"
     topics = ", ".join(
@@ -97,6 +104,7 @@ async def replay(
 ) -> int:
     store = await SQLiteStore.open(db_path)
     status = 0
+    seen: list[tuple[int | None, dict[str, Any]]] = []  # (item id, record) in replay order
     try:
         pipeline = Pipeline(config, store, treaty_index=Knowledge.load().index)
         # The operator names these URLs on their own command line (a local test server, say):
@@ -115,13 +123,31 @@ async def replay(
                 feed_id = next(f.id for f in await store.feeds() if f.name == name)
                 for result in await pipeline.ingest(feed_id, parsed.items, deliver=False):
                     record = as_record(result)
+                    seen.append((result.item_id or result.duplicate_of, record))
                     if as_json:
                         print(json.dumps(record, ensure_ascii=False), file=out)
                     else:
                         print(as_line(record), file=out)
+        await _print_final(store, seen, out, as_json=as_json)
     finally:
         await store.close()
     return status
+
+
+async def _print_final(
+    store: SQLiteStore, seen: list[tuple[int | None, dict[str, Any]]], out: TextIO, *,
+    as_json: bool,
+) -> None:
+    """Each item's story once every item is in: a later report can merge two stories, and
+    the partition a user ends up with is this one, not the stories as first assigned."""
+    rows = await store.item_rows([item_id for item_id, _ in seen if item_id is not None])
+    for item_id, record in seen:
+        final = rows[item_id]["story"] if item_id in rows else record["story"]
+        if as_json:
+            print(json.dumps({"final_story": final, "guid": record["guid"],
+                              "feed": record["feed"]}, ensure_ascii=False), file=out)
+        elif final != record["story"]:
+            print(f"{record['title']}\n  now story {final} (merged)", file=out)
 
 
 async def run_replay(

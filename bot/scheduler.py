@@ -32,7 +32,7 @@ from bot.fetch import Fetcher
 from bot.logs import log_cycle
 from bot.models import Field, Message
 from bot.pipeline import FeedReport, Pipeline, Poller
-from storage import DigestPost, FeedState, SQLiteStore, StorageError, Subscription
+from storage import DigestPost, FeedState, StorageError, Store, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ FAILING_AFTER = timedelta(days=1)
 STOP_GRACE = timedelta(seconds=8)
 
 Channel = tuple[str, str]  # (platform, channel)
+ALL_JOBS = frozenset({"poll", "deliver", "feed-health", "digest"})
 _T = TypeVar("_T")
 
 
@@ -144,7 +145,7 @@ class DigestRun:
 
 
 async def run_digest(
-    store: SQLiteStore,
+    store: Store,
     senders: Sequence[Sender],
     schedule: DigestSchedule,
     clock: Callable[[], datetime],
@@ -219,7 +220,7 @@ def _missed_since_posted(history: Sequence[DigestPost]) -> list[str]:
 
 
 async def _chart(
-    store: SQLiteStore, week: IsoWeek, zone: ZoneInfo, topics: tuple[str, ...], out_dir: Path
+    store: Store, week: IsoWeek, zone: ZoneInfo, topics: tuple[str, ...], out_dir: Path
 ) -> Chart | None:
     try:
         return await week_chart(store, week, zone, topics, out_dir)
@@ -277,7 +278,7 @@ def _span(delta: timedelta) -> str:
 
 
 async def report_feed_health(
-    store: SQLiteStore, senders: Sequence[Sender], clock: Callable[[], datetime]
+    store: Store, senders: Sequence[Sender], clock: Callable[[], datetime]
 ) -> list[FeedNotice]:
     """Log each notice and post them, as one message, where the digest goes. They count as
     told once a channel accepted the message, or at once when no channel is set (the log
@@ -373,7 +374,7 @@ class StorageHealth:
         self.wait = STORAGE_RETRY
 
 
-async def _probe(store: SQLiteStore, now: datetime) -> None:
+async def _probe(store: Store, now: datetime) -> None:
     """After a fault: a checkpoint frees the WAL's space when it can; then one small write
     says whether writes work again (raises StorageError if not)."""
     with contextlib.suppress(StorageError):  # the probe says whether it matters
@@ -459,14 +460,18 @@ def build_scheduler(
     titles: Mapping[int, str],
     *,
     chart_dir: Path | None = None,
+    jobs: Iterable[str] = ALL_JOBS,
 ) -> Scheduler:
     """Every feed keeps its own next-poll time in the database; the poll loop starts the
     due ones as slots free up (and looks again every POLL_TICK), so a restart resumes each
-    feed where it was, and a slow feed delays no other."""
+    feed where it was, and a slow feed delays no other. `jobs` are those this process runs
+    (a worker's role, bot.workers)."""
+    jobs = frozenset(jobs)
     scheduler = Scheduler()
     store, clock = pipeline.store, pipeline.clock
     schedule = DigestSchedule.from_config(pipeline.config.digest)
-    charts = chart_dir or store.path.parent / "charts"
+    charts = chart_dir or Path("charts")
+    lease = pipeline.config.workers.lease
     started = clock()
     # The cron, the start-up catch-up and a retry may meet: one digest run at a time.
     digest_lock = asyncio.Lock()
@@ -503,7 +508,8 @@ def build_scheduler(
             for sender in senders:
                 try:
                     await deliver_pending(store, sender, clock, titles,
-                                          pipeline.config.headlines.for_channel)
+                                          pipeline.config.headlines.for_channel,
+                                          worker=pipeline.worker, lease=lease)
                 except StorageError:
                     raise
                 except Exception:
@@ -514,7 +520,8 @@ def build_scheduler(
     async def poll_once() -> None:
         reports = await poller.tick()
         cycle.add(reports, bool(poller.running), asyncio.get_running_loop().time())
-        if any(r.new_items for r in reports) and not scheduler.stopping.is_set():
+        if ("deliver" in jobs and any(r.new_items for r in reports)
+                and not scheduler.stopping.is_set()):
             # New stories go out now, not at the next delivery tick.
             scheduler.spawn(guarded("delivery", deliver)(), "deliver-new")
 
@@ -544,13 +551,20 @@ def build_scheduler(
             scheduler.add_task(guarded("digest", digest), "date", job_id="digest-retry",
                                run_date=clock() + DIGEST_RETRY)
 
-    scheduler.add_task(poll, "date", job_id="poll", run_date=datetime.now(UTC))
-    scheduler.add_task(guarded("delivery", deliver), "interval", job_id="deliver",
-                       seconds=DELIVERY_TICK.total_seconds())
-    scheduler.add_task(guarded("feed health check", feed_health), "interval",
-                       job_id="feed-health", seconds=HEALTH_TICK.total_seconds(),
-                       next_run_time=started + STARTUP_DELAY)
-    scheduler.add_task(guarded("digest", digest), schedule.trigger(), job_id="digest")
-    scheduler.add_task(guarded("digest", digest), "date", job_id="digest-catch-up",
-                       run_date=started + STARTUP_DELAY)
+    if "poll" in jobs:
+        scheduler.add_task(poll, "date", job_id="poll", run_date=datetime.now(UTC))
+    if "deliver" in jobs:
+        # A deliverer beside pollers learns of new stories only from the outbox: it looks
+        # as often as the pollers look for due feeds.
+        every = DELIVERY_TICK if "poll" in jobs else POLL_TICK
+        scheduler.add_task(guarded("delivery", deliver), "interval", job_id="deliver",
+                           seconds=every.total_seconds())
+    if "feed-health" in jobs:
+        scheduler.add_task(guarded("feed health check", feed_health), "interval",
+                           job_id="feed-health", seconds=HEALTH_TICK.total_seconds(),
+                           next_run_time=started + STARTUP_DELAY)
+    if "digest" in jobs:
+        scheduler.add_task(guarded("digest", digest), schedule.trigger(), job_id="digest")
+        scheduler.add_task(guarded("digest", digest), "date", job_id="digest-catch-up",
+                           run_date=started + STARTUP_DELAY)
     return scheduler

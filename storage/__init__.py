@@ -1,6 +1,14 @@
 """All of treatywatch's SQL lives in this package; nothing above it knows the database."""
 
-from storage.errors import FeedExistsError, SchemaTooNewError, StorageError
+from storage.errors import (
+    FeedExistsError,
+    NotOurDatabaseError,
+    SchemaTooNewError,
+    StorageError,
+    StoryGoneError,
+)
+from storage.open import DATABASE_ENV, database_url, open_store
+from storage.protocol import Store
 from storage.sqlite import SQLiteStore
 from storage.types import (
     ArticleNews,
@@ -18,18 +26,17 @@ from storage.types import (
     TroopRecord,
 )
 
-Store = SQLiteStore  # the one implementation so far; PostgreSQL will share its interface
-
-
-async def open_store(path: str) -> SQLiteStore:
-    return await SQLiteStore.open(path)
-
-
 __all__ = [
-    "ArticleNews", "CitingStory", "DigestPost", "FeedExistsError",
+    "DATABASE_ENV",
+    "ArticleNews",
+    "CitingStory",
+    "DigestPost",
+    "FeedExistsError",
     "FeedState",
     "NewItem",
+    "NotOurDatabaseError",
     "OutboxEntry",
+    "SQLiteStore",
     "SavedItem",
     "SchemaTooNewError",
     "Stats",
@@ -37,8 +44,10 @@ __all__ = [
     "Store",
     "StoredCandidate",
     "Story",
+    "StoryGoneError",
     "StoryItem",
     "Subscription",
     "TroopRecord",
+    "database_url",
     "open_store",
 ]

@@ -7,7 +7,8 @@ class StorageError(Exception):
     """A database problem, in one line a user can act on.
 
     `cause` names the kind of fault, the same for every driver: "disk full", "read-only",
-    "damaged", "I/O error", "locked", or "error" for the rest. The scheduler reports a
+    "damaged", "I/O error", "locked", "unreachable" (a database server), or "error" for
+    the rest. The scheduler reports a
     fault once per change of cause, not once per failing write.
     """
 
@@ -18,6 +19,10 @@ class StorageError(Exception):
 
 class SchemaTooNewError(StorageError):
     pass
+
+
+class StoryGoneError(StorageError):
+    """The story an item was to join is no more: another worker merged it away meanwhile."""
 
 
 class FeedExistsError(StorageError):

@@ -145,7 +145,13 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE INDEX items_published ON items(published)",
         "CREATE INDEX outbox_story ON outbox(story_id)",
     ],
-    6: [],
+    6: [
+        # Each item's sentence vector (bot/embed.py, float16), written once: folding compares
+        # a new item with the stored ones of the last two days. Items stored before this
+        # version have none (NULL); the partial index finds the embedded items of a range.
+        "ALTER TABLE items ADD COLUMN vector BLOB",
+        "CREATE INDEX items_embedded ON items(published) WHERE vector IS NOT NULL",
+    ],
     7: [
         # When a post of this row first went out with no answer recorded: a post whose
         # outcome is unknown is looked for on the platform before it is sent again.

@@ -8,7 +8,7 @@ import json
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache, partial
 from pathlib import Path
@@ -16,7 +16,13 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from storage.errors import FeedExistsError, NotOurDatabaseError, SchemaTooNewError, StorageError
+from storage.errors import (
+    FeedExistsError,
+    NotOurDatabaseError,
+    SchemaTooNewError,
+    StorageError,
+    StoryGoneError,
+)
 from storage.schema import LATEST, MIGRATIONS
 from storage.types import (
     ArticleNews,
@@ -32,22 +38,18 @@ from storage.types import (
     StoryItem,
     Subscription,
     TroopRecord,
+    topic_terms,
 )
 
 BUSY_TIMEOUT_MS = 10_000
 _T = TypeVar("_T")
-# Fold candidates per index key and side of the item's time (see `candidates`). A key this
-# common in a window is a generic one (the treaty, Putin), shared by a dozen reports a day;
-# reports further away in time than these share it by chance, and a report that is one event
-# with them shares a rarer key (a place, a figure, a near-copy's hash) too.
+# Near-copy candidates per index key (a MinHash value) and side of the item's time (see
+# `candidates`): a hash this common in a window is a stock phrase's, and a near copy shares
+# several of the item's hashes, not one.
 CANDIDATES_PER_KEY = 16
 _KEYS_PER_QUERY = 100
-
-
-def _topic_terms(why_topics: str | None) -> dict[str, int]:
-    """An item's `why.topics` ({topic: [terms matched]}) as {topic: how many}."""
-    found = json.loads(why_topics) if why_topics else {}
-    return {topic: len(terms) for topic, terms in found.items()} if isinstance(found, dict) else {}
+# Embedded items per side of an item's time that it is compared with (see `embedded`).
+EMBEDDED_PER_SIDE = 1000
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -152,6 +154,7 @@ class SQLiteStore:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.path = path
+        self.where = str(path)
         # One connection serves all coroutines: their transactions must take turns.
         self._lock = asyncio.Lock()
 
@@ -401,6 +404,13 @@ class SQLiteStore:
             "INSERT INTO store_probe (id, at) VALUES (1, ?) ON CONFLICT DO UPDATE SET at = "
             "excluded.at", (_ts(now),))
 
+    async def claim_feeds(
+        self, worker: str, feed_ids: Sequence[int], now: datetime, lease: timedelta
+    ) -> list[int]:
+        """All of them: one process polls a SQLite file, and its Poller never starts a
+        feed twice."""
+        return list(feed_ids)
+
     async def record_success(
         self,
         feed_id: int,
@@ -445,6 +455,10 @@ class SQLiteStore:
 
     # --- items and stories ------------------------------------------------------------------
 
+    def fold_lock(self, keys: Sequence[str]) -> AbstractAsyncContextManager[None]:
+        # One process writes a SQLite file, and its pipeline folds one item at a time.
+        return nullcontext()
+
     async def find_item(self, feed_id: int, guid: str, link: str) -> tuple[int, int] | None:
         """(item id, story id) of the stored item with this guid in this feed, or this
         canonical link in any feed."""
@@ -487,8 +501,8 @@ class SQLiteStore:
         """Stored items that share a key with the item, within [since, until].
 
         Each key brings at most `per_key` items on either side of the middle of the range,
-        the nearest in time: a generic key ("c:TREATY") is shared by a few items a day, and
-        over years of news would otherwise bring thousands of rows per query. Each part is a
+        the nearest in time: a stock phrase's hash is shared by a few items a day, and over
+        years of news would otherwise bring thousands of rows per query. Each part is a
         range search of the item_keys index, so a query costs the same for 1,000 stories as
         for 1,000,000.
         """
@@ -520,6 +534,32 @@ class SQLiteStore:
             unique = {r[0]: r for r in rows}.values()
             rows = sorted(unique, key=lambda r: r[2], reverse=True)[:limit]
         return [StoredCandidate(r[0], r[1], _dt_req(r[2]), r[3]) for r in rows]
+
+    async def embedded(
+        self, since: datetime, until: datetime, per_side: int = EMBEDDED_PER_SIDE
+    ) -> list[StoredCandidate]:
+        """The embedded items (those with a vector) published within [since, until], with
+        their vectors: at most `per_side` on either side of the middle, the nearest to it.
+
+        A range search of the partial index items_embedded: the cost follows the items of
+        those days, not the items stored. The bound keeps a burst (a first poll of a
+        thousand feeds, all of one day) from bringing every item of the day into each fold.
+        """
+        middle, first, last = _ts(since + (until - since) / 2), _ts(since), _ts(until)
+        rows = await self._rows(
+            """SELECT i.*, s.first_published FROM (
+                 SELECT * FROM (SELECT id, story_id, published, features, vector FROM items
+                                WHERE vector IS NOT NULL AND published > ? AND published <= ?
+                                ORDER BY published LIMIT ?)
+                 UNION ALL
+                 SELECT * FROM (SELECT id, story_id, published, features, vector FROM items
+                                WHERE vector IS NOT NULL AND published >= ? AND published <= ?
+                                ORDER BY published DESC LIMIT ?)
+               ) i JOIN stories s ON s.id = i.story_id""",
+            (middle, last, per_side, first, middle, per_side),
+        )
+        return [StoredCandidate(r[0], r[1], _dt_req(r[2]), r[3], r[4], _dt_req(r[5]))
+                for r in rows]
 
     async def save_item(self, new: NewItem, now: datetime) -> SavedItem | None:
         """Store an item, its story change and the deliveries it causes, all or nothing.
@@ -563,10 +603,15 @@ class SQLiteStore:
             first_published=_dt_req(row["first_published"]),
             topics=json.loads(row["topics"]), articles=json.loads(row["articles"]),
             items=[StoryItem(r[0], r[1], r[2], r[3], _dt_req(r[4]), r[5], r[6], r[7],
-                             _topic_terms(r[8]))
+                             topic_terms(r[8]))
                    for r in items],
             troops=[_troop_record(r) for r in troops],
         )
+
+    async def story_sizes(self) -> dict[int, int]:
+        """How many stories hold each number of items (a benchmark's histogram)."""
+        rows = await self._rows("SELECT item_count, count(*) FROM stories GROUP BY item_count")
+        return {r[0]: r[1] for r in rows}
 
     async def article_news(self, article: int, now: datetime, limit: int = 10) -> ArticleNews:
         """The stories that cite an article, newest first, with counts over 7 and 30 days."""
@@ -675,6 +720,12 @@ class SQLiteStore:
         )
         return [OutboxEntry(*r[:8], sent_at=_dt(r[8]), changes=r[9]) for r in rows]
 
+    async def lease_outbox(
+        self, platform: str, worker: str, lease: timedelta, limit: int = 100
+    ) -> list[OutboxEntry]:
+        """The pending rows: one process delivers from a SQLite file."""
+        return await self.pending(platform, limit)
+
     async def mark_sending(self, entry: OutboxEntry, now: datetime) -> None:
         """Called just before a post goes out: until it is marked delivered its outcome is
         unknown, and a retry looks for it on the platform first (from the first attempt).
@@ -776,16 +827,16 @@ class SQLiteStore:
         return [_troop_record(r) for r in rows]
 
     async def item_rows(self, item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-        """Title, link and feed of items, for explaining decisions."""
+        """Title, link, feed and (current) story of items, for explaining decisions."""
         if not item_ids:
             return {}
         marks = ",".join("?" * len(item_ids))
         rows = await self._rows(
-            f"""SELECT i.id, i.title, i.link, f.name FROM items i JOIN feeds f ON f.id = i.feed_id
-                WHERE i.id IN ({marks})""",
+            f"""SELECT i.id, i.title, i.link, f.name, i.story_id FROM items i
+                JOIN feeds f ON f.id = i.feed_id WHERE i.id IN ({marks})""",
             list(item_ids),
         )
-        return {r[0]: {"title": r[1], "link": r[2], "feed": r[3]} for r in rows}
+        return {r[0]: {"title": r[1], "link": r[2], "feed": r[3], "story": r[4]} for r in rows}
 
     async def item_story_ids(self) -> dict[int, int]:
         """Every stored item's story, as folding and merging left it (the quality scorer)."""
@@ -853,13 +904,13 @@ def _save_item(conn: sqlite3.Connection, *, new: NewItem, now: datetime) -> Save
     cur = conn.execute(
         """INSERT INTO items (feed_id, story_id, guid, link, title, summary, published,
            date_from_feed, first_seen, language, topics, articles, why, features, alerted,
-           outlet)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+           vector, outlet)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (new.feed_id, story_id, new.guid, new.link, new.title, new.summary,
          published, int(new.date_from_feed), _ts(new.first_seen), new.language,
          json.dumps(new.topics), json.dumps(new.articles),
          json.dumps(new.why, ensure_ascii=False), json.dumps(new.features), int(new.alert),
-         new.outlet),
+         new.vector, new.outlet),
     )
     item_id = cur.lastrowid
     assert item_id is not None
@@ -906,7 +957,7 @@ def _story_for(conn: sqlite3.Connection, new: NewItem, now: datetime) -> tuple[i
         (new.story_id,),
     ).fetchone()
     if row is None:
-        raise StorageError(f"story {new.story_id} does not exist")
+        raise StoryGoneError(f"story {new.story_id} does not exist")
     topics = sorted(set(json.loads(row[0])) | set(new.topics))
     articles = list(dict.fromkeys([*json.loads(row[1]), *new.articles]))
     first = min(_dt_req(row[2]), new.published)

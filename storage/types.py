@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -60,6 +61,7 @@ class NewItem:
     alert: bool  # queue deliveries for subscribed channels
     merge: tuple[int, ...] = ()  # stories found to be the same event: fold into story_id
     phrased_articles: tuple[int, ...] = ()  # articles cited by phrasing, not by number
+    vector: bytes | None = None  # the sentence vector (bot/embed.py), None if not embedded
     outlet: str = ""  # the publisher when the feed is an aggregator (Item.outlet)
 
 
@@ -78,6 +80,14 @@ class StoredCandidate:
     story_id: int
     published: datetime
     features_json: str  # NewItem.features as stored; the caller decodes it
+    vector: bytes | None = None  # NewItem.vector as stored
+    story_first: datetime | None = None  # when the item's story was first reported
+
+
+def topic_terms(why_topics: str | None) -> dict[str, int]:
+    """An item's stored `why.topics` ({topic: [terms matched]}, JSON) as {topic: how many}."""
+    found = json.loads(why_topics) if why_topics else {}
+    return {topic: len(terms) for topic, terms in found.items()} if isinstance(found, dict) else {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -8,9 +9,32 @@ import pytest
 
 from bot.config import Config
 from bot.samples import bundled_config
-from storage import SQLiteStore
+from storage import Store, open_store
+from tests.databases import drop_template, fresh_database
 
 DATA = Path(__file__).parent / "data"
+# A test module that sets `DATABASES = BOTH` runs its tests that take the `database` or
+# `store` fixture against SQLite and against PostgreSQL; other modules, against SQLite.
+BOTH = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database" in metafunc.fixturenames:
+        kinds = getattr(metafunc.module, "DATABASES", ("sqlite",))
+        metafunc.parametrize("database", kinds, indirect=True)
+
+
+@pytest.fixture
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The URL of a fresh database (a SQLite file, or a PostgreSQL database of its own)."""
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_template() -> Iterator[None]:
+    yield
+    asyncio.run(drop_template())
 
 
 @pytest.fixture(autouse=True)
@@ -27,8 +51,8 @@ def config() -> Config:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    s = await SQLiteStore.open(tmp_path / "tw.sqlite")
+async def store(database: str) -> AsyncIterator[Store]:
+    s = await open_store(database)
     yield s
     await s.close()
 

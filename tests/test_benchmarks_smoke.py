@@ -36,7 +36,7 @@ def test_the_quick_run_reports_every_figure(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)]
     if not HAS_READER:
         command.append("--no-reader")
-    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120,
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
                           check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads(out.read_text())
@@ -64,7 +64,13 @@ def test_the_quick_run_reports_every_figure(tmp_path: Path) -> None:
     assert len(results["folding"]) == 2
     for figures in results["folding"].values():
         assert {"p50_ms", "p99_ms", "candidates_mean", "item_keys_mib"} <= figures.keys()
+        assert {"p50_ms", "p99_ms"} <= figures["embed"].keys() & figures["fold"].keys()
         assert any("USING INDEX item_keys_lookup" in step for step in figures["plan"])
+        assert any("USING INDEX items_embedded" in step for step in figures["plan"])
+    offtopic = next(iter(results["poll_offtopic"].values()))
+    assert offtopic["ours_cold"]["items_new"] == offtopic["feeds"] * offtopic["items_per_feed"]
+    assert poll["ours_cold"]["largest_story"] >= 1 and poll["ours_cold"]["story_sizes"]
+    assert results["model"]["install_mib"] > 0 and results["model"]["rss_model_mib"] > 0
     for command_name in ("article", "ask", "digest_build"):
         assert results["commands"][command_name]["p99_ms"] > 0
     assert results["storage"]["per_item_tx_items_per_s"] > 0

@@ -10,7 +10,8 @@ fake Discord's clock moves on six minutes at every restart, past its five minute
 memory, so the nonce cannot save the bot; it must find the message in the channel. Slack
 has no nonce at all.
 
-The fakes and the feed server live in this test process, so they outlive each kill.
+The fakes and the feed server live in this test process, so they outlive each kill. It
+runs on SQLite and on PostgreSQL; tests/test_workers.py kills several workers at once.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from storage import SQLiteStore, Stats
+from storage import Stats, open_store
 from tests.fake_discord import NONCE_MEMORY, FakeDiscord, started_fake_discord
 from tests.fake_slack import FakeSlack, started_fake_slack
 from tests.feedgen import rss
@@ -41,18 +42,20 @@ OUTLETS = ("wire-a", "wire-b", "wire-c")
 FOOTER = re.compile(r"Story #(\d+) · (\d+) outlets?")
 SLACK_CHANNELS = {"alerts": "C0ALERTS1", "other": "C0OTHER01"}
 SEED = 20261206
+DATABASES = ("sqlite", "postgresql")
 
 
 def event_items(n: int, outlet: str, when: datetime) -> dict[str, object]:
     """Outlet `outlet`'s copy of event `n`: the same wire text, so it folds by syndication;
-    events share no wording beyond the topic words, so each is a story of its own."""
+    events share no wording beyond the topic words and are three days apart, so each is a
+    story of its own."""
     rng = random.Random(n)
     words = [f"{rng.choice('bcdfgklmnprst')}{rng.choice('aeiou')}{rng.randint(10, 99)}"
              for _ in range(30)]
     body = f"KCNA on the treaty with Russia: {' '.join(words)}."
     return {"title": f"KCNA: {' '.join(words[:5])}", "summary": body,
             "link": f"https://{outlet}.example/news/{n}", "guid": f"{outlet}-{n}",
-            "published": when + timedelta(minutes=n)}
+            "published": when - timedelta(days=3 * n)}
 
 
 def publish(server: FeedServer, released: dict[str, int], start: datetime) -> None:
@@ -67,6 +70,9 @@ def write_config(tmp: Path, server: FeedServer, discord: list[str]) -> Path:
                      for o in OUTLETS]
     base["poll"]["max_age"] = "3650d"
     base["fetch"]["allow_private"] = True
+    # On PostgreSQL a killed run's feeds and outbox rows stay leased this long (SQLite has
+    # no leases: one process): the run after it waits that long for them.
+    base["workers"] = {"lease": "20s"}
     base["routes"] = {"treaty": {"discord": [int(c) for c in discord],
                                  "slack": [f"#{name}" for name in SLACK_CHANNELS]}}
     path = tmp / "feeds.yaml"
@@ -75,7 +81,7 @@ def write_config(tmp: Path, server: FeedServer, discord: list[str]) -> Path:
 
 
 async def start_bot(
-    config: Path, db: Path, discord: FakeDiscord, slack: FakeSlack, cwd: Path
+    config: Path, db: str, discord: FakeDiscord, slack: FakeSlack, cwd: Path
 ) -> asyncio.subprocess.Process:
     env = {**os.environ, "PYTHONPATH": str(ROOT),
            "DISCORD_TOKEN": discord.token, "DISCORD_GUILD_ID": discord.guild_id,
@@ -83,20 +89,20 @@ async def start_bot(
            "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_APP_TOKEN": slack.app_token,
            "TREATYWATCH_SLACK_API_BASE": slack.api_base}
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), "--db", str(db),
+        sys.executable, "-m", "bot", "run", "--config", str(config), "--db", db,
         cwd=cwd, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )
 
 
-async def stats(db: Path) -> Stats:
-    store = await SQLiteStore.open(db)
+async def stats(db: str) -> Stats:
+    store = await open_store(db)
     try:
         return await store.stats()
     finally:
         await store.close()
 
 
-async def quiet(db: Path, expected_items: int, within: float = 60) -> None:
+async def quiet(db: str, expected_items: int, within: float = 60) -> None:
     """Until every released item is stored and nothing waits in the outbox."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -146,7 +152,7 @@ def shown_on_slack(fake: FakeSlack, channel: str) -> list[tuple[int, int]]:
 
 
 async def test_sigkill_while_a_platform_holds_its_answer_neither_loses_nor_doubles_a_story(
-    tmp_path: Path,
+    tmp_path: Path, database: str
 ) -> None:
     rng = random.Random(SEED)
     start = datetime.now(UTC) - timedelta(hours=1)
@@ -157,9 +163,13 @@ async def test_sigkill_while_a_platform_holds_its_answer_neither_loses_nor_doubl
         discord.hold("POST", r"/channels/\d+/messages", lambda: rng.uniform(0, HOLD))
         slack.hold("chat.postMessage", lambda: rng.uniform(0, HOLD))
         config = write_config(tmp_path, server, discord_channels)
-        db = tmp_path / "bot.sqlite"
+        db = database
         inside = {"discord": 0, "slack": 0}
-        for run in range(KILLS):
+        run = 0
+        # KILLS runs, and more (up to twice as many) until enough kills fell inside a held
+        # answer on each platform: a slow start (a loaded machine, a database server) lets
+        # fewer land there.
+        while run < KILLS or (min(inside.values()) < IN_WINDOW_AT_LEAST and run < 2 * KILLS):
             # New reports arrive between runs: a new event (a post for every channel), and
             # another outlet's copy of an event maybe posted already (an edit).
             first, second = rng.sample(OUTLETS, 2)
@@ -173,8 +183,9 @@ async def test_sigkill_while_a_platform_holds_its_answer_neither_loses_nor_doubl
             for name in await kill_in_a_window(bot, target, fakes, rng):
                 inside[name] += 1
             assert await bot.wait() in (-signal.SIGKILL, 0), (await bot.stderr.read()).decode()
+            run += 1
         # The figure for the README: how many kills fell inside a held answer.
-        print(f"\n{KILLS} SIGKILLs; inside a held answer: Discord {inside['discord']}, "
+        print(f"\n{run} SIGKILLs; inside a held answer: Discord {inside['discord']}, "
               f"Slack {inside['slack']}; {sum(released.values())} items")
         assert min(inside.values()) >= IN_WINDOW_AT_LEAST, inside
 
@@ -187,7 +198,7 @@ async def test_sigkill_while_a_platform_holds_its_answer_neither_loses_nor_doubl
         async with asyncio.timeout(30):
             assert await bot.wait() == 0, (await bot.stderr.read()).decode()
 
-        store = await SQLiteStore.open(db)
+        store = await open_store(db)
         try:
             stories = {s.id: s for s in await store.latest_stories(None, 10_000)}
         finally:

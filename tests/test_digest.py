@@ -27,13 +27,15 @@ from bot.digest import (
 )
 from bot.render.console import render
 from bot.samples import bundled_config
-from storage import SQLiteStore, Story, StoryItem
+from storage import SQLiteStore, Store, Story, StoryItem, open_store
+from storage.migrate import sqlite_to_postgres
 from tests.test_samples import KNOWLEDGE, poll_samples
 
 UTC_ZONE = ZoneInfo("UTC")
 NEWEST_SAMPLE_WEEK = IsoWeek(2025, 17)  # Russia's and North Korea's confirmations, April 2025
 EMPTY_WEEK = IsoWeek(2024, 48)
 NOW = datetime(2025, 4, 26, 12, tzinfo=UTC)
+DATABASES = ("sqlite", "postgresql")
 
 
 def is_png(path: Path | str) -> bool:
@@ -54,8 +56,13 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def samples(sample_db: Path) -> AsyncIterator[SQLiteStore]:
-    store = await SQLiteStore.open(sample_db)
+async def samples(sample_db: Path, database: str) -> AsyncIterator[Store]:
+    """The samples polled into SQLite; on PostgreSQL, a copy made by migrate-db's code."""
+    if database.startswith("sqlite"):
+        store: Store = await SQLiteStore.open(sample_db)
+    else:
+        await sqlite_to_postgres(sample_db, database)
+        store = await open_store(database)
     yield store
     await store.close()
 
@@ -95,7 +102,7 @@ def test_a_week_runs_from_local_monday_midnight_and_a_dst_week_is_an_hour_short(
 
 
 async def test_the_digest_ranks_the_weeks_stories_by_outlets_with_their_links(
-    samples: SQLiteStore,
+    samples: Store,
 ) -> None:
     digest = await week_digest(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, KNOWLEDGE.titles)
     for stories in digest.stories.values():
@@ -159,7 +166,7 @@ async def test_the_digest_and_the_alerts_agree_on_the_articles_each_story_cites(
 
 
 async def test_the_digest_counts_the_articles_and_lists_the_figures_claimed(
-    samples: SQLiteStore,
+    samples: Store,
 ) -> None:
     message = digest_message(
         await week_digest(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, KNOWLEDGE.titles)
@@ -173,7 +180,7 @@ async def test_the_digest_counts_the_articles_and_lists_the_figures_claimed(
     assert len(claims) == len({c.split(" · ")[0] for c in claims})  # one line per claim
 
 
-async def test_a_week_with_no_stories_says_so(samples: SQLiteStore) -> None:
+async def test_a_week_with_no_stories_says_so(samples: Store) -> None:
     digest = await week_digest(samples, EMPTY_WEEK, UTC_ZONE, KNOWLEDGE.titles)
     assert digest.empty
     message = digest_message(digest)
@@ -181,14 +188,14 @@ async def test_a_week_with_no_stories_says_so(samples: SQLiteStore) -> None:
     assert not [f for f in message.fields if "stor" in f.name or "Troop" in f.name]
 
 
-async def test_a_channel_gets_the_digest_of_its_topics_only(samples: SQLiteStore) -> None:
+async def test_a_channel_gets_the_digest_of_its_topics_only(samples: Store) -> None:
     digest = await week_digest(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, KNOWLEDGE.titles)
     message = digest_message(digest, ("kcna",))
     assert [f.name for f in message.fields] == ["KCNA — 1 story"]
     assert message.body == "1 story this week."
 
 
-async def test_the_admins_see_new_and_failing_feeds(samples: SQLiteStore) -> None:
+async def test_the_admins_see_new_and_failing_feeds(samples: Store) -> None:
     since, until = NEWEST_SAMPLE_WEEK.bounds(UTC_ZONE)
     [first, *_] = await samples.feeds()
     await samples.record_failure(first.id, since, since, "HTTP 503")
@@ -221,7 +228,7 @@ def test_stories_are_counted_on_their_local_day_and_in_each_of_their_topics() ->
 
 
 async def test_the_chart_is_a_png_with_a_line_per_topic(
-    samples: SQLiteStore, tmp_path: Path
+    samples: Store, tmp_path: Path
 ) -> None:
     chart = await week_chart(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE,
                              ("treaty", "troops", "kcna"), tmp_path)
@@ -234,7 +241,7 @@ async def test_the_chart_is_a_png_with_a_line_per_topic(
     assert troops_only.path.name == "digest-2025-W17-troops.png"
 
 
-async def test_the_chart_is_attached_to_the_message(samples: SQLiteStore, tmp_path: Path) -> None:
+async def test_the_chart_is_attached_to_the_message(samples: Store, tmp_path: Path) -> None:
     digest = await week_digest(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, KNOWLEDGE.titles)
     chart = await week_chart(samples, NEWEST_SAMPLE_WEEK, UTC_ZONE, ("treaty",), tmp_path)
     assert chart is not None

@@ -24,7 +24,7 @@ from bot.config import Config, RateLimit
 from bot.deliver import PostKey, deliver_pending
 from bot.models import Message
 from bot.platforms.discord_bot import DiscordBot, nonce
-from storage import NewItem, SQLiteStore, Subscription
+from storage import NewItem, SQLiteStore, Store, Subscription, open_store
 from tests.conftest import Clock
 from tests.fake_discord import (
     EPHEMERAL,
@@ -34,6 +34,8 @@ from tests.fake_discord import (
     started_fake_discord,
 )
 
+# Delivery and the commands that read the store run against both databases.
+DATABASES = ("sqlite", "postgresql")
 NOW = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 KNOWLEDGE = Knowledge.load()
 TITLES = KNOWLEDGE.titles
@@ -63,8 +65,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    s = await SQLiteStore.open(tmp_path / "tw.sqlite")
+async def store(database: str) -> AsyncIterator[Store]:
+    s = await open_store(database)
     await s.sync_feeds([("Yonhap", "https://yonhap.example/rss"),
                         ("KCNA Watch", "https://kcna.example/rss")], NOW)
     yield s
@@ -72,7 +74,7 @@ async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
 
 
 @pytest.fixture
-def ctx(store: SQLiteStore, config: Config, clock: Clock) -> Context:
+def ctx(store: Store, config: Config, clock: Clock) -> Context:
     return Context(store, KNOWLEDGE, roomy(config), clock)
 
 
@@ -81,15 +83,15 @@ def roomy(config: Config) -> Config:
     return config.model_copy(update={"rate_limit": RateLimit(per_user=1000, per_channel=1000)})
 
 
-async def feed_ids(store: SQLiteStore) -> dict[str, int]:
+async def feed_ids(store: Store) -> dict[str, int]:
     return {f.name: f.id for f in await store.feeds()}
 
 
-async def subscribe(store: SQLiteStore, channel: str, role: str | None = None) -> None:
+async def subscribe(store: Store, channel: str, role: str | None = None) -> None:
     await store.subscribe(Subscription("discord", channel, "treaty", role, "command"))
 
 
-async def new_story(store: SQLiteStore, guid: str = "a1", **kwargs: Any) -> int:
+async def new_story(store: Store, guid: str = "a1", **kwargs: Any) -> int:
     feeds = await feed_ids(store)
     saved = await store.save_item(item(feeds["Yonhap"], guid, **kwargs), NOW)
     assert saved is not None
@@ -183,7 +185,7 @@ async def test_a_bad_token_ends_start_with_login_failure(ctx: Context, fake: Fak
 
 
 async def test_a_new_story_posts_one_embed_to_every_subscribed_channel(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a, b, _ = fake.channels
     await subscribe(store, a)
@@ -215,7 +217,7 @@ async def test_a_new_story_posts_one_embed_to_every_subscribed_channel(
 
 
 async def test_a_second_outlet_edits_the_same_message(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a = next(iter(fake.channels))
     await subscribe(store, a)
@@ -237,7 +239,7 @@ async def test_a_second_outlet_edits_the_same_message(
 
 
 async def test_the_subscribed_role_is_the_only_mention_that_pings(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a = next(iter(fake.channels))
     await subscribe(store, a, role=fake.role_id)
@@ -252,7 +254,7 @@ async def test_the_subscribed_role_is_the_only_mention_that_pings(
 
 
 async def test_a_429_is_waited_out_and_the_post_happens_once(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a = next(iter(fake.channels))
     await subscribe(store, a)
@@ -268,7 +270,7 @@ async def test_a_429_is_waited_out_and_the_post_happens_once(
 
 
 async def test_a_lost_response_is_retried_with_its_nonce_and_posts_once(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a = next(iter(fake.channels))
     await subscribe(store, a)
@@ -283,7 +285,7 @@ async def test_a_lost_response_is_retried_with_its_nonce_and_posts_once(
 
 
 async def test_a_restart_does_not_repost(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a = next(iter(fake.channels))
     await subscribe(store, a)
@@ -316,7 +318,7 @@ class CrashAfterPost:
 
 
 async def test_a_restart_after_a_crash_mid_delivery_finds_the_post_and_does_not_post_twice(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a = next(iter(fake.channels))
     await subscribe(store, a)
@@ -344,7 +346,7 @@ async def test_the_nonce_is_per_channel_and_the_same_for_every_attempt() -> None
 
 
 async def test_a_gone_or_forbidden_channel_is_marked_broken_once_and_the_others_go_on(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock,
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     gone, good, forbidden = fake.channels
@@ -368,7 +370,7 @@ async def test_a_gone_or_forbidden_channel_is_marked_broken_once_and_the_others_
 
 
 async def test_a_channel_deleted_after_the_post_is_marked_broken_on_the_update(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a = next(iter(fake.channels))
     await subscribe(store, a)
@@ -386,7 +388,7 @@ async def test_a_channel_deleted_after_the_post_is_marked_broken_on_the_update(
 
 
 async def test_an_alert_deleted_by_hand_is_not_posted_again(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a = next(iter(fake.channels))
     await subscribe(store, a)
@@ -403,7 +405,7 @@ async def test_an_alert_deleted_by_hand_is_not_posted_again(
 
 
 async def test_an_oversized_story_is_cut_and_accepted(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    ctx: Context, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     a = next(iter(fake.channels))
     await subscribe(store, a)
@@ -456,7 +458,7 @@ async def test_an_unreadable_image_is_left_out_and_the_message_still_goes(
 
 
 @pytest.fixture
-async def bot(ctx: Context, fake: FakeDiscord, store: SQLiteStore) -> AsyncIterator[DiscordBot]:
+async def bot(ctx: Context, fake: FakeDiscord, store: Store) -> AsyncIterator[DiscordBot]:
     claim = {"figure": 12000, "claimant": "NIS", "sentence": "NIS: 12,000 troops."}
     await new_story(store, troops=(claim,))
     async with running(ctx, fake) as running_bot:
@@ -543,7 +545,7 @@ async def test_story_troops_timeline_and_digest_answer(
 
 
 async def test_subscribe_and_unsubscribe_by_an_admin(
-    bot: DiscordBot, fake: FakeDiscord, store: SQLiteStore, clock: Clock
+    bot: DiscordBot, fake: FakeDiscord, store: Store, clock: Clock
 ) -> None:
     here, other, _ = fake.channels
     record = await fake.interact(
@@ -564,7 +566,7 @@ async def test_subscribe_and_unsubscribe_by_an_admin(
 
 
 async def test_feeds_commands_by_an_admin(
-    bot: DiscordBot, fake: FakeDiscord, store: SQLiteStore
+    bot: DiscordBot, fake: FakeDiscord, store: Store
 ) -> None:
     added = await fake.interact("feeds", {"url": "https://www.nknews.org/feed/",
                                           "name": "NK News"}, sub="add")
@@ -588,7 +590,7 @@ async def test_feeds_commands_by_an_admin(
     ("feeds", {}, "status"),
 ])
 async def test_a_members_admin_command_is_refused_and_writes_nothing(
-    bot: DiscordBot, fake: FakeDiscord, store: SQLiteStore, command: str,
+    bot: DiscordBot, fake: FakeDiscord, store: Store, command: str,
     options: dict[str, Any], sub: str | None,
 ) -> None:
     await subscribe(store, next(iter(fake.channels)))
@@ -599,7 +601,7 @@ async def test_a_members_admin_command_is_refused_and_writes_nothing(
 
 
 async def test_a_bad_argument_answers_one_private_line(
-    bot: DiscordBot, fake: FakeDiscord, store: SQLiteStore
+    bot: DiscordBot, fake: FakeDiscord, store: Store
 ) -> None:
     # A channel the bot has never been shown: discord.py cannot resolve the option.
     fake.add_unannounced_channel("800000000000000099", "secret")
@@ -644,7 +646,7 @@ async def test_an_answer_discord_refuses_is_replaced_by_one_line_not_left_thinki
 
 
 async def test_a_slow_answer_is_deferred_then_edited(
-    ctx: Context, fake: FakeDiscord, store: SQLiteStore
+    ctx: Context, fake: FakeDiscord, store: Store
 ) -> None:
     async with running(ctx, fake, defer_after=0):
         record = await fake.interact("timeline")

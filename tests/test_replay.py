@@ -37,11 +37,16 @@ def test_replay_json_matches_the_golden_output(
     assert got == want
 
 
+def items(out: str) -> list[dict[str, object]]:
+    """The per-item records of `replay --json`, without the final stories that end it."""
+    return [r for r in map(json.loads, out.splitlines()) if "final_story" not in r]
+
+
 def test_replay_prints_one_json_object_per_item_in_feed_order(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = replay(tmp_path, capsys, str(GOLDEN / "dawn.xml"), "--json")
-    records = [json.loads(line) for line in out.splitlines()]
+    records = items(out)
     assert [r["feed"] for r in records] == ["dawn.xml"] * len(records)
     assert list(records[0]) == ["guid", "link", "title", "feed", "topics", "story",
                                 "new_story", "articles", "troops", "why"]
@@ -51,12 +56,23 @@ def test_replay_prints_one_json_object_per_item_in_feed_order(
 def test_replaying_again_says_the_items_are_already_stored(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = replay(tmp_path, capsys, str(GOLDEN / "dawn.xml"), "--json").splitlines()
-    again = replay(tmp_path, capsys, str(GOLDEN / "dawn.xml"), "--json").splitlines()
-    for before, after in zip(first, again, strict=True):
-        b, a = json.loads(before), json.loads(after)
+    first = items(replay(tmp_path, capsys, str(GOLDEN / "dawn.xml"), "--json"))
+    again = items(replay(tmp_path, capsys, str(GOLDEN / "dawn.xml"), "--json"))
+    for b, a in zip(first, again, strict=True):
         assert a["story"] == b["story"] and a["new_story"] is False
-        assert a["why"]["fold"]["how"] == "same link or guid"
+        assert a["why"]["fold"]["how"] == "same link or guid"  # type: ignore[index]
+
+
+def test_replay_json_ends_with_each_items_final_story_after_merges(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = replay(tmp_path, capsys, *(str(GOLDEN / f) for f in FEEDS), "--json")
+    records = [json.loads(line) for line in out.splitlines()]
+    per_item = items(out)
+    finals = records[len(per_item):]
+    assert [(f["guid"], f["feed"]) for f in finals] == [(r["guid"], r["feed"]) for r in per_item]
+    merged = {m for r in per_item for m in r["why"]["fold"].get("merged_stories", [])}  # type: ignore[union-attr,index]
+    assert not merged & {f["final_story"] for f in finals}  # no item left in a merged story
 
 
 def test_readable_replay_explains_topics_fold_and_alert(
@@ -77,4 +93,4 @@ def test_a_missing_file_is_one_line_and_the_others_still_replay(
     assert main(argv) == 1
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1 and "nope.xml: cannot read" in captured.err
-    assert len(captured.out.splitlines()) == 5
+    assert len(items(captured.out)) == 5

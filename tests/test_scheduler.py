@@ -33,11 +33,13 @@ from bot.scheduler import (
     report_feed_health,
     run_digest,
 )
-from storage import DigestPost, SQLiteStore, Subscription
+from storage import DigestPost, SQLiteStore, Store, Subscription, open_store
 from tests.conftest import Clock
 from tests.test_digest import is_png
 from tests.test_samples import KNOWLEDGE
 from tests.test_storage import new_item
+
+DATABASES = ("sqlite", "postgresql")
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -146,9 +148,9 @@ def test_grace_comes_from_feeds_yaml_when_set() -> None:
 
 
 @pytest.fixture
-async def news(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+async def news(database: str) -> AsyncIterator[Store]:
     """A store with one treaty story in week 27 and two Discord channels."""
-    store = await SQLiteStore.open(tmp_path / "tw.sqlite")
+    store = await open_store(database)
     await store.sync_feeds([("wire", "https://wire.example/rss")], SLOT - timedelta(days=30))
     [feed] = await store.feeds()
     await store.save_item(
@@ -161,12 +163,12 @@ async def news(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
     await store.close()
 
 
-async def posted_weeks(store: SQLiteStore, channel: str) -> list[tuple[str, str]]:
+async def posted_weeks(store: Store, channel: str) -> list[tuple[str, str]]:
     return [(p.week, p.status) for p in await store.digest_posts("discord", channel)]
 
 
 async def digest_run(
-    store: SQLiteStore, sender: RecordingSender, now: datetime, tmp_path: Path
+    store: Store, sender: RecordingSender, now: datetime, tmp_path: Path
 ) -> list[str]:
     run = await run_digest(store, [sender], MONDAY_9_UTC, Clock(now), KNOWLEDGE.titles,
                            tmp_path / "charts")
@@ -174,14 +176,14 @@ async def digest_run(
 
 
 async def test_a_restart_after_the_slot_posts_once_and_two_more_restarts_post_nothing(
-    news: SQLiteStore, tmp_path: Path
+    news: Store, database: str, tmp_path: Path
 ) -> None:
     await news.record_digest(DigestPost("2025-W26", "discord", "c1", "posted", "m0", SLOT))
     sender = RecordingSender()
     # The bot was down at 09:00; it comes back at 13:00, within the grace period.
     assert await digest_run(news, sender, SLOT + timedelta(hours=4), tmp_path) == ["c1", "c2"]
     assert await digest_run(news, sender, SLOT + timedelta(hours=5), tmp_path) == []
-    reopened = await SQLiteStore.open(news.path)  # a new process on the same file
+    reopened = await open_store(database)  # a new process on the same database
     try:
         assert await digest_run(reopened, sender, SLOT + timedelta(hours=6), tmp_path) == []
     finally:
@@ -197,14 +199,14 @@ async def test_a_restart_after_the_slot_posts_once_and_two_more_restarts_post_no
     assert Path(c1.image).name == "digest-2025-W27-treaty.png"
 
 
-async def test_the_same_week_cannot_be_recorded_twice(news: SQLiteStore) -> None:
+async def test_the_same_week_cannot_be_recorded_twice(news: Store) -> None:
     post = DigestPost("2025-W27", "discord", "c1", "posted", "m1", SLOT)
     assert await news.record_digest(post)
     assert not await news.record_digest(post)
 
 
 async def test_a_digest_missed_past_the_grace_period_is_said_once_and_in_the_next_digest(
-    news: SQLiteStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    news: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     await news.record_digest(DigestPost("2025-W26", "discord", "c1", "posted", "m0", SLOT))
     sender = RecordingSender()
@@ -224,7 +226,7 @@ async def test_a_digest_missed_past_the_grace_period_is_said_once_and_in_the_nex
 
 
 async def test_a_refused_post_is_not_recorded_and_goes_out_on_the_retry(
-    news: SQLiteStore, tmp_path: Path
+    news: Store, tmp_path: Path
 ) -> None:
     sender = RecordingSender()
     sender.failing.add("c1")
@@ -247,7 +249,7 @@ async def test_a_digest_whose_answer_was_lost_is_found_in_the_channel_not_posted
 
 
 async def test_a_channel_that_is_gone_is_marked_broken_and_left_out(
-    news: SQLiteStore, tmp_path: Path
+    news: Store, tmp_path: Path
 ) -> None:
     sender = RecordingSender()
     sender.gone.add("c2")
@@ -256,7 +258,7 @@ async def test_a_channel_that_is_gone_is_marked_broken_and_left_out(
 
 
 async def test_a_platform_without_a_sender_gets_nothing(
-    news: SQLiteStore, tmp_path: Path
+    news: Store, tmp_path: Path
 ) -> None:
     assert await digest_run(news, RecordingSender("slack"), SLOT, tmp_path) == []
     assert await posted_weeks(news, "c1") == []
@@ -266,7 +268,7 @@ async def test_a_platform_without_a_sender_gets_nothing(
 
 
 async def test_a_feed_failing_for_a_day_is_told_once_then_its_recovery_once(
-    news: SQLiteStore,
+    news: Store,
 ) -> None:
     [feed] = await news.feeds()
     sender = RecordingSender()
@@ -290,7 +292,7 @@ async def test_a_feed_failing_for_a_day_is_told_once_then_its_recovery_once(
     assert await report_feed_health(news, [sender], Clock(back + timedelta(hours=1))) == []
 
 
-async def test_a_notice_no_channel_accepted_is_tried_again(news: SQLiteStore) -> None:
+async def test_a_notice_no_channel_accepted_is_tried_again(news: Store) -> None:
     [feed] = await news.feeds()
     start = SLOT - timedelta(days=3)
     await news.record_failure(feed.id, start, start, "timeout")
@@ -316,7 +318,7 @@ def test_a_feed_that_never_worked_counts_from_when_it_was_added() -> None:
 
 
 async def test_the_scheduler_runs_polling_delivery_health_and_the_digest_cron(
-    config: Config, store: SQLiteStore, tmp_path: Path
+    config: Config, store: Store, tmp_path: Path
 ) -> None:
     berlin = config.model_copy(update={"digest": Digest(timezone="Europe/Berlin")})
     pipeline = Pipeline(berlin, store, clock=Clock(SLOT))
@@ -329,7 +331,7 @@ async def test_the_scheduler_runs_polling_delivery_health_and_the_digest_cron(
     assert wake == datetime(2025, 10, 27, 8, 0, tzinfo=UTC)  # 09:00 in Berlin, winter time
 
 
-async def test_stop_lets_a_running_job_finish(store: SQLiteStore) -> None:
+async def test_stop_lets_a_running_job_finish(store: Store) -> None:
     scheduler = Scheduler()
     started = asyncio.Event()
 
@@ -350,6 +352,8 @@ async def test_stop_lets_a_running_job_finish(store: SQLiteStore) -> None:
 async def test_stop_cancels_a_job_that_overruns_and_its_transaction_rolls_back(
     store: SQLiteStore,
 ) -> None:
+    if not isinstance(store, SQLiteStore):
+        pytest.skip("writes through SQLiteStore's own transaction")
     scheduler = Scheduler()
     inside = asyncio.Event()
 
@@ -375,7 +379,7 @@ async def test_stop_cancels_a_job_that_overruns_and_its_transaction_rolls_back(
 
 
 async def test_started_after_the_slot_the_scheduler_posts_the_digest_once(
-    news: SQLiteStore, config: Config, tmp_path: Path
+    news: Store, config: Config, tmp_path: Path
 ) -> None:
     """The real AsyncIOScheduler and its start-up catch-up job, on the test's clock (two
     hours after the slot: the bot was down at 09:00)."""

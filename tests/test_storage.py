@@ -1,4 +1,7 @@
-"""SQLite storage: schema versions, items and stories, the outbox, feed state, subscriptions."""
+"""Storage: schema versions, items and stories, the outbox, feed state, subscriptions.
+
+Tests that take `store` run against SQLite and PostgreSQL; those about the file, SQLite only.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +17,19 @@ from typing import Any
 
 import pytest
 
-from storage import NewItem, SchemaTooNewError, SQLiteStore, StorageError, Subscription
+from storage import (
+    NewItem,
+    SchemaTooNewError,
+    SQLiteStore,
+    StorageError,
+    Store,
+    Subscription,
+    open_store,
+)
 from storage.schema import LATEST, MIGRATIONS
 
 NOW = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
+DATABASES = ("sqlite", "postgresql")
 
 
 def new_item(
@@ -45,19 +57,19 @@ def new_item(
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    s = await SQLiteStore.open(tmp_path / "tw.sqlite")
+async def store(database: str) -> AsyncIterator[Store]:
+    s = await open_store(database)
     await s.sync_feeds([("wire", "https://wire.example/rss"), ("kcna", "https://kcna.example/rss")],
                        NOW)
     yield s
     await s.close()
 
 
-async def feed_ids(store: SQLiteStore) -> dict[str, int]:
+async def feed_ids(store: Store) -> dict[str, int]:
     return {f.name: f.id for f in await store.feeds()}
 
 
-async def subscribe(store: SQLiteStore, channel: str, topic: str = "treaty") -> None:
+async def subscribe(store: Store, channel: str, topic: str = "treaty") -> None:
     await store.subscribe(Subscription("console", channel, topic, None, "command"))
 
 
@@ -87,7 +99,7 @@ async def test_the_parent_directory_is_created(tmp_path: Path) -> None:
     assert path.is_file()
 
 
-async def test_foreign_keys_are_enforced(store: SQLiteStore) -> None:
+async def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises((StorageError, sqlite3.IntegrityError)):
         await store.save_item(new_item(9999, "g1"), NOW)
     assert (await store.stats()).items == 0
@@ -95,7 +107,7 @@ async def test_foreign_keys_are_enforced(store: SQLiteStore) -> None:
 
 
 async def test_an_item_of_an_unknown_feed_is_refused_with_a_storage_error(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     with pytest.raises(StorageError):
         await store.save_item(new_item(9999, "g1"), NOW)
@@ -174,6 +186,63 @@ async def test_a_version_4_file_gets_the_date_indexes_and_keeps_its_data(tmp_pat
     assert {"stories_first_published", "items_published", "outbox_story"} <= indexes
 
 
+async def test_a_version_5_file_gets_the_vector_column_and_keeps_its_data(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tw.sqlite"
+    store = await SQLiteStore.open(path)
+    await store.sync_feeds([("wire", "https://wire.example/rss")], NOW)
+    [feed] = await store.feeds()
+    await store.save_item(new_item(feed.id, "g1", link="https://wire.example/1"), NOW)
+    await store.close()
+    with sqlite3.connect(path) as db:  # back to version 5: steps 8, 7 and 6 undone
+        _undo_step_8(db)
+        db.execute("DROP TABLE store_probe")
+        db.execute("DROP INDEX feeds_due")
+        db.execute("ALTER TABLE outbox DROP COLUMN changes")
+        db.execute("ALTER TABLE outbox DROP COLUMN sent_at")
+        db.execute("DROP INDEX items_embedded")
+        db.execute("ALTER TABLE items DROP COLUMN vector")
+        db.execute("PRAGMA user_version = 5")
+    store = await SQLiteStore.open(path)
+    try:
+        assert (await store.stats()).items == 1
+        assert await store.embedded(NOW - timedelta(days=1), NOW + timedelta(days=1)) == []
+    finally:
+        await store.close()
+
+
+async def test_embedded_items_come_with_their_vectors_and_their_storys_first_report(
+    store: SQLiteStore,
+) -> None:
+    feed = (await store.feeds())[0]
+    first = await store.save_item(
+        replace(new_item(feed.id, "g1", published=NOW - timedelta(hours=5)), vector=b"v1"), NOW)
+    assert first is not None
+    await store.save_item(replace(new_item(feed.id, "g2", story_id=first.story_id),
+                                  vector=b"v2"), NOW)
+    await store.save_item(new_item(feed.id, "g3"), NOW)  # not embedded
+    await store.save_item(replace(new_item(feed.id, "g4", published=NOW - timedelta(days=3)),
+                                  vector=b"v4"), NOW)  # outside the range
+    found = await store.embedded(NOW - timedelta(days=1), NOW + timedelta(days=1))
+    assert sorted(c.vector for c in found) == [b"v1", b"v2"]  # type: ignore[type-var]
+    assert {c.story_first for c in found} == {NOW - timedelta(hours=5)}
+
+
+async def test_the_embedded_items_of_a_time_range_are_found_by_an_index(
+    store: SQLiteStore,
+) -> None:
+    if not isinstance(store, SQLiteStore):
+        pytest.skip("SQLite's query plan")
+    statements: list[str] = []
+    await store._db.set_trace_callback(statements.append)
+    await store.embedded(NOW - timedelta(days=2), NOW + timedelta(days=2))
+    await store._db.set_trace_callback(None)
+    [sql] = [s for s in statements if "items_embedded" in s or "vector IS NOT NULL" in s]
+    plan = " ".join(r[-1] for r in await store._rows(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "USING INDEX items_embedded" in plan and "SCAN items" not in plan
+
+
 async def test_a_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.sqlite"
     with sqlite3.connect(path) as db:
@@ -219,7 +288,7 @@ async def test_a_file_of_random_bytes_is_a_one_line_storage_error(tmp_path: Path
 # --- items and stories ------------------------------------------------------------------------
 
 
-async def test_an_item_without_a_story_starts_one(store: SQLiteStore) -> None:
+async def test_an_item_without_a_story_starts_one(store: Store) -> None:
     ids = await feed_ids(store)
     saved = await store.save_item(new_item(ids["wire"], "g1", articles=(4,)), NOW)
     assert saved is not None and saved.new_story
@@ -230,21 +299,21 @@ async def test_an_item_without_a_story_starts_one(store: SQLiteStore) -> None:
     assert [i.item_id for i in story.items] == [saved.item_id]
 
 
-async def test_the_same_guid_in_the_same_feed_is_stored_once(store: SQLiteStore) -> None:
+async def test_the_same_guid_in_the_same_feed_is_stored_once(store: Store) -> None:
     ids = await feed_ids(store)
     assert await store.save_item(new_item(ids["wire"], "g1"), NOW) is not None
     assert await store.save_item(new_item(ids["wire"], "g1", title="Edited"), NOW) is None
     assert (await store.stats()).items == 1
 
 
-async def test_the_same_guid_in_another_feed_is_another_item(store: SQLiteStore) -> None:
+async def test_the_same_guid_in_another_feed_is_another_item(store: Store) -> None:
     ids = await feed_ids(store)
     assert await store.save_item(new_item(ids["wire"], "g1"), NOW) is not None
     assert await store.save_item(new_item(ids["kcna"], "g1"), NOW) is not None
     assert (await store.stats()).items == 2
 
 
-async def test_the_same_link_in_another_feed_is_stored_once(store: SQLiteStore) -> None:
+async def test_the_same_link_in_another_feed_is_stored_once(store: Store) -> None:
     ids = await feed_ids(store)
     link = "https://wire.example/1"
     assert await store.save_item(new_item(ids["wire"], "g1", link=link), NOW) is not None
@@ -253,7 +322,7 @@ async def test_the_same_link_in_another_feed_is_stored_once(store: SQLiteStore) 
     assert (await store.stats()).items == 1
 
 
-async def test_finding_a_feeds_items_at_once_answers_as_one_by_one(store: SQLiteStore) -> None:
+async def test_finding_a_feeds_items_at_once_answers_as_one_by_one(store: Store) -> None:
     ids = await feed_ids(store)
     await store.save_item(new_item(ids["wire"], "g1", link="https://wire.example/1"), NOW)
     await store.save_item(new_item(ids["wire"], "g2", link=""), NOW)
@@ -271,7 +340,7 @@ async def test_finding_a_feeds_items_at_once_answers_as_one_by_one(store: SQLite
     assert [found is None for found in one_by_one] == [False, False, True, False, True, False]
 
 
-async def test_finding_hundreds_of_items_at_once_splits_the_query(store: SQLiteStore) -> None:
+async def test_finding_hundreds_of_items_at_once_splits_the_query(store: Store) -> None:
     ids = await feed_ids(store)
     for n in range(0, 450, 3):
         await store.save_item(new_item(ids["wire"], f"g{n}", link=f"https://wire.example/{n}"),
@@ -284,6 +353,8 @@ async def test_finding_hundreds_of_items_at_once_splits_the_query(store: SQLiteS
 async def test_finding_a_feeds_items_searches_the_indexes_not_the_table(
     store: SQLiteStore,
 ) -> None:
+    if not isinstance(store, SQLiteStore):
+        pytest.skip("SQLite's query plan")
     ids = await feed_ids(store)
     statements: list[str] = []
     await store._db.set_trace_callback(statements.append)
@@ -295,7 +366,7 @@ async def test_finding_a_feeds_items_searches_the_indexes_not_the_table(
     assert not [step for step in plan if step.startswith("SCAN")], plan
 
 
-async def test_items_without_a_link_are_not_duplicates_of_each_other(store: SQLiteStore) -> None:
+async def test_items_without_a_link_are_not_duplicates_of_each_other(store: Store) -> None:
     ids = await feed_ids(store)
     assert await store.save_item(new_item(ids["wire"], "g1", link=""), NOW) is not None
     assert await store.save_item(new_item(ids["kcna"], "g2", link=""), NOW) is not None
@@ -303,7 +374,7 @@ async def test_items_without_a_link_are_not_duplicates_of_each_other(store: SQLi
 
 
 async def test_an_item_with_a_story_joins_it_and_unites_topics_and_articles(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     ids = await feed_ids(store)
     first = await store.save_item(
@@ -326,14 +397,14 @@ async def test_an_item_with_a_story_joins_it_and_unites_topics_and_articles(
     assert (await store.stats()).stories == 1
 
 
-async def test_joining_a_story_that_does_not_exist_is_a_storage_error(store: SQLiteStore) -> None:
+async def test_joining_a_story_that_does_not_exist_is_a_storage_error(store: Store) -> None:
     ids = await feed_ids(store)
     with pytest.raises(StorageError):
         await store.save_item(new_item(ids["wire"], "g1", story_id=404), NOW)
     assert (await store.stats()).items == 0
 
 
-async def test_troop_claims_are_stored_with_the_story(store: SQLiteStore) -> None:
+async def test_troop_claims_are_stored_with_the_story(store: Store) -> None:
     ids = await feed_ids(store)
     claim = {"figure": 11000, "claimant": "NIS", "sentence": "NIS says 11,000 troops."}
     saved = await store.save_item(new_item(ids["wire"], "g1", troops=(claim,)), NOW)
@@ -343,7 +414,7 @@ async def test_troop_claims_are_stored_with_the_story(store: SQLiteStore) -> Non
     assert [(t.figure, t.claimant) for t in story.troops] == [(11000, "NIS")]
 
 
-async def test_candidates_are_found_by_key_only_inside_the_time_range(store: SQLiteStore) -> None:
+async def test_candidates_are_found_by_key_only_inside_the_time_range(store: Store) -> None:
     ids = await feed_ids(store)
     saved = await store.save_item(
         new_item(ids["wire"], "g1", keys=("c:KURSK", "m:0:123")), NOW
@@ -360,7 +431,7 @@ async def test_candidates_are_found_by_key_only_inside_the_time_range(store: SQL
     assert await store.candidates(["c:KURSK"], NOW - 2 * hour, NOW - hour) == []
 
 
-async def test_candidates_need_a_shared_key(store: SQLiteStore) -> None:
+async def test_candidates_need_a_shared_key(store: Store) -> None:
     ids = await feed_ids(store)
     await store.save_item(new_item(ids["wire"], "g1", keys=("c:KURSK",)), NOW)
     hour = timedelta(hours=1)
@@ -368,7 +439,7 @@ async def test_candidates_need_a_shared_key(store: SQLiteStore) -> None:
     assert await store.candidates([], NOW - hour, NOW + hour) == []
 
 
-async def test_an_item_found_by_several_keys_is_one_candidate(store: SQLiteStore) -> None:
+async def test_an_item_found_by_several_keys_is_one_candidate(store: Store) -> None:
     ids = await feed_ids(store)
     await store.save_item(new_item(ids["wire"], "g1", keys=("c:KURSK", "c:PUTIN")), NOW)
     hour = timedelta(hours=1)
@@ -379,7 +450,7 @@ async def test_an_item_found_by_several_keys_is_one_candidate(store: SQLiteStore
 
 
 async def test_an_alerting_item_queues_one_post_per_subscribed_channel(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     await subscribe(store, "c1")
     await subscribe(store, "c2")
@@ -394,7 +465,7 @@ async def test_an_alerting_item_queues_one_post_per_subscribed_channel(
 
 
 async def test_a_channel_subscribed_to_several_matching_topics_gets_one_post(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     await subscribe(store, "c1", "treaty")
     await subscribe(store, "c1", "kcna")
@@ -404,7 +475,7 @@ async def test_a_channel_subscribed_to_several_matching_topics_gets_one_post(
 
 
 async def test_an_item_joining_an_undelivered_story_queues_nothing_more(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     await subscribe(store, "c1")
     ids = await feed_ids(store)
@@ -416,7 +487,7 @@ async def test_an_item_joining_an_undelivered_story_queues_nothing_more(
 
 
 async def test_an_item_joining_a_delivered_story_queues_an_update_of_that_message(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     await subscribe(store, "c1")
     ids = await feed_ids(store)
@@ -432,7 +503,7 @@ async def test_an_item_joining_a_delivered_story_queues_an_update_of_that_messag
     assert update.story_id == first.story_id
 
 
-async def test_a_channel_subscribed_to_another_topic_gets_nothing(store: SQLiteStore) -> None:
+async def test_a_channel_subscribed_to_another_topic_gets_nothing(store: Store) -> None:
     await subscribe(store, "kcna-only", "kcna")
     ids = await feed_ids(store)
     saved = await store.save_item(new_item(ids["wire"], "g1", topics=("treaty",)), NOW)
@@ -440,7 +511,7 @@ async def test_a_channel_subscribed_to_another_topic_gets_nothing(store: SQLiteS
     assert await store.pending("console") == []
 
 
-async def test_an_item_that_does_not_alert_queues_nothing(store: SQLiteStore) -> None:
+async def test_an_item_that_does_not_alert_queues_nothing(store: Store) -> None:
     await subscribe(store, "c1")
     ids = await feed_ids(store)
     saved = await store.save_item(new_item(ids["wire"], "g1", alert=False), NOW)
@@ -448,7 +519,7 @@ async def test_an_item_that_does_not_alert_queues_nothing(store: SQLiteStore) ->
     assert await store.pending("console") == []
 
 
-async def test_pending_is_per_platform(store: SQLiteStore) -> None:
+async def test_pending_is_per_platform(store: Store) -> None:
     await subscribe(store, "c1")
     ids = await feed_ids(store)
     await store.save_item(new_item(ids["wire"], "g1"), NOW)
@@ -456,7 +527,7 @@ async def test_pending_is_per_platform(store: SQLiteStore) -> None:
     assert len(await store.pending("console")) == 1
 
 
-async def test_a_failed_delivery_counts_an_attempt_and_stays_pending(store: SQLiteStore) -> None:
+async def test_a_failed_delivery_counts_an_attempt_and_stays_pending(store: Store) -> None:
     await subscribe(store, "c1")
     ids = await feed_ids(store)
     await store.save_item(new_item(ids["wire"], "g1"), NOW)
@@ -467,7 +538,7 @@ async def test_a_failed_delivery_counts_an_attempt_and_stays_pending(store: SQLi
     assert (again.id, again.attempts, again.action) == (entry.id, 2, "post")
 
 
-async def test_delivery_counts_show_in_the_stats(store: SQLiteStore) -> None:
+async def test_delivery_counts_show_in_the_stats(store: Store) -> None:
     await subscribe(store, "c1")
     ids = await feed_ids(store)
     await store.save_item(new_item(ids["wire"], "g1"), NOW)
@@ -481,12 +552,12 @@ async def test_delivery_counts_show_in_the_stats(store: SQLiteStore) -> None:
 # --- feeds ------------------------------------------------------------------------------------
 
 
-async def feed(store: SQLiteStore, name: str) -> Any:
+async def feed(store: Store, name: str) -> Any:
     return next(f for f in await store.feeds() if f.name == name)
 
 
 async def test_sync_feeds_keeps_the_validators_when_the_url_is_unchanged(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     wire = await feed(store, "wire")
     await store.record_success(wire.id, NOW, NOW + timedelta(minutes=10), etag='"v1"',
@@ -498,7 +569,7 @@ async def test_sync_feeds_keeps_the_validators_when_the_url_is_unchanged(
 
 
 async def test_sync_feeds_clears_the_validators_when_the_configured_url_changes(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     wire = await feed(store, "wire")
     await store.record_success(wire.id, NOW, NOW, etag='"v1"', last_modified="yesterday",
@@ -510,7 +581,7 @@ async def test_sync_feeds_clears_the_validators_when_the_configured_url_changes(
 
 
 async def test_sync_feeds_keeps_a_redirected_url_while_the_config_is_unchanged(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     wire = await feed(store, "wire")
     await store.record_success(wire.id, NOW, NOW, etag=None, last_modified=None,
@@ -522,7 +593,7 @@ async def test_sync_feeds_keeps_a_redirected_url_while_the_config_is_unchanged(
     )
 
 
-async def test_record_failure_counts_failures_and_keeps_the_error(store: SQLiteStore) -> None:
+async def test_record_failure_counts_failures_and_keeps_the_error(store: Store) -> None:
     wire = await feed(store, "wire")
     retry = NOW + timedelta(minutes=30)
     await store.record_failure(wire.id, NOW, retry, "HTTP 500")
@@ -535,7 +606,7 @@ async def test_record_failure_counts_failures_and_keeps_the_error(store: SQLiteS
     assert (await store.stats()).unhealthy_feeds == 1
 
 
-async def test_record_success_resets_failures_and_can_change_the_url(store: SQLiteStore) -> None:
+async def test_record_success_resets_failures_and_can_change_the_url(store: Store) -> None:
     wire = await feed(store, "wire")
     await store.record_failure(wire.id, NOW, NOW, "HTTP 500")
     later = NOW + timedelta(hours=1)
@@ -546,14 +617,14 @@ async def test_record_success_resets_failures_and_can_change_the_url(store: SQLi
     assert (ok.url, ok.etag, ok.last_success) == ("https://wire.example/moved", '"v2"', later)
 
 
-async def test_record_success_without_a_url_keeps_the_url(store: SQLiteStore) -> None:
+async def test_record_success_without_a_url_keeps_the_url(store: Store) -> None:
     wire = await feed(store, "wire")
     await store.record_success(wire.id, NOW, NOW, etag=None, last_modified=None)
     assert (await feed(store, "wire")).url == "https://wire.example/rss"
 
 
 async def test_record_not_modified_resets_failures_and_keeps_validators(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     wire = await feed(store, "wire")
     await store.record_success(wire.id, NOW, NOW, etag='"v1"', last_modified=None)
@@ -567,7 +638,7 @@ async def test_record_not_modified_resets_failures_and_keeps_validators(
 
 
 async def test_config_subscriptions_replace_config_rows_and_keep_command_rows(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     await store.subscribe(Subscription("discord", "d1", "kcna", None, "command"))
     await store.sync_config_subscriptions([
@@ -579,7 +650,7 @@ async def test_config_subscriptions_replace_config_rows_and_keep_command_rows(
     assert rows == {("discord", "d1", "kcna", "command"), ("slack", "s2", "treaty", "config")}
 
 
-async def test_subscribing_again_changes_the_role(store: SQLiteStore) -> None:
+async def test_subscribing_again_changes_the_role(store: Store) -> None:
     await store.subscribe(Subscription("discord", "d1", "treaty", None, "command"))
     await store.subscribe(Subscription("discord", "d1", "treaty", "@analysts", "command"))
     [sub] = await store.subscriptions()
@@ -612,7 +683,7 @@ async def test_two_stores_on_one_file_can_write_at_once(tmp_path: Path) -> None:
 
 
 async def test_a_subscribe_command_on_a_config_route_survives_the_next_config_sync(
-    store: SQLiteStore,
+    store: Store,
 ) -> None:
     await store.sync_config_subscriptions([Subscription("console", "c1", "treaty", None, "config")])
     await store.subscribe(Subscription("console", "c1", "treaty", None, "command"))

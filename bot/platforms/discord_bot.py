@@ -225,7 +225,8 @@ class _Client(discord.AutoShardedClient):
 
     async def setup_hook(self) -> None:
         self._owner._logged_in.set()
-        await self._owner._sync_commands()
+        if self._owner._gateway:  # a deliverer only posts: the gateway process syncs
+            await self._owner._sync_commands()
 
     async def on_ready(self) -> None:
         self._owner._ready.set()
@@ -248,6 +249,7 @@ class DiscordBot:
         api_base: str | None = None,
         guild_ready_timeout: float = 2.0,
         defer_after: float = DEFER_AFTER,  # 0: always defer first
+        shards: tuple[list[int], int] | None = None,  # (this process's shard ids, count)
     ) -> None:
         self.ctx = ctx
         self.guild_id = guild_id
@@ -256,6 +258,7 @@ class DiscordBot:
         self._defer_after = defer_after
         self._logged_in = asyncio.Event()
         self._ready = asyncio.Event()
+        self._gateway = True
         # The bot never joins voice: its missing voice libraries are not worth a warning.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -264,6 +267,7 @@ class DiscordBot:
         self.client = _Client(
             self, intents=intents, allowed_mentions=discord.AllowedMentions.none(),
             chunk_guilds_at_startup=False, guild_ready_timeout=guild_ready_timeout,
+            shard_ids=shards[0] if shards else None, shard_count=shards[1] if shards else None,
         )
         self.tree = app_commands.CommandTree(self.client)
         self.tree.on_error = self._on_tree_error  # type: ignore[method-assign]
@@ -273,11 +277,18 @@ class DiscordBot:
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    async def start(self, token: str) -> None:
+    async def start(self, token: str, *, gateway: bool = True) -> None:
+        """Without `gateway`, only log in to the REST API (a deliverer posts and edits; it
+        takes no shard, so any number of deliverers run beside the gateway processes)."""
         if self._api_base and self._saved_base is None:
             self._saved_base = Route.BASE
             Route.BASE = self._api_base
-        await self.client.start(token)
+        self._gateway = gateway
+        if gateway:
+            await self.client.start(token)
+            return
+        await self.client.login(token)
+        await asyncio.Event().wait()  # until cancelled
 
     async def wait_until_ready(self) -> None:
         """Until the gateway session is ready (guilds received); commands are synced before."""
