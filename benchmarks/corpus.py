@@ -2,7 +2,7 @@
 """Deterministic news items in English, Korean and Russian, and RSS documents of them.
 
 The items look like the project's feeds: reports on the treaty, the troops and KCNA (with
-troop figures, article references and the names the concept table knows), other reports
+troop figures, article references, names of people, places and bodies), other reports
 from the same outlets that mention none of it, and syndicated near copies. Several reports
 in several languages describe one event, so folding finds real work to do.
 
