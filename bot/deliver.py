@@ -16,13 +16,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.alerts import DEFAULT_LANGUAGES, story_marker, story_message
+from bot.config import Workers
 from bot.logs import log_delivery
 from bot.models import Message
 from bot.workers import default_worker
 from storage import OutboxEntry, StorageError, Store
 
 log = logging.getLogger(__name__)
-DELIVERY_LEASE = timedelta(minutes=5)  # the default of config's workers.lease
+DELIVERY_LEASE = Workers().lease  # config's default, for callers without a config
 
 # How far before the recorded first attempt a lost post is looked for: the platform's
 # clock and ours may differ, and the record is written just before the request.

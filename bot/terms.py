@@ -224,9 +224,6 @@ class TermSet:
         """The terms present, in list order."""
         return [self.terms[i] for i in sorted(self.found_indices(text))]
 
-    def all_found(self, text: Text) -> bool:
-        return len(self.found_indices(text)) == len(self.terms)
-
 
 def _continues(words: list[str], at: int, tail: tuple[_Word, ...]) -> bool:
     """Whether the words after the one at `at` are the rest of a term."""

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def one_line(exc: BaseException) -> str:
+    """A driver's message as one short line: StorageError's messages are logged as one."""
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
+
+
 class StorageError(Exception):
     """A database problem, in one line a user can act on.
 

@@ -23,6 +23,7 @@ from storage.errors import (
     SchemaTooNewError,
     StorageError,
     StoryGoneError,
+    one_line,
 )
 from storage.pg_schema import PG_LATEST, PG_MIGRATIONS
 from storage.types import (
@@ -78,7 +79,7 @@ class PostgresStore:
                 server_settings={"application_name": "treatywatch", "timezone": "UTC"},
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise StorageError(f"{redacted(url)}: cannot connect: {_line(exc)}",
+            raise StorageError(f"{redacted(url)}: cannot connect: {one_line(exc)}",
                                "unreachable") from None
         store = cls(pool, url)
         try:
@@ -127,7 +128,7 @@ class PostgresStore:
             async with self._pool.acquire() as conn:
                 yield conn
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            raise StorageError(f"{self.where}: {_line(exc)}", _cause(exc)) from exc
+            raise StorageError(f"{self.where}: {one_line(exc)}", _cause(exc)) from exc
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[asyncpg.Connection]:
@@ -861,7 +862,3 @@ def _cause(exc: BaseException) -> str:
         return "unreachable"  # the server is down, or the connection was cut
     code = str(getattr(exc, "sqlstate", "") or "")
     return _CAUSES.get(code) or _CAUSES.get(code[:3]) or _CAUSES.get(code[:2]) or "error"
-
-
-def _line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__

@@ -22,6 +22,7 @@ from storage.errors import (
     SchemaTooNewError,
     StorageError,
     StoryGoneError,
+    one_line,
 )
 from storage.schema import LATEST, MIGRATIONS
 from storage.types import (
@@ -95,7 +96,7 @@ def _fault(path: Path, exc: sqlite3.Error) -> StorageError:
     if cause in ("I/O error", "read-only", "error"):
         # A filesystem remounted read-only or out of space mostly shows as an I/O error.
         cause = _filesystem_state(path) or cause
-    return StorageError(f"{path}: {cause} ({_one_line(exc)})", cause)
+    return StorageError(f"{path}: {cause} ({one_line(exc)})", cause)
 
 
 def _filesystem_state(path: Path) -> str | None:
@@ -118,10 +119,6 @@ def _refuses_writes(path: Path) -> bool:
     except OSError as exc:
         return exc.errno == errno.EROFS
     return False
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def _empty_file(path: Path) -> bool:

@@ -25,11 +25,11 @@ from pathlib import Path
 import yaml
 from aiohttp import web
 
-from storage import Stats, open_store
+from storage import open_store
 from tests.fake_discord import FakeDiscord, started_fake_discord
 from tests.feedgen import rss
 from tests.feedserver import FeedServer, started_feed_server
-from tests.test_crash_safety import FOOTER, event_items
+from tests.test_crash_safety import FOOTER, event_items, stats
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASES = ("postgresql",)
@@ -121,14 +121,6 @@ async def start(role: str, config: Path, db: str, fake: FakeDiscord,
         "--db", db, cwd=cwd, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )
-
-
-async def stats(db: str) -> Stats:
-    store = await open_store(db)
-    try:
-        return await store.stats()
-    finally:
-        await store.close()
 
 
 async def test_six_workers_killed_at_random_post_each_story_once_per_channel_with_every_edit(
