@@ -7,6 +7,7 @@ for its outlet, its link the item's real address. After the last item the storie
 back from the store, so a late merge of two stories counts.
 
     python -m benchmarks.quality                  # the tune split
+    python -m benchmarks.quality --split dev      # tune and seen: all that may be tuned on
     python -m benchmarks.quality --split held     # once, at the end
     python -m benchmarks.quality --errors         # what went wrong, item by item
     python -m benchmarks.quality --json           # the figures as JSON
@@ -306,14 +307,15 @@ def run(split: str, config: Config, items: Iterable[LabelledItem] | None = None)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.quality", description=__doc__
                                      .split("\n\n")[0])
-    parser.add_argument("--split", choices=("tune", "held", "all"), default="tune")
+    parser.add_argument("--split", choices=("tune", "seen", "dev", "held", "all"),
+                        default="tune")
     parser.add_argument("--json", action="store_true", help="the figures as JSON")
     parser.add_argument("--errors", action="store_true", help="list what went wrong")
     parser.add_argument("--config", type=Path, help="a feeds.yaml (default: the bundled one)")
     args = parser.parse_args(argv)
-    if args.errors and args.split != "tune":
+    if args.errors and args.split in ("held", "all"):
         print(f"warning: --errors on {args.split!r} shows the held-out items; tune only on "
-              "the tune split", file=sys.stderr)
+              "the dev split", file=sys.stderr)
     config = load_config(args.config) if args.config else bundled_config()
     report = run(args.split, config)
     if args.json:

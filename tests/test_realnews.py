@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from pathlib import Path
@@ -49,17 +50,33 @@ def test_items_come_in_publication_order() -> None:
 
 def test_a_story_goes_whole_to_one_split() -> None:
     items = load()
-    tune, held = select(items, "tune"), select(items, "held")
-    assert len(tune) + len(held) == len(items)
-    assert not {i.story for i in tune} & {i.story for i in held}
-    stories = {i.story for i in items}
-    assert 0.25 < sum(split_of(s) == "held" for s in stories) / len(stories) < 0.55
+    parts = [select(items, split) for split in ("tune", "seen", "held")]
+    assert sum(map(len, parts)) == len(items)
+    stories = [{i.story for i in part} for part in parts]
+    assert all(not a & b for a, b in itertools.combinations(stories, 2))
+    first = {i.story for i in items if i.source in ("items_a.yaml", "items_b.yaml")}
+    assert 0.25 < sum(split_of(s) == "seen" for s in first) / len(first) < 0.55
 
 
-def test_the_split_follows_the_first_byte_of_the_story_ids_sha1() -> None:
+def test_dev_is_tune_and_seen() -> None:
+    items = load()
+    assert select(items, "dev") == [i for i in items if i.split in ("tune", "seen")]
+
+
+def test_the_first_files_split_by_the_first_byte_of_the_story_ids_sha1() -> None:
     # sha1("a-duma-ratifies")[0] % 5 == 0, sha1("a-treaty-signing")[0] % 5 == 2
-    assert split_of("a-duma-ratifies") == "held"
+    assert split_of("a-duma-ratifies") == "seen"
     assert split_of("a-treaty-signing") == "tune"
+
+
+def test_the_blind_files_stories_are_held_out() -> None:
+    assert split_of("c-anything") == "held" and split_of("d-anything") == "held"
+
+
+def test_a_blind_file_cannot_share_a_first_file_story(tmp_path: Path) -> None:
+    _write(tmp_path, "items_c.yaml", _item(id="c001", story="a-two"))
+    with pytest.raises(DataError, match=r"items_c.yaml: c001: story ids in items_c.yaml start"):
+        load(tmp_path)
 
 
 def test_a_duplicate_id_is_refused(tmp_path: Path) -> None:
@@ -85,7 +102,7 @@ def test_a_duplicate_address_is_refused(tmp_path: Path) -> None:
     ("topics", "[treaty, iran]", "topics"),
     ("articles", "[24]", "articles"),
     ("published", "2024-10-24T09:30:00", "UTC offset"),
-    ("story", "c-one", "story ids start with 'a-' or 'b-'"),
+    ("story", "c-one", "story ids in items_a.yaml start with a- or b-"),
     ("troops", "[{figure: 1500, qualifier: roughly, kind: deployed, claimant: NIS}]",
      "qualifier 'roughly'"),
 ])
