@@ -39,7 +39,7 @@ EVENT_WINDOW = timedelta(hours=48)
 # of that act can be told to be the same.
 UNKNOWN_SIDE_WINDOW = timedelta(hours=24)
 # How long after a story's first report an item can still join it.
-STORY_SPAN = timedelta(hours=72)
+STORY_SPAN = timedelta(hours=48)
 # How close (mean cosine) an item must be to a story's reports within EVENT_WINDOW, with the
 # background taken out (see `_stories`). All of these figures were chosen on the tune part of
 # benchmarks/data/realnews (README, "Story folding").
@@ -80,7 +80,7 @@ class Acts:
     side_owner: tuple[str, ...]  # term index -> side
     voice_terms: TermSet
     voice_owner: tuple[str, ...]  # term index -> voice
-    pending_terms: TermSet  # a plan or an expectation, next to the act
+    undone_terms: TermSet  # a plan or an expectation, next to the act
     stage_terms: TermSet  # a step before the act, anywhere in its line
 
     @classmethod
@@ -94,7 +94,7 @@ class Acts:
                    frozenset(data["background"]),
                    TermSet.build(t for _, t in sides), tuple(s for s, _ in sides),
                    TermSet.build(t for _, t in voices), tuple(v for v, _ in voices),
-                   TermSet.build(data["pending"]), TermSet.build(data["stage"]))
+                   TermSet.build(data["undone"]), TermSet.build(data["stage"]))
 
     def main_act(self, headline: str, lead: str = "") -> str | None:
         """The headline's main act, with the acting side where the act is one side's; if
@@ -106,20 +106,20 @@ class Acts:
         found = self._main(headline, lead)
         return found.act if found else None
 
-    def pending(self, headline: str, lead: str = "") -> bool:
-        """Whether the main act is reported as still to come or as a step before it: a
-        committee's (anywhere in its line), or a plan or an expectation next to the act
-        ("expected to sign", "will discuss the ratification", "서명 예정")."""
+    def undone(self, headline: str, lead: str = "") -> bool:
+        """Whether the main act is reported as not done: as a step before it (a committee's,
+        anywhere in its line), or with a plan, an expectation or a denial next to the act
+        ("expected to sign", "will discuss the ratification", "서명 예정", "не подтверждают")."""
         found = self._main(headline, lead)
         if found is None:
             return False
         text = Text.of(found.line)
         if self.stage_terms.found_indices(text):
             return True
-        for _, start, end in self.pending_terms.occurrences(text):
-            if found.head_final and 0 <= start - found.end <= _PENDING_GAP:
+        for _, start, end in self.undone_terms.occurrences(text):
+            if found.head_final and 0 <= start - found.end <= _UNDONE_GAP:
                 return True
-            if not found.head_final and 0 <= found.start - end <= _PENDING_GAP:
+            if not found.head_final and 0 <= found.start - end <= _UNDONE_GAP:
                 return True
         return False
 
@@ -189,7 +189,7 @@ class Acts:
 
 
 # Words between a plan's marker and its act: "recommended the Senate to approve".
-_PENDING_GAP = 3
+_UNDONE_GAP = 3
 _CLAUSE_BREAK = re.compile(r"…|\.\.\.|⋯")
 _SUBJECT_PARTICLES = ("은", "는", "이", "가", "도")
 # A Korean act in a relative clause ("체결한 조약", the treaty that was signed) describes a
@@ -214,7 +214,7 @@ class Features:
     action: str | None  # the headline's main act, e.g. "RATIFY:KP"
     minhash: tuple[int, ...]
     voices: tuple[str, ...] = ()  # whose word it reports ("KR-INTEL" for the NIS), if anyone's
-    pending: bool = False  # the act is still to come (planned, recommended, expected)
+    undone: bool = False  # the act is still to come (planned, expected) or denied
     named: tuple[str, ...] = ()  # every act the headline and the lead's start name
 
     def keys(self) -> list[str]:
@@ -223,13 +223,13 @@ class Features:
 
     def to_json(self) -> dict[str, Any]:
         return {"action": self.action, "minhash": list(self.minhash),
-                "voices": list(self.voices), "pending": self.pending,
+                "voices": list(self.voices), "undone": self.undone,
                 "named": list(self.named)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Features:
         return cls(data.get("action"), tuple(data.get("minhash", ())),
-                   tuple(data.get("voices", ())), bool(data.get("pending", False)),
+                   tuple(data.get("voices", ())), bool(data.get("undone", False)),
                    tuple(data.get("named", ())))
 
 
@@ -244,7 +244,7 @@ def features(title: str, summary: str, acts: Acts | None = None) -> Features:
     acts = acts or default_acts()
     lead = summary[:LEAD_CHARS]
     return Features(acts.main_act(title, lead), minhash(f"{title} {summary[:SKETCH_CHARS]}"),
-                    acts.voices(title, lead), acts.pending(title, lead), acts.named(title, lead))
+                    acts.voices(title, lead), acts.undone(title, lead), acts.named(title, lead))
 
 
 def minhash(text: str) -> tuple[int, ...]:
@@ -317,8 +317,8 @@ WEAK = frozenset({"CONFIRM"})
 
 def veto(a: Features, b: Features, gap: timedelta) -> str | None:
     """Why two reports `gap` apart cannot be one event, or None: they name different acts
-    (a confirmation joins only an act it names), or one reports the act to come and the
-    other the act done, or different sides doing a one-sided act, or one names no side and
+    (a confirmation joins only an act it names), or one reports the act not done (to come,
+    denied) and the other done, or different sides doing a one-sided act, or one names no side and
     they are more than a day apart, or each reports someone's word and not the same one's.
     A report that names no act (or no voice) vetoes nothing on that count."""
     if a.voices and b.voices and not set(a.voices) & set(b.voices):
@@ -328,9 +328,9 @@ def veto(a: Features, b: Features, gap: timedelta) -> str | None:
     (act_a, _, side_a), (act_b, _, side_b) = a.action.partition(":"), b.action.partition(":")
     if act_a != act_b:
         return None if _confirms(a, act_b) or _confirms(b, act_a) else f"{a.action} vs {b.action}"
-    if a.pending != b.pending:
-        first, then = (a, b) if a.pending else (b, a)
-        return f"{first.action} to come vs {then.action} done"
+    if a.undone != b.undone:
+        first, then = (a, b) if a.undone else (b, a)
+        return f"{first.action} not done vs {then.action} done"
     if side_a == side_b and side_a != "?":
         return None
     if "?" in (side_a, side_b):
@@ -437,6 +437,13 @@ def _vetoed(item: Features, published: datetime, members: Iterable[Candidate]) -
     return None
 
 
+def _in_view(story: _Story, published: datetime) -> bool:
+    """Whether all of the story's reports are among the candidates (those of the event
+    window): a merge of two stories is tested against every report of both, or not made."""
+    first = min((m.story_first or m.published for m in story.members))
+    return published - first <= EVENT_WINDOW
+
+
 def _joins(a: _Story, b: _Story) -> bool:
     """Whether two stories the item matches are one event by the measure an item joins by:
     each report of the smaller is close enough to the other's reports, on average, and no
@@ -481,7 +488,9 @@ def decide(
             detail["vetoed"] = vetoed
         return Decision(None, "new", detail=detail)
     best = matches[0]
-    also = tuple(sorted(s.story_id for s in matches[1:] if _joins(best, s)))
+    also = tuple(sorted(s.story_id for s in matches[1:]
+                        if _in_view(best, published) and _in_view(s, published)
+                        and _joins(best, s)))
     refused = [s.story_id for s in matches[1:] if s.story_id not in also]
     detail = {"action": item.action, "nearest": best.nearest()}
     if vetoed:
