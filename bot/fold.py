@@ -440,7 +440,7 @@ def _vetoed(item: Features, published: datetime, members: Iterable[Candidate]) -
 def _in_view(story: _Story, published: datetime) -> bool:
     """Whether all of the story's reports are among the candidates (those of the event
     window): a merge of two stories is tested against every report of both, or not made."""
-    first = min((m.story_first or m.published for m in story.members))
+    first = min(m.story_first or m.published for m in story.members)
     return published - first <= EVENT_WINDOW
 
 
