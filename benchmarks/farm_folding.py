@@ -87,12 +87,18 @@ async def fold_farm(feeds: int, items: int, topical_share: float, db: Path) -> d
     predicted = [stories[i] for i in ids]
     topical = [i for i in ids if event_of[i][1]]
     events = Counter(truth)
+    members: dict[int, list[int]] = {}
+    for i in ids:
+        members.setdefault(stories[i], []).append(i)
+    largest = max(members.values(), key=len, default=[])
     return {
         "feeds": feeds, "items": len(ids), "seconds": round(elapsed, 1),
         "events": len(events), "largest_event": max(events.values(), default=0),
         "stories": sum(sizes.values()), "largest_story": max(sizes, default=0),
         "story_sizes": _histogram(sizes),
         "event_sizes": _histogram(Counter(events.values())),
+        "largest_story_events": len({event_of[i][0] for i in largest}),
+        "largest_story_topical": sum(event_of[i][1] for i in largest),
         "pairs": pair_scores(truth, predicted),
         "topical_pairs": pair_scores([event_of[i][0] for i in topical],
                                      [stories[i] for i in topical]),
@@ -115,7 +121,9 @@ def main() -> None:
     pairs, topical = result["pairs"], result["topical_pairs"]
     print(f"farm {result['feeds']} feeds: {result['items']} items of {result['events']} "
           f"events (largest {result['largest_event']}), folded in {result['seconds']} s")
-    print(f"stories {result['stories']}, largest {result['largest_story']}")
+    print(f"stories {result['stories']}, largest {result['largest_story']} "
+          f"({result['largest_story_topical']} of them topical, reporting "
+          f"{result['largest_story_events']} events)")
     print("story sizes  " + ", ".join(f"{k}: {v}" for k, v in result["story_sizes"].items()))
     print("event sizes  " + ", ".join(f"{k}: {v}" for k, v in result["event_sizes"].items()))
     print(f"story pairs  precision {pairs['precision']:.3f} recall {pairs['recall']:.3f}  "

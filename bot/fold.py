@@ -437,11 +437,13 @@ def _vetoed(item: Features, published: datetime, members: Iterable[Candidate]) -
     return None
 
 
-def _in_view(story: _Story, published: datetime) -> bool:
-    """Whether all of the story's reports are among the candidates (those of the event
-    window): a merge of two stories is tested against every report of both, or not made."""
-    first = min(m.story_first or m.published for m in story.members)
-    return published - first <= EVENT_WINDOW
+def _in_view(story: _Story) -> bool:
+    """Whether the story's first report is among the candidates. In a burst the candidates
+    are only the reports nearest in time (storage's bound): a story that began before them
+    is seen through its recent reports only, and joining it (or merging it) on those alone
+    would let it grow by chaining, each report close to the last few."""
+    firsts = [m.story_first for m in story.members if m.story_first is not None]
+    return not firsts or min(m.published for m in story.members) <= min(firsts)
 
 
 def _joins(a: _Story, b: _Story) -> bool:
@@ -470,6 +472,8 @@ def decide(
     if vector is None:
         return Decision(None, "new")
     stories = sorted(_stories(vector, published, candidates), key=_Story.score, reverse=True)
+    unseen = [s.story_id for s in stories if not _in_view(s)]
+    stories = [s for s in stories if _in_view(s)]
     matches: list[_Story] = []
     vetoed: list[dict[str, Any]] = []
     for story in stories:
@@ -486,11 +490,12 @@ def decide(
         detail: dict[str, Any] = {"action": item.action, "closest": closest}
         if vetoed:
             detail["vetoed"] = vetoed
+        if unseen:
+            detail["out_of_view"] = unseen[:10]
         return Decision(None, "new", detail=detail)
     best = matches[0]
     also = tuple(sorted(s.story_id for s in matches[1:]
-                        if _in_view(best, published) and _in_view(s, published)
-                        and _joins(best, s)))
+                        if _in_view(s) and _joins(best, s)))
     refused = [s.story_id for s in matches[1:] if s.story_id not in also]
     detail = {"action": item.action, "nearest": best.nearest()}
     if vetoed:
