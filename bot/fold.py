@@ -11,8 +11,8 @@ Three ways to join a story, tried in order:
     publication), the same act not done (a committee's recommendation is not the vote, an
     expected signing not the signing), another acting side (Russia's ratification is not
     North Korea's), or another voice (the NIS's briefing is not the White House's, the
-    Pentagon's figure not NATO's). A story spans two days at most, and is joined only when
-    its first report is among the candidates, so that every join sees the whole story.
+    Pentagon's figure not NATO's). A story spans two days at most, so that every join sees
+    the whole story, and two stories are merged only when both first reports are in view.
 """
 
 from __future__ import annotations
@@ -443,8 +443,8 @@ def _vetoed(item: Features, published: datetime, members: Iterable[Candidate]) -
 def _in_view(story: _Story) -> bool:
     """Whether the story's first report is among the candidates. In a burst the candidates
     are only the reports nearest in time (storage's bound): a story that began before them
-    is seen through its recent reports only, and joining it (or merging it) on those alone
-    would let it grow by chaining, each report close to the last few."""
+    is seen through its recent reports only, and merging it on those alone would let
+    stories grow by chaining."""
     firsts = [m.story_first for m in story.members if m.story_first is not None]
     return not firsts or min(m.published for m in story.members) <= min(firsts)
 
@@ -475,8 +475,6 @@ def decide(
     if vector is None:
         return Decision(None, "new")
     stories = sorted(_stories(vector, published, candidates), key=_Story.score, reverse=True)
-    unseen = [s.story_id for s in stories if not _in_view(s)]
-    stories = [s for s in stories if _in_view(s)]
     matches: list[_Story] = []
     vetoed: list[dict[str, Any]] = []
     for story in stories:
@@ -493,12 +491,10 @@ def decide(
         detail: dict[str, Any] = {"action": item.action, "closest": closest}
         if vetoed:
             detail["vetoed"] = vetoed
-        if unseen:
-            detail["out_of_view"] = unseen[:10]
         return Decision(None, "new", detail=detail)
     best = matches[0]
     also = tuple(sorted(s.story_id for s in matches[1:]
-                        if _in_view(s) and _joins(best, s)))
+                        if _in_view(best) and _in_view(s) and _joins(best, s)))
     refused = [s.story_id for s in matches[1:] if s.story_id not in also]
     detail = {"action": item.action, "nearest": best.nearest()}
     if vetoed:
