@@ -30,9 +30,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from benchmarks.corpus import TOPICAL_SHARE, _farm_items, feed_language, rss
 from benchmarks.poll_ours import _histogram
 from bot.commands.treaty import Knowledge
+from bot.embed import default_embedder, embed_text
+from bot.fold import BACKGROUND_SHARE, EVENT_THRESHOLD
 from bot.parse import parse_feed
 from bot.pipeline import Pipeline
 from bot.samples import bundled_config
@@ -43,6 +47,26 @@ _NEWEST = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 def _pairs(groups: Iterable[Hashable]) -> int:
     return sum(n * (n - 1) // 2 for n in Counter(groups).values())
+
+
+def likeness(made: list[list[Any]], sample: int = 1000) -> dict[str, float | int]:
+    """How alike the farm's reports are to the fold: over a sample of items, the share of
+    pairs whose cosine, with half the sample's mean taken out as the fold does in a busy
+    window, reaches the join threshold; for pairs of one event and of different events."""
+    items = [gen for entries in made for gen in entries][:sample]
+    vectors = default_embedder().vectors([embed_text(g.title, g.summary) for g in items])
+    relative = vectors - BACKGROUND_SHARE * vectors.mean(axis=0)
+    relative /= np.linalg.norm(relative, axis=1, keepdims=True)
+    sims = relative @ relative.T
+    upper = np.triu_indices(len(items), 1)
+    events = np.array([g.event for g in items])
+    topical = np.array([g.topical for g in items])
+    same = (events[:, None] == events[None, :])[upper]
+    both_topical = (topical[:, None] & topical[None, :])[upper]
+    reach = sims[upper] >= EVENT_THRESHOLD
+    return {"items": len(items), "same_event": round(float(reach[same].mean()), 3),
+            "different_events": round(float(reach[~same].mean()), 3),
+            "different_topical_events": round(float(reach[~same & both_topical].mean()), 3)}
 
 
 def pair_scores(truth: list[int], predicted: list[int]) -> dict[str, float | int]:
@@ -99,6 +123,7 @@ async def fold_farm(feeds: int, items: int, topical_share: float, db: Path) -> d
         "event_sizes": _histogram(Counter(events.values())),
         "largest_story_events": len({event_of[i][0] for i in largest}),
         "largest_story_topical": sum(event_of[i][1] for i in largest),
+        "likeness": likeness(made),
         "pairs": pair_scores(truth, predicted),
         "topical_pairs": pair_scores([event_of[i][0] for i in topical],
                                      [stories[i] for i in topical]),
@@ -126,6 +151,10 @@ def main() -> None:
           f"{result['largest_story_events']} events)")
     print("story sizes  " + ", ".join(f"{k}: {v}" for k, v in result["story_sizes"].items()))
     print("event sizes  " + ", ".join(f"{k}: {v}" for k, v in result["event_sizes"].items()))
+    like = result["likeness"]
+    print(f"pairs reaching the join threshold (relative cosine ≥ {EVENT_THRESHOLD}, "
+          f"{like['items']:,} items): same event {like['same_event']:.0%}, different events "
+          f"{like['different_events']:.0%} (both topical {like['different_topical_events']:.0%})")
     print(f"story pairs  precision {pairs['precision']:.3f} recall {pairs['recall']:.3f}  "
           f"(topical items only: precision {topical['precision']:.3f} "
           f"recall {topical['recall']:.3f})")
