@@ -153,6 +153,13 @@ class Acts:
                 if found:
                     return found
             return None
+        # "Putin-Kim summit: Russia, N. Korea sign new treaty": before a colon, a label
+        # (the occasion, the speaker); the news after it.
+        label, colon, news = line.partition(": ")
+        if colon and label and news:
+            found = self._act_in(news, ignore, head_final)
+            if found:
+                return found
         return self._act_in(line, ignore, head_final)
 
     def _act_in(self, line: str, ignore: frozenset[str], head_final: bool) -> _Found | None:

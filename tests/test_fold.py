@@ -144,6 +144,12 @@ def test_an_earlier_act_in_a_clause_of_the_headline_is_not_its_act() -> None:
     assert default_acts().main_act("6월 체결한 북러 조약, 러시아 하원서 비준") == "RATIFY:RU"
 
 
+def test_before_a_colon_is_a_label_and_the_act_is_read_after_it() -> None:
+    acts = default_acts()
+    assert acts.main_act("Pyongyang talks: Russia and North Korea sign defence pact") == "SIGN"
+    assert acts.main_act("Russia ratifies treaty: what it means") == "RATIFY:RU"
+
+
 def test_a_korean_headline_names_the_acting_side_by_its_subject_particle() -> None:
     # "Following Russia, North Korea too ratifies…": 북한도 is the subject.
     assert default_acts().main_act("러시아 이어 북한도 북·러 조약 비준…김정은 서명") == "RATIFY:KP"
