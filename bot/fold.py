@@ -8,8 +8,11 @@ Three ways to join a story, tried in order:
     (bot/embed.py) is close to the story's reports within 48 hours — to each of them, on
     average, not to a blend of them or to its nearest one, so that a story cannot grow by
     chaining — and no report of the story names another act (a signing is not the text's
-    publication), another acting side (Russia's ratification is not North Korea's), or
-    another voice (the NIS's briefing is not the White House's).
+    publication), the same act not done (a committee's recommendation is not the vote, an
+    expected signing not the signing), another acting side (Russia's ratification is not
+    North Korea's), or another voice (the NIS's briefing is not the White House's, the
+    Pentagon's figure not NATO's). A story spans two days at most, so that every join sees
+    the whole story, and two stories are merged only when both first reports are in view.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ EVENT_WINDOW = timedelta(hours=48)
 # of that act can be told to be the same.
 UNKNOWN_SIDE_WINDOW = timedelta(hours=24)
 # How long after a story's first report an item can still join it.
-STORY_SPAN = timedelta(hours=72)
+STORY_SPAN = timedelta(hours=48)
 # How close (mean cosine) an item must be to a story's reports within EVENT_WINDOW, with the
 # background taken out (see `_stories`). All of these figures were chosen on the tune part of
 # benchmarks/data/realnews (README, "Story folding").
@@ -57,6 +60,17 @@ _SKETCH_KEYS = 8
 
 
 @dataclass(frozen=True, slots=True)
+class _Found:
+    """A line's main act and where in the line (its words) it is named."""
+
+    act: str
+    line: str
+    start: int
+    end: int
+    head_final: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Acts:
     """The acts a headline can name and the sides that can do them, in one TermSet each."""
 
@@ -69,6 +83,8 @@ class Acts:
     side_owner: tuple[str, ...]  # term index -> side
     voice_terms: TermSet
     voice_owner: tuple[str, ...]  # term index -> voice
+    undone_terms: TermSet  # a plan or an expectation, next to the act
+    stage_terms: TermSet  # a step before the act, anywhere in its line
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Acts:
@@ -80,7 +96,8 @@ class Acts:
         return cls(names, TermSet.build(terms), owner, frozenset(data["by_side"]),
                    frozenset(data["background"]),
                    TermSet.build(t for _, t in sides), tuple(s for s, _ in sides),
-                   TermSet.build(t for _, t in voices), tuple(v for v, _ in voices))
+                   TermSet.build(t for _, t in voices), tuple(v for v, _ in voices),
+                   TermSet.build(data["undone"]), TermSet.build(data["stage"]))
 
     def main_act(self, headline: str, lead: str = "") -> str | None:
         """The headline's main act, with the acting side where the act is one side's; if
@@ -89,29 +106,63 @@ class Acts:
         English and Russian headlines name the main act first ("Russia ratifies treaty
         signed in June"); Korean ones last ("6월 체결한 북러 조약 비준").
         """
-        act = self._act(headline, frozenset())
-        if act is None:
-            for first in sentences(lead)[:1]:
-                act = self._act(first, self.background)
-        return act
+        found = self._main(headline, lead)
+        return found.act if found else None
+
+    def undone(self, headline: str, lead: str = "") -> bool:
+        """Whether the main act is reported as not done: as a step before it (a committee's,
+        anywhere in its line), or with a plan, an expectation or a denial next to the act
+        ("expected to sign", "will discuss the ratification", "서명 예정", "не подтверждают")."""
+        found = self._main(headline, lead)
+        if found is None:
+            return False
+        text = Text.of(found.line)
+        if self.stage_terms.found_indices(text):
+            return True
+        for _, start, end in self.undone_terms.occurrences(text):
+            if found.head_final and 0 <= start - found.end <= _UNDONE_GAP:
+                return True
+            if not found.head_final and 0 <= found.start - end <= _UNDONE_GAP:
+                return True
+        return False
+
+    def named(self, headline: str, lead: str = "") -> tuple[str, ...]:
+        """Every act the headline and the lead's first sentence name, without sides: what a
+        confirmation can be the confirmation of."""
+        text = Text.of("\n".join([headline, *sentences(lead)[:1]]))
+        return tuple(sorted({self.names[self.owner[i]] for i in self.terms.found_indices(text)}))
 
     def voices(self, headline: str, lead: str = "") -> tuple[str, ...]:
         """Whose word the headline and the lead's first sentence report."""
         text = Text.of("\n".join([headline, *sentences(lead)[:1]]))
         return tuple(sorted({self.voice_owner[i] for i in self.voice_terms.found_indices(text)}))
 
-    def _act(self, line: str, ignore: frozenset[str]) -> str | None:
+    def _main(self, headline: str, lead: str) -> _Found | None:
+        found = self._act(headline, frozenset())
+        if found is None:
+            for first in sentences(lead)[:1]:
+                found = self._act(first, self.background)
+        return found
+
+    def _act(self, line: str, ignore: frozenset[str]) -> _Found | None:
         head_final = any(is_hangul(ch) for ch in line)
         if head_final:
             # "북한도 조약 비준…김정은 서명": the news first, then a detail of it.
             for clause in _CLAUSE_BREAK.split(line):
-                act = self._act_in(clause, ignore, head_final)
-                if act:
-                    return act
+                found = self._act_in(clause, ignore, head_final)
+                if found:
+                    return found
             return None
+        # "Putin-Kim summit: Russia, N. Korea sign new treaty": before a colon, a label
+        # (the occasion, the speaker); the news after it.
+        label, colon, news = line.partition(": ")
+        if colon and label and news:
+            found = self._act_in(news, ignore, head_final)
+            if found:
+                return found
         return self._act_in(line, ignore, head_final)
 
-    def _act_in(self, line: str, ignore: frozenset[str], head_final: bool) -> str | None:
+    def _act_in(self, line: str, ignore: frozenset[str], head_final: bool) -> _Found | None:
         text = Text.of(line)
         at: dict[int, tuple[int, int, str]] = {}
         for i, start, end in self.terms.occurrences(text):
@@ -122,13 +173,13 @@ class Acts:
             rank = (end - start, len(self.terms.terms[i]), act)
             if start not in at or rank > at[start]:
                 at[start] = rank
-        found = [at[start][2] for start in sorted(at)]
-        if not found:
+        if not at:
             return None
-        act = found[-1] if head_final else found[0]
-        if act not in self.by_side:
-            return act
-        return f"{act}:{self._side(line, head_final)}"
+        start = max(at) if head_final else min(at)
+        length, _, act = at[start]
+        if act in self.by_side:
+            act = f"{act}:{self._side(line, head_final)}"
+        return _Found(act, line, start, start + length, head_final)
 
     def _side(self, line: str, head_final: bool) -> str:
         """The side doing the act: the subject, which English and Russian name first, and
@@ -147,6 +198,8 @@ class Acts:
         return sides[0][2] if sides else "?"
 
 
+# Words between a plan's marker and its act: "recommended the Senate to approve".
+_UNDONE_GAP = 3
 _CLAUSE_BREAK = re.compile(r"…|\.\.\.|⋯")
 _SUBJECT_PARTICLES = ("은", "는", "이", "가", "도")
 # A Korean act in a relative clause ("체결한 조약", the treaty that was signed) describes a
@@ -170,7 +223,9 @@ class Features:
 
     action: str | None  # the headline's main act, e.g. "RATIFY:KP"
     minhash: tuple[int, ...]
-    voices: tuple[str, ...] = ()  # whose word it reports ("KR" for the NIS), if anyone's
+    voices: tuple[str, ...] = ()  # whose word it reports ("KR-INTEL" for the NIS), if anyone's
+    undone: bool = False  # the act is still to come (planned, expected) or denied
+    named: tuple[str, ...] = ()  # every act the headline and the lead's start name
 
     def keys(self) -> list[str]:
         """Index keys to find near copies: a few of the sketch's smallest hashes."""
@@ -178,12 +233,14 @@ class Features:
 
     def to_json(self) -> dict[str, Any]:
         return {"action": self.action, "minhash": list(self.minhash),
-                "voices": list(self.voices)}
+                "voices": list(self.voices), "undone": self.undone,
+                "named": list(self.named)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Features:
         return cls(data.get("action"), tuple(data.get("minhash", ())),
-                   tuple(data.get("voices", ())))
+                   tuple(data.get("voices", ())), bool(data.get("undone", False)),
+                   tuple(data.get("named", ())))
 
 
 @lru_cache(maxsize=4096)
@@ -197,7 +254,7 @@ def features(title: str, summary: str, acts: Acts | None = None) -> Features:
     acts = acts or default_acts()
     lead = summary[:LEAD_CHARS]
     return Features(acts.main_act(title, lead), minhash(f"{title} {summary[:SKETCH_CHARS]}"),
-                    acts.voices(title, lead))
+                    acts.voices(title, lead), acts.undone(title, lead), acts.named(title, lead))
 
 
 def minhash(text: str) -> tuple[int, ...]:
@@ -269,17 +326,21 @@ WEAK = frozenset({"CONFIRM"})
 
 
 def veto(a: Features, b: Features, gap: timedelta) -> str | None:
-    """Why two reports `gap` apart cannot be one event, or None: they name different acts,
-    or different sides doing a one-sided act, or one names no side and they are more than a
-    day apart, or each reports someone's word and not the same one's. A report that names
-    no act (or no voice) vetoes nothing on that count."""
+    """Why two reports `gap` apart cannot be one event, or None: they name different acts
+    (a confirmation joins only an act it names), or one reports the act not done (to come,
+    denied) and the other done, or different sides doing a one-sided act, or one names no side and
+    they are more than a day apart, or each reports someone's word and not the same one's.
+    A report that names no act (or no voice) vetoes nothing on that count."""
     if a.voices and b.voices and not set(a.voices) & set(b.voices):
         return f"{'/'.join(a.voices)} vs {'/'.join(b.voices)} said"
     if a.action is None or b.action is None:
         return None
     (act_a, _, side_a), (act_b, _, side_b) = a.action.partition(":"), b.action.partition(":")
     if act_a != act_b:
-        return None if WEAK & {act_a, act_b} else f"{a.action} vs {b.action}"
+        return None if _confirms(a, act_b) or _confirms(b, act_a) else f"{a.action} vs {b.action}"
+    if a.undone != b.undone:
+        first, then = (a, b) if a.undone else (b, a)
+        return f"{first.action} not done vs {then.action} done"
     if side_a == side_b and side_a != "?":
         return None
     if "?" in (side_a, side_b):
@@ -287,6 +348,16 @@ def veto(a: Features, b: Features, gap: timedelta) -> str | None:
             return None
         return f"{a.action} vs {b.action}, {gap / timedelta(hours=1):.0f} h apart"
     return f"{a.action} vs {b.action}"
+
+
+def _confirms(report: Features, act: str) -> bool:
+    """Whether `report` is a confirmation ("Seoul confirms the North sent troops") of `act`:
+    a confirmation that names another act confirms that one only; a bare one ("NATO
+    confirms") may confirm any. Features stored before `named` existed name none."""
+    if report.action is None or report.action.partition(":")[0] not in WEAK:
+        return False
+    others = set(report.named) - WEAK
+    return not others or act in others
 
 
 def _copy_of(item: Features, published: datetime,
@@ -376,6 +447,15 @@ def _vetoed(item: Features, published: datetime, members: Iterable[Candidate]) -
     return None
 
 
+def _in_view(story: _Story) -> bool:
+    """Whether the story's first report is among the candidates. In a burst the candidates
+    are only the reports nearest in time (storage's bound): a story that began before them
+    is seen through its recent reports only, and merging it on those alone would let
+    stories grow by chaining."""
+    firsts = [m.story_first for m in story.members if m.story_first is not None]
+    return not firsts or min(m.published for m in story.members) <= min(firsts)
+
+
 def _joins(a: _Story, b: _Story) -> bool:
     """Whether two stories the item matches are one event by the measure an item joins by:
     each report of the smaller is close enough to the other's reports, on average, and no
@@ -420,7 +500,8 @@ def decide(
             detail["vetoed"] = vetoed
         return Decision(None, "new", detail=detail)
     best = matches[0]
-    also = tuple(sorted(s.story_id for s in matches[1:] if _joins(best, s)))
+    also = tuple(sorted(s.story_id for s in matches[1:]
+                        if _in_view(best) and _in_view(s) and _joins(best, s)))
     refused = [s.story_id for s in matches[1:] if s.story_id not in also]
     detail = {"action": item.action, "nearest": best.nearest()}
     if vetoed:
