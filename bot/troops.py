@@ -327,7 +327,14 @@ _PARTIES = (
                   rf"officials?)?|(?<!\w)(?:the\s+)?spy\s+(?:agency|chief)|"
                   r"разведк\w*\s+южн\w*\s+коре\w*|южнокореиск\w*\s+разведк\w*|"
                   r"национальн\w*\s+разведывательн\w*\s+служб\w*|(?<!\w)нрс(?!\w)|"
-                  r"정보당국|정보\s?당국", estimates=True),
+                  r"정보당국|정보\s?당국|"
+                  # a lawmaker relaying a briefing of the intelligence service
+                  r"(?:parliamentary|parliament's|national\s+assembly's?)\s+intelligence\s+"
+                  r"committee|(?<!\w)intelligence\s+committee|국회\s?정보위\w*|정보위원\w*|"
+                  r"(?:парламентск\w*\s+)?комитет\w*\s+по\s+разведке|"
+                  r"депутат\w*\s+(?:\w+\s+){0,2}представител\w*\s+разведк\w*|"
+                  r"представител\w*\s+разведк\w*\s+(?:\w+\s+){0,2}депутат\w*",
+           estimates=True),
     _party("South Korean military (JCS)",
            rf"joint\s+chiefs|(?<!\w)jcs(?!\w)|합참|합동참모본부|{_SOUTH}\s+military|"
            r"(?<!\w)군\s?당국|국방부|south\s+korean\s+defen[cs]e\s+ministry|"
@@ -349,11 +356,17 @@ _PARTIES = (
            estimates=True),
     _party("KCNA", r"(?<!\w)kcna(?!\w)|korean\s+central\s+news\s+agency|조선중앙통신|"
                    r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*"),
+    _party("KCTV", r"(?<!\w)kctv(?!\w)|korean\s+central\s+(?:television|tv)|조선중앙\s?(?:tv|텔레비전)|"
+                   r"центральн\w*\s+телевидени\w*\s+(?:северн\w*\s+)?(?:коре\w*|кндр)|"
+                   r"(?<!\w)(?:тв|телевидени\w*)\s+кндр"),
     _party("Kremlin", r"kremlin|peskov|кремл\w*|песков\w*|크렘린|페스코프"),
     _party("Russian General Staff", r"gerasimov|герасимов\w*|게라시모프|russian\s+general\s+staff"),
     _party("White House", r"white\s+house|kirby|jake\s+sullivan|백악관|белыи\s+дом|"
-                          r"state\s+department|blinken|미\s?국무부|госдеп\w*|블링컨"),
-    _party("US", r"(?<!\w)u\.?s\.?\s+officials?|american\s+officials?"),
+                          r"state\s+department|blinken|미\s?국무부|госдеп\w*|블링컨|блинкен\w*|"
+                          r"secretary\s+of\s+state|госсекретар\w*\s+сша"),
+    # officials of a government, no single office: not refined into one of its bodies
+    _party("US government", r"(?<!\w)u\.?s\.?\s+officials?|american\s+officials?|"
+                            r"washington\s+officials?|американск\w*\s+чиновник\w*|미\s?정부\s?당국자"),
     _party("Shoigu", r"shoigu|шоигу|쇼이구"),
     _party("South Korea", rf"{_SOUTH}|남한|한국\s?정부|(?<![가-힣])한국(?![가-힣])|정부는|"
                           r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
@@ -449,7 +462,8 @@ def _mentions(sentence: str) -> list[_Mention]:
             taken.append((m.start(), m.end()))
             if _NEGATED_AFTER.match(after):
                 continue
-            found.append(_Mention(party, m.start(), m.end(), _credited(before, after)))
+            found.append(_Mention(party, m.start(), m.end(),
+                                  _credited(before, after, inverted=not party.country)))
     found.sort(key=lambda x: x.start)
     # A verb after the last of coordinated parties credits them all: "South Korea, Ukraine
     # and the United States say" (a comma alone is not a coordination: "in Ukraine, Seoul
@@ -479,6 +493,8 @@ def _speaks(sentence: str, m: _Mention) -> bool:
     before, after = sentence[: m.start], sentence[m.end :]
     if not m.credited or _OBJECT_BEFORE.search(before[-24:]):
         return False
+    if before.endswith("(") and after.startswith(")"):  # an aside: "(러시아) 쿠르스크"
+        return False
     if re.match(r"^\s?[가-힣]", after):
         return bool(_KO_COUNTRY_SPEAKS.match(after))
     if _LOCATIVE_BEFORE.search(before[-8:]):
@@ -486,7 +502,7 @@ def _speaks(sentence: str, m: _Mention) -> bool:
     return True
 
 
-def _credited(before: str, after: str) -> bool:
+def _credited(before: str, after: str, inverted: bool = False) -> bool:
     if _CREDITS_BEFORE.search(before[-60:]):
         return True
     if re.match(r"^\s?[가-힣]", after) or re.search(r"[가-힣]\s?$", before[-2:]):
@@ -497,7 +513,19 @@ def _credited(before: str, after: str) -> bool:
     # The verb follows its subject within a few words: "the Pentagon said", "South Korea's
     # military estimates", "Зеленский заявил", "NIS director Cho told".
     head = re.split(r"[.;:,\"“]", after, maxsplit=1)[0]
-    return any(_SAYS.match(w) for w in re.findall(r"[\w’'-]+", head)[:6])
+    if any(_SAYS.match(w) for w in re.findall(r"[\w’'-]+", head)[:6]):
+        return True
+    # Or comes before it, a speaker's title between: "Об этом сообщил госсекретарь США
+    # Энтони Блинкен", "заявил секретарь Совбеза Сергей Шойгу", "said Pentagon spokesman".
+    return inverted and bool(_SAYS_BEFORE.search(before[-60:]))
+
+
+# A verb of saying, then up to four words of a title, then the party (not "said that …").
+_SAYS_BEFORE = re.compile(
+    r"(?<!\w)(?:said|says|told|заяви\w*|сообщи\w*|озвучи\w*|сказал\w*|рассказа\w*|"
+    r"отмети\w*|уточни\w*|подтверди\w*|признал\w*|сделал\w*|привел\w*|назвал\w*)"
+    r"(?:\s+(?!that\s|что\s|чтобы\s)[\w.’'-]+){0,4}\s+$"
+)
 
 
 def _chosen(mentions: list[_Mention]) -> list[_Mention]:
