@@ -350,13 +350,16 @@ _PARTIES = (
            estimates=True),
     _party("Pentagon", r"pentagon|department\s+of\s+defen[cs]e|defen[cs]e\s+department|"
                        r"sabrina\s+singh|lloyd\s+austin|(?<!\w)austin(?!\w)|hegseth|펜타곤|"
-                       r"미\s?국방부|미국\s?국방부|пентагон", estimates=True),
+                       r"미\s?국방부|미국\s?국방부|пентагон\w*|(?:министерств\w*\s+обороны|минобороны)\s+сша|"
+                       r"американск\w*\s+(?:министерств\w*\s+обороны|минобороны)",
+           estimates=True),
     _party("Zelensky", r"zelensk\w*|зеленск\w*|젤렌스키"),
     _party("NATO", r"(?<!\w)nato(?!\w)|rutte|stoltenberg|나토|(?<!\w)нато(?!\w)|뤼터",
            estimates=True),
     _party("KCNA", r"(?<!\w)kcna(?!\w)|korean\s+central\s+news\s+agency|조선중앙통신|"
                    r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*"),
-    _party("KCTV", r"(?<!\w)kctv(?!\w)|korean\s+central\s+(?:television|tv)|조선중앙\s?(?:tv|텔레비전)|"
+    _party("KCTV", r"(?<!\w)kctv(?!\w)|korean\s+central\s+(?:television|tv)|"
+                   r"조선중앙\s?(?:tv|텔레비전)|"
                    r"центральн\w*\s+телевидени\w*\s+(?:северн\w*\s+)?(?:коре\w*|кндр)|"
                    r"(?<!\w)(?:тв|телевидени\w*)\s+кндр"),
     _party("Kremlin", r"kremlin|peskov|кремл\w*|песков\w*|크렘린|페스코프"),
@@ -573,6 +576,7 @@ class _Figure:
     value: int
     qualifier: str | None
     kind: str
+    start: int  # where it stands in its sentence
 
 
 def _figures(sentence: str) -> list[_Figure]:
@@ -595,7 +599,7 @@ def _figures(sentence: str) -> list[_Figure]:
             kind = "casualties"
         elif found and _SHARED_VERB.match(before):
             kind = found[-1].kind  # "will send 1,000 sappers and 5,000 builders"
-        found.append(_Figure(value, _qualifier(before, after), kind))
+        found.append(_Figure(value, _qualifier(before, after), kind, m.start()))
     return found
 
 
@@ -621,15 +625,28 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     own: list[str | None] = []
     lent: list[str | None] = []
     named: list[str] = []
-    for s in folded_parts:
+    credited_at: list[list[int]] = []  # where each sentence's attributions stand
+    anaphoric = [bool(_ANAPHORA.search(s)) for s in folded_parts]
+    for s, refers in zip(folded_parts, anaphoric, strict=True):
         every = _mentions(s)
-        named += [m.party.name for m in every]
+        if not refers:  # "Об этом сообщил X" names X for the sentence before, not the item
+            named += [m.party.name for m in every]
         mentions = _chosen(every)
         own.append(_joined([m.party.name for m in mentions]))
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
         lent.append(own[-1] if lends else None)
+        credited_at.append([m.start for m in every if m.credited])
     headline = _headline_claimant(title)
     at_war = bool(_WAR.search(folded))
+
+    def claimant_of(at: int, figure: _Figure) -> str:
+        sentence = folded_parts[at]
+        claimant = own[at] or _referred(own, folded_parts, anaphoric, at)
+        if _anonymous(sentence, figure.start, credited_at[at], claimant is not None):
+            return outlet
+        claimant = claimant or _nearest(lent, at) or headline
+        return _refined(claimant, named) if claimant else outlet
+
     claims: list[TroopClaim] = []
     for at, (sentence, figures) in enumerate(zip(parts, found, strict=True)):
         for figure in figures:
@@ -638,21 +655,59 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
             same = _same_claim(claims, figure)
             if same is not None:
                 # The same figure again: the first report's qualifier, the strongest kind
-                # (a title's "sends 6,000" is the summary's "decided to send 6,000").
-                if _KIND_RANK[figure.kind] > _KIND_RANK[claims[same].kind]:
-                    claims[same] = replace(claims[same], kind=figure.kind)
+                # (a title's "sends 6,000" is the summary's "decided to send 6,000"), the
+                # most specific claimant ("Seoul: …" then "the NIS told lawmakers …").
+                first = claims[same]
+                if _KIND_RANK[figure.kind] > _KIND_RANK[first.kind]:
+                    first = replace(first, kind=figure.kind)
+                again = claimant_of(at, figure)
+                if again in _BODIES.get(first.claimant, ()) or (
+                        first.claimant == outlet and again != outlet):
+                    first = replace(first, claimant=again)
+                claims[same] = first
                 continue
-            claimant = own[at] or _nearest(lent, own, folded_parts, at) or headline
-            claimant = _refined(claimant, named) if claimant else outlet
-            claims.append(TroopClaim(figure.value, claimant, one_line(sentence),
-                                     figure.qualifier, figure.kind))
+            claims.append(TroopClaim(figure.value, claimant_of(at, figure),
+                                     one_line(sentence), figure.qualifier, figure.kind))
     return tuple(claims)
 
 
-# A sentence that credits "this" to someone credits the sentence before it.
+# A sentence that credits "this" to someone credits the sentences before it: a pronoun
+# that opens it, or an attribution of "this" anywhere ("Как передает портал, такое
+# заявление сделал X").
 _ANAPHORA = re.compile(
-    r"^\W*(?:this|these|that|such|об\s+этом|это|такие|эти|이같이|이\s?같은|이는|이를|이와)(?!\w)"
+    r"^\W*(?:this|these|that|such|это|такие|эти|이같이|이\s?같은|이는|이를|이와)(?!\w)"
+    r"|(?<!\w)(?:об\s+этом|так(?:ое|ие|ую|ои)\s+(?:заявлени\w*|данн\w*|информаци\w*|оценк\w*)|"
+    r"эти\s+данн\w*|these\s+(?:figures|estimates|numbers)|this\s+(?:figure|estimate|number))"
+    r"(?!\w)|이같이|이\s?같은\s?(?:내용|사실)"
 )
+# A sentence that goes on in the last speaker's words: a quotation opening it, or a first
+# person ("По нашим оценкам, …", "We estimate …").
+_CONTINUES = re.compile(
+    r"^\W*[«\"“„]|(?<!\w)(?:по\s+(?:нашим|его|ее)\s+(?:оценкам|данным|сведениям|словам)|"
+    r"our\s+(?:estimates?|assessment|intelligence|data)|we\s+(?:estimate|believe|assess|"
+    r"know)|according\s+to\s+(?:him|her))(?!\w)|그에\s?따르면"
+)
+# Attribution to no one: "amid unconfirmed reports", "reportedly", "…로 알려졌다",
+# "…한 것으로 관측된다", "сообщается", "по неподтвержденным данным".
+_ANONYMOUS = re.compile(
+    r"(?<!\w)(?:reportedly|unconfirmed\s+reports?|(?:media|press|news)\s+reports?|"
+    r"reports\s+(?:say|said|suggest\w*)|rumou?r\w*|(?:is|are|was|were)\s+(?:believed|"
+    r"understood|thought|rumou?red)\s+to|сообщается|по\s+(?:имеющимся|неподтвержденным|"
+    r"некоторым|неофициальным)\s+(?:данным|сведениям)|по\s+данным\s+сми)(?!\w)|알려졌|알려진다|관측된|관측되|전해졌|전해진다"
+)
+
+
+def _anonymous(sentence: str, figure_at: int, credited_at: list[int], has_own: bool) -> bool:
+    """Whether the figure is credited to no one: its sentence attributes it to no party but
+    to unnamed reports, or its clause does so after the sentence's last party ("…, the NIS
+    said, amid unconfirmed reports the number could be as high as 12,000")."""
+    frames = [m.start() for m in _ANONYMOUS.finditer(sentence)]
+    if not frames:
+        return False
+    if not has_own:
+        return True
+    last_party = max(credited_at, default=-1)
+    return any(last_party < f < figure_at for f in frames)
 
 
 # A full stop after these does not end a sentence ("1,5 тыс. военных", "SEOUL, Oct. 18").
@@ -684,13 +739,26 @@ def _same_claim(claims: list[TroopClaim], figure: _Figure) -> int | None:
     return None
 
 
-def _nearest(claimants: list[str | None], own: list[str | None], folded: list[str],
-             at: int) -> str | None:
-    """The claimant of the next sentence when it credits "this" ("Об этом сообщил X"), else
-    of the nearest sentence before, else after: attribution carries over ("According to
-    the spy agency, …" after "…, the NIS said")."""
-    if at + 1 < len(own) and own[at + 1] and _ANAPHORA.match(folded[at + 1]):
-        return own[at + 1]
+def _referred(own: list[str | None], folded: list[str], anaphoric: list[bool],
+              at: int) -> str | None:
+    """The claimant of a later sentence that credits "this" ("Об этом сообщил X") with no
+    other attribution between, else the last speaker when the sentence goes on in their
+    words ("По его словам, …", a quotation)."""
+    for j in range(at + 1, min(at + 4, len(own))):
+        if own[j]:
+            if anaphoric[j]:
+                return own[j]
+            break
+    if _CONTINUES.search(folded[at]):
+        for j in range(at - 1, -1, -1):
+            if own[j]:
+                return own[j]
+    return None
+
+
+def _nearest(claimants: list[str | None], at: int) -> str | None:
+    """The claimant of the nearest sentence before, else after: attribution carries over
+    ("According to the spy agency, …" after "…, the NIS said")."""
     for i in (at - 1, at - 2, at + 1, at + 2):
         if 0 <= i < len(claimants) and claimants[i]:
             return claimants[i]
