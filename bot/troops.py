@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from bot.models import TroopClaim
 from bot.text import fold, one_line, sentences
 
-MIN_FIGURE, MAX_FIGURE = 1, 200_000
+MIN_FIGURE, MAX_FIGURE = 1, 500_000
 # Below this a figure counts only in a text about the war ("2 soldiers captured in Kursk"),
 # not at the inter-Korean border ("30 soldiers crossed the MDL").
 SMALL_FIGURE = 100
@@ -64,7 +64,7 @@ _MAY_COUNT = re.compile(
 _NUMBER = re.compile(
     r"(?<![\w.,])(?:"
     # Korean compounds: 1만2천, 1만1000, 만여, 1천500, 천5백, 3천
-    r"(?P<ko>(?:\d+\s?)?만(?:\s?\d*천)?(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘))"
+    r"(?P<ko>(?:\d+\s?)?만(?:\s?\d*천)?(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘|[~∼]))"
     r"|(?:\d+)?천(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘))"
     r"|\d+백(?=\s?(?:여|명)))"
     # 12 thousand, 1.5 thousand, 12k, 12 тысяч, 1,5 тыс.
@@ -75,6 +75,7 @@ _NUMBER = re.compile(
     # 27-hundred, three hundred
     r"|(?P<hundreds>\d{1,2}|" + _EN_WORD + r")[-\s]hundred(?!\w)"
     # a thousand, тысячу, около тысячи (a bare тысячи is "thousands": a qualifier makes it one)
+    r"|(?P<one_hundred>a\s+hundred)(?!\w)"
     r"|(?P<one_thousand>a\s+thousand|(?<=около\s)тысячи|(?<=порядка\s)тысячи"
     r"|(?<=до\s)тысячи|(?<=более\s)тысячи|(?<=свыше\s)тысячи|тысяч[ау](?!\w))"
     # two soldiers, двух солдат
@@ -123,6 +124,8 @@ def _value(m: re.Match[str]) -> int | None:
         return value * 1000 if value else None
     if raw := m.group("hundreds"):
         return (int(raw) if raw.isdigit() else _EN_SMALL[raw]) * 100
+    if m.group("one_hundred"):
+        return 100
     if m.group("one_thousand"):
         return 1000
     if raw := m.group("en_small"):
@@ -141,7 +144,7 @@ _EN_MODIFIERS = (
     r"(?:(?:additional|more|extra|new|fresh|elite|special|operations?|operation|forces?|"
     r"north|korean|n\.|dprk|nk|kpa|military|combat|construction|engineering|infantry|"
     r"army|regular|trained|of|its|the|pyongyang'?s|reinforcement|reinforcements|"
-    r"such|other|active|-)\s*){0,4}"
+    r"such|other|active|-|\+)\s*){0,4}"
 )
 _EN_NOUN = (
     r"(?:troops|soldiers|servicemen|service\s*members|personnel|infantrymen|infantry|"
@@ -154,7 +157,9 @@ _KO_AFTER = re.compile(r"^\s?(?:여\s?)?(?:명|넘)")
 _RU_ADJECTIVES = r"(?:[\w-]+(?:ых|их|ые|ие|ого|его|ои|еи|ыи|ии|ую|юю|ым|им)\s+){0,3}"
 _RU_NOUN = (
     r"(?:военн\w*|военнослужащ\w*|солдат\w*|боиц\w*|человек|сапер\w*|строител\w*|"
-    r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|рабоч\w*|пленн\w*|"
+    r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|пленн\w*|"
+    # рабочих as an adjective ("рабочих виз", "рабочие места") is no noun of people
+    r"рабоч\w*(?!\w)(?!\s+(?:виз|мест|сил|дн|час|време|групп))|"
     r"погибш\w*|ранен\w*|убит\w*|ветеран\w*)"
 )
 _RU_AFTER = re.compile(rf"^\s*{_RU_ADJECTIVES}{_RU_NOUN}")
@@ -181,13 +186,25 @@ _CASUALTY_AFTER = re.compile(
     r"^\s*(?:have|has|had|were|was|are|is)\s+(?:been\s+|likely\s+been\s+)?"
     r"(?:killed|wounded|injured|captured|taken\s+prisoner)"
 )
+# The figure is the subject of a verb of loss after its noun phrase: "100 North Korean
+# soldiers fighting on the side of Russia have been killed", "100 военных, дислоцированных
+# в России, погибли", "еще 1000 получили ранения" (no other figure between).
+_CASUALTY_VERB_AFTER = re.compile(
+    rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}[^,.;:\d]{{0,60}}?(?<!\w)(?:(?:have|has|had|were|was|are|is)"
+    r"\s+(?:been\s+|likely\s+been\s+)?(?:killed|wounded|injured|captured|taken\s+prisoner)|"
+    r"died)(?!\w)"
+    rf"|^\s*(?:{_RU_ADJECTIVES}{_RU_NOUN}(?:,\s*[\w-]+(?:нных|вших|щих|мых|ных|нные|вшие|щие)"
+    r"(?!\w)[^,.;:\d]{0,50},)?)?"
+    r"\s*(?:погибл?\w*|убиты|были\s+убиты|ранены|были\s+ранены|получил\w*\s+ранени\w*|"
+    r"попал\w*\s+в\s+плен|взяты\s+в\s+плен)(?!\w)"
+)
 
 
 def _personnel_after(after: str) -> bool:
     if _OTHER_FORCES.match(after):
         return False
     return bool(_EN_AFTER.match(after) or _KO_AFTER.match(after) or _RU_AFTER.match(after)
-                or _CASUALTY_AFTER.match(after))
+                or _CASUALTY_AFTER.match(after) or _CASUALTY_VERB_AFTER.match(after))
 
 
 _CASUALTY_TOTAL = re.compile(
@@ -215,7 +232,7 @@ _NK = re.compile(
 
 _WAR = re.compile(
     r"russia|kursk|ukrain|moscow|kremlin|putin|러시아|(?<![가-힣])러(?![가-힣])|쿠르스크|"
-    r"우크라이나|росси|курск|украин|москв|(?<!\w)сво(?!\w)|(?<!\w)рф(?!\w)|фронт|전선"
+    r"우크라이나|росси|курск|украин|москв|(?<!\w)сво(?!\w)|(?<!\w)рф(?!\w)|фронт|(?<![가-힣])전선"
 )
 _OTHER_SIDE = re.compile(
     r"ukrainian|russian|enemy|우크라이나군|러시아군|우크라이나\s군|러시아\s군|российск|украинск|"
@@ -230,7 +247,7 @@ _BEFORE_QUALIFIER = (
     ("additional", re.compile(
         r"(?:additional|another|extra|further|more|추가로|추가적으로|추가|еще|ещё|"
         r"дополнительн\w*)(?:\s+(?:of|some|about|around|approximately))?\s*$")),
-    ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|최대|до)\s*$")),
+    ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|as\s+high\s+as|최대|до)\s*$")),
     ("more than", re.compile(
         r"(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|more\s+then|exceed\w*|"
         r"surpass\w*|более|свыше|больше|превыси\w*|более\s+чем)\s*$")),
@@ -246,17 +263,19 @@ _AFTER_QUALIFIER = (
         r"^\s*(?:additional|more|extra|further)(?!\w)|^(?:여\s?)?명?\w{0,2}\s?(?:을|를)?\s?"
         r"(?:추가|더\s)")),
     ("up to", re.compile(r"^\s?(?:여\s?)?명?\s?(?:까지)")),
-    ("more than", re.compile(r"^\s?(?:여\s?)?(?:명\S{0,2})?\s?(?:이상|넘|초과)")),
+    ("more than", re.compile(r"^\+|^\s?(?:여\s?)?(?:명\S{0,2})?\s?(?:이상|넘|초과)")),
     ("about", re.compile(r"^\s?(?:여|명?\s?(?:가량|정도|쯤|안팎))")),
 )
 
 
 def _qualifier(before: str, after: str) -> str | None:
-    found = {name for name, rx in _BEFORE_QUALIFIER if rx.search(before[-40:])}
-    found |= {name for name, rx in _AFTER_QUALIFIER if rx.search(after[:30])}
-    for name in ("additional", "up to", "more than", "at least", "about"):
-        if name in found:
-            return name
+    """The word before the figure ("at least 3,000 more" is at least), else the word after
+    it (Korean puts its qualifiers there: 1만 명 이상, 3만~4만명 더)."""
+    for found in ({name for name, rx in _BEFORE_QUALIFIER if rx.search(before[-40:])},
+                  {name for name, rx in _AFTER_QUALIFIER if rx.search(after[:30])}):
+        for name in ("additional", "up to", "more than", "at least", "about"):
+            if name in found:
+                return name
     return None
 
 
@@ -268,7 +287,8 @@ _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 _CASUALTY = re.compile(
     r"(?<!\w)(?:killed|dead|died|deaths?|wounded|injured|casualt\w*|captured|taken\s+prisoner|"
     r"prisoners?|pows?|losses|lost|kia|injur\w*|fatalit\w*|died|die|"
-    r"погиб\w*|убит\w*|ранен\w*|потер\w*|пленн\w*|плен(?!\w)|пленен\w*|уничтож\w*|ликвидир\w*|пленил\w*|раненых)|사상자|사망|전사|부상|포로|생포|사상"
+    r"погиб\w*|убит\w*|ранен\w*|потер\w*|пленн\w*|плен(?!\w)|пленен\w*|уничтож\w*|ликвидир\w*|пленил\w*|раненых|отдав\w*\s+жизн\w*|gave\s+their\s+lives)|사상자|사망|전사|부상|포로|생포|사상|"
+    r"목숨"
 )
 _PLANNED = re.compile(
     r"(?<!\w)(?:will|would|plans?\s+to|planned|planning|plan\s+to|intends?|expected|expects|"
@@ -277,7 +297,10 @@ _PLANNED = re.compile(
     r"year-end)|"
     r"планир\w*|намерен\w*|собира\w*|направят|отправят|направит|отправит|пошлет|пошлют|"
     r"поможет|помогут|должны|будут|будет|"
-    r"ожида\w*|может|могут|решил\w*)|예정|예상|전망|계획|보낼|파병할|이를|(?:을|할|될|낼|릴|일|갈)\s?(?:것|거)|결정|하기로"
+    r"ожида\w*|может|могут|решил\w*)|예정|예상|전망|계획|보낼|파병할|이를|결정|하기로|"
+    # the Korean prospective (a syllable ending in ㄹ) before 것 / 수 있다 / 듯: 보낼 것, 올 듯
+    rf"[{''.join(chr(c) for c in range(0xAC00, 0xD7A4) if (c - 0xAC00) % 28 == 8)}]"
+    r"\s?(?:것|거|수\s?있|듯)"
 )
 _CLAUSE_END = re.compile(r",|;|\s(?:and|but|while|и|а|но)\s")
 
@@ -293,8 +316,11 @@ def _kind(before: str, after: str, korean: bool) -> str:
     if korean:
         # Korean: the figure's own clause, from the last clause ending before it to the
         # first after it ("…이동 중이며, …투입될 것으로" is two clauses).
-        ends = r",|며\s|고\s|으나\s|지만\s|했다\.|다\."
-        clause = re.split(ends, before)[-1] + " " + re.split(ends, after, maxsplit=1)[0]
+        # A comma after the figure lists objects of the verb still to come ("3만~4만명,
+        # 어쩌면 50만명을 더 데려올 수 있다"); before it, it ends a clause.
+        ends = r"(?:며|고|으나|지만),?\s|했다\.|다\."
+        clause = (re.split(f",|{ends}", before)[-1] + " "
+                  + re.split(ends, after, maxsplit=1)[0])
     else:
         parts = _CLAUSE_END.split(before)
         own = re.split(r",|;|\s(?:and|but|while|that|which|who|и|а|но|что|которы\w*)\s",
@@ -579,6 +605,10 @@ class _Figure:
     start: int  # where it stands in its sentence
 
 
+_RANGE = re.compile(r"\s?[~∼–-]\s?")
+_KO_LIST = re.compile(r"^(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s)?$")
+
+
 def _figures(sentence: str) -> list[_Figure]:
     found: list[_Figure] = []
     matches = [m for m in _NUMBER.finditer(sentence)]
@@ -587,15 +617,22 @@ def _figures(sentence: str) -> list[_Figure]:
         if value is None or not MIN_FIGURE <= value <= MAX_FIGURE:
             continue
         after = sentence[m.end():]
+        nxt = matches[i + 1] if i + 1 < len(matches) else None
+        if nxt is not None and _RANGE.fullmatch(sentence[m.end() : nxt.start()]):
+            # "3만~4만명", "10–12 тысяч военных": the first end reads the words of the last
+            after = sentence[nxt.end():]
         prev_end = matches[i - 1].end() if i else 0
         if not (_personnel_after(after)
                 or _total_of_troops(sentence[prev_end : m.start()], sentence[: m.start()])):
             continue
-        next_start = matches[i + 1].start() if i + 1 < len(matches) else len(sentence)
+        next_start = nxt.start() if nxt is not None else len(sentence)
         before = sentence[prev_end : m.start()]
         korean = bool(m.group("ko")) or bool(re.match(r"^\s?(?:여\s?)?명", after))
-        kind = _kind(before, sentence[m.end():next_start], korean)
-        if _CASUALTY_TOTAL.search(before) or _CASUALTY_AFTER.match(after):
+        # Korean puts the verb after every figure it governs: the clause runs on past a
+        # list of figures ("3만~4만명, 어쩌면 50만명을 더 데려올 수 있다").
+        listed = korean and _KO_LIST.match(sentence[m.end() : next_start])
+        kind = _kind(before, after if listed else sentence[m.end():next_start], korean)
+        if _CASUALTY_TOTAL.search(before) or _CASUALTY_VERB_AFTER.match(after):
             kind = "casualties"
         elif found and _SHARED_VERB.match(before):
             kind = found[-1].kind  # "will send 1,000 sappers and 5,000 builders"
