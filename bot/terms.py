@@ -129,6 +129,9 @@ class TermSet:
         repr=False)
     # Words that are a whole one-word term, and the terms they are: no positions needed.
     _single: dict[str, tuple[int, ...]] = field(repr=False, default_factory=dict)
+    # A phrase's whole words after its first: a text lacking one of them cannot hold it, so
+    # its frequent first word ("the", "russia") is never looked for word by word.
+    _rest: dict[int, frozenset[str]] = field(repr=False, default_factory=dict)
 
     @classmethod
     def build(cls, terms: Iterable[str]) -> TermSet:
@@ -163,19 +166,31 @@ class TermSet:
                     multi.setdefault(word, []).append((i, tail))
                 else:
                     single[word].append(i)
+        rest = {i: frozenset(w.text for w in seq if not w.prefix)
+                for table in (*multi.values(), *(e for t in prefix.values() for e in t.values()))
+                for i, seq in table}
         return cls(
             terms, multi, {n: dict(t) for n, t in prefix.items()}, tuple(regexes),
-            {w: tuple(ids) for w, ids in single.items()},
+            {w: tuple(ids) for w, ids in single.items()}, rest,
         )
 
-    def occurrences(self, text: Text) -> Iterator[tuple[int, int, int]]:
-        """(term index, first word, word after the last) of every plain-term occurrence."""
+    def occurrences(self, text: Text, only: set[int] | None = None
+                    ) -> Iterator[tuple[int, int, int]]:
+        """(term index, first word, word after the last) of every plain-term occurrence, or
+        of the terms in `only`: a word is looked for only if it may start one of them."""
         words = text.words
         for word in text.wordset & self._single.keys():
+            indices = self._single[word]
+            if only is not None and not any(i in only for i in indices):
+                continue
             for at in text.where(word):
-                for index in self._single[word]:
+                for index in indices:
                     yield index, at, at + 1
         for word, candidates in self._starts(text):
+            if only is not None:
+                candidates = [(i, tail) for i, tail in candidates if i in only]
+                if not candidates:
+                    continue
             for at in text.where(word):
                 for index, tail in candidates:
                     if _continues(words, at, tail):
@@ -183,11 +198,17 @@ class TermSet:
 
     def _starts(self, text: Text) -> list[tuple[str, list[tuple[int, tuple[_Word, ...]]]]]:
         """Words of the text that may start a term, with the rest of each such term."""
-        starts = [(w, self._exact[w]) for w in text.wordset & self._exact.keys()]
+        wordset, rest = text.wordset, self._rest
+        starts = []
+        for w in wordset & self._exact.keys():
+            fits = [(i, tail) for i, tail in self._exact[w] if rest[i] <= wordset]
+            if fits:
+                starts.append((w, fits))
         for length, table in self._prefix.items():
             for key in text.prefixes(length) & table.keys():
                 for word in text.starting_with(key):
-                    fits = [(i, seq[1:]) for i, seq in table[key] if seq[0].matches(word)]
+                    fits = [(i, seq[1:]) for i, seq in table[key]
+                            if seq[0].matches(word) and rest[i] <= wordset]
                     starts.append((word, fits))
         return starts
 
@@ -206,10 +227,11 @@ class TermSet:
             hits.update(short)
             if len(short) == len(rest):
                 continue
-            for at in text.where(word):
-                for index, tail in rest:
-                    if tail and _continues(words, at, tail):
-                        hits.add(index)
+            positions = text.where(word)
+            for index, tail in rest:
+                # any() stops at the first place the phrase goes on: found once is enough
+                if tail and any(_continues(words, at, tail) for at in positions):
+                    hits.add(index)
         folded = text.folded
         for i, rx, needs in self._regexes:
             # A pattern is searched only if the text holds one of the strings every match of

@@ -23,7 +23,30 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.models import TroopClaim
+from bot.terms import required_strings
 from bot.text import fold, one_line, sentences
+
+
+class _Sieved:
+    """A pattern searched only in texts that hold one of the strings every match contains:
+    a substring test is far cheaper than a search whose alternatives open with lookbehinds,
+    and most texts and sentences hold none of them."""
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.pattern = pattern
+        self.sieve = _sieve(pattern.pattern)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self.sieve is not None and not self.sieve.search(text):
+            return None
+        return self.pattern.search(text)
+
+
+def _sieve(pattern: str) -> re.Pattern[str] | None:
+    """The strings every match of a pattern contains, as one alternation of literals (which
+    the regex engine scans for in one pass), or None when there are none to tell."""
+    needs = required_strings(pattern)
+    return None if needs is None else re.compile("|".join(map(re.escape, needs)))
 
 MIN_FIGURE, MAX_FIGURE = 1, 500_000
 # Below this a figure counts only in a text about the war ("2 soldiers captured in Kursk"),
@@ -224,20 +247,23 @@ def _total_of_troops(before: str, sentence_before: str) -> bool:
 
 
 # A sentence about North Korea, or about dispatching troops, which in Korean is North Korea's.
-_NK = re.compile(
-    r"north\s+korea|n\.\s*korea|(?<!\w)nk(?!\w)|dprk|pyongyang|(?<!\w)kpa(?!\w)|"
-    r"(?<!\w)the\s+north(?!\w)|kim\s+jong|북한|(?<![가-힣])북(?![가-힣])|北|파병|북측|북의|"
+# Every alternative opens with a literal, its word boundary checked behind it ("nk(?<!\wnk)"
+# is "(?<!\w)nk"): then the regex engine skips ahead to the characters that can start one.
+_NK = _Sieved(re.compile(
+    r"north\s+korea|n\.\s*korea|nk(?<!\wnk)(?!\w)|dprk|pyongyang|kpa(?<!\wkpa)(?!\w)|"
+    r"the(?<!\wthe)\s+north(?!\w)|kim\s+jong|북한|북(?<![가-힣]북)(?![가-힣])|北|파병|북측|북의|"
     r"кндр|северокореиск|северн\w*\s+коре|пхеньян|ким\s+чен"
-)
+))
 
-_WAR = re.compile(
-    r"russia|kursk|ukrain|moscow|kremlin|putin|러시아|(?<![가-힣])러(?![가-힣])|쿠르스크|"
-    r"우크라이나|росси|курск|украин|москв|(?<!\w)сво(?!\w)|(?<!\w)рф(?!\w)|фронт|(?<![가-힣])전선"
-)
-_OTHER_SIDE = re.compile(
+_WAR = _Sieved(re.compile(
+    r"russia|kursk|ukrain|moscow|kremlin|putin|러시아|러(?<![가-힣]러)(?![가-힣])|쿠르스크|"
+    r"우크라이나|росси|курск|украин|москв|сво(?<!\wсво)(?!\w)|рф(?<!\wрф)(?!\w)|фронт|"
+    r"전선(?<![가-힣]전선)"
+))
+_OTHER_SIDE = _Sieved(re.compile(
     r"ukrainian|russian|enemy|우크라이나군|러시아군|우크라이나\s군|러시아\s군|российск|украинск|"
-    r"(?<!\w)всу(?!\w)|вс\s+рф|противник"
-)
+    r"всу(?<!\wвсу)(?!\w)|вс\s+рф|противник"
+))
 
 # --- qualifiers --------------------------------------------------------------------------------
 
@@ -338,10 +364,11 @@ class _Party:
     pattern: re.Pattern[str]
     country: bool  # a country's name: credited only by an attribution, never by mention
     estimates: bool  # an intelligence or military body, whose figures reports pass on
+    sieve: re.Pattern[str] | None = None  # finds what every mention contains (None: unknown)
 
 
 def _party(name: str, pattern: str, country: bool = False, estimates: bool = False) -> _Party:
-    return _Party(name, re.compile(pattern), country, estimates)
+    return _Party(name, re.compile(pattern), country, estimates, _sieve(pattern))
 
 
 _SOUTH = r"(?:south\s+korea(?:n|'s|’s)?|seoul(?:'s|’s)?|southern)"
@@ -484,6 +511,8 @@ def _mentions(sentence: str) -> list[_Mention]:
             found.append(_Mention(_Party(name, m.re, False, True), m.start() + i,
                                   m.start() + i, credited))
     for party in _PARTIES:
+        if party.sieve is not None and not party.sieve.search(sentence):
+            continue
         for m in party.pattern.finditer(sentence):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
@@ -757,7 +786,8 @@ _ABBREVIATION = re.compile(
 def _sentences(text: str) -> list[str]:
     out: list[str] = []
     for piece in sentences(text):
-        if out and (_ABBREVIATION.search(out[-1]) or piece[:1].islower()):
+        # Only the end can hold the abbreviation: no search through the whole sentence.
+        if out and (_ABBREVIATION.search(out[-1][-12:]) or piece[:1].islower()):
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)
