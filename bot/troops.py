@@ -455,7 +455,9 @@ _NEGATED_AFTER = re.compile(
     r"^[^.;:]{0,25}?(?:has\s+not|have\s+not|had\s+not|did\s+not|does\s+not|do\s+not|hasn't|"
     r"haven't|didn't|doesn't|don't|never|has\s+yet\s+to|have\s+yet\s+to|denied|denies|deny|"
     r"не\s+подтвер\w*|не\s+сообщ\w*|не\s+комментир\w*|отрица\w*|опроверг\w*|"
-    r"확인하지|부인|인정하지|밝히지\s?않)"
+    r"확인하지|부인|인정하지|밝히지\s?않|"
+    # a refusal: "Peskov declined to comment on reports of 10,000 troops"
+    r"declined|refused|declines|refuses|отказал\w*|отказыва\w*|거부|거절)"
 )
 # A country after these is a place or an object ("the war against Ukraine", "sent to
 # Russia"), not a speaker; "in Seoul, officials said" still credits Seoul.
@@ -571,13 +573,16 @@ def _credited(before: str, after: str, inverted: bool = False) -> bool:
     # The verb follows its subject within a few words: "the Pentagon said", "South Korea's
     # military estimates", "Зеленский заявил", "NIS director Cho told".
     head = re.split(r"[.;:,\"“]", after, maxsplit=1)[0]
-    if any(_SAYS.match(w) for w in re.findall(r"[\w’'-]+", head)[:6]):
+    if any(_SAYS.match(w) for w in re.findall(r"[\w’'-]+", head)[:6]) or _PUTS.match(head):
         return True
     # Or comes before it, a speaker's title between: "Об этом сообщил госсекретарь США
     # Энтони Блинкен", "заявил секретарь Совбеза Сергей Шойгу", "said Pentagon spokesman".
     return inverted and bool(_SAYS_BEFORE.search(before[-60:]))
 
 
+# "Kyiv puts the number at 12,000": an estimate in two words that are no verb of saying alone.
+_PUTS = re.compile(r"^\s*(?:\S+\s+){0,2}?(?:puts?|putting)\s+(?:the\s+)?(?:number|figure|toll|"
+                   r"total|count)(?!\w)")
 # A verb of saying, then up to four words of a title, then the party (not "said that …").
 _SAYS_BEFORE = re.compile(
     r"(?<!\w)(?:said|says|told|заяви\w*|сообщи\w*|озвучи\w*|сказал\w*|рассказа\w*|"
@@ -692,6 +697,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     lent: list[str | None] = []
     named: list[str] = []
     credited_at: list[list[int]] = []  # where each sentence's attributions stand
+    speakers: list[list[tuple[int, str]]] = []  # and whom they credit
     anaphoric = [bool(_ANAPHORA.search(s)) for s in folded_parts]
     for s, refers in zip(folded_parts, anaphoric, strict=True):
         every = _mentions(s)
@@ -702,12 +708,14 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
         lent.append(own[-1] if lends else None)
         credited_at.append([m.start for m in every if m.credited])
+        speakers.append([(m.start, m.party.name) for m in every if m.credited])
     headline = _headline_claimant(title)
     at_war = bool(_WAR.search(folded))
 
     def claimant_of(at: int, figure: _Figure) -> str:
         sentence = folded_parts[at]
-        claimant = own[at] or _referred(own, folded_parts, anaphoric, at)
+        claimant = (_own_clause(sentence, figure.start, speakers[at]) or own[at]
+                    or _referred(own, folded_parts, anaphoric, at))
         if _anonymous(sentence, figure.start, credited_at[at], claimant is not None):
             return outlet
         claimant = claimant or _nearest(lent, at) or headline
@@ -761,6 +769,32 @@ _ANONYMOUS = re.compile(
     r"understood|thought|rumou?red)\s+to|сообщается|по\s+(?:имеющимся|неподтвержденным|"
     r"некоторым|неофициальным)\s+(?:данным|сведениям)|по\s+данным\s+сми)(?!\w)|알려졌|알려진다|관측된|관측되|전해졌|전해진다"
 )
+
+
+# Where a sentence turns to another voice: "…, US officials say, while Kyiv puts the number
+# at 12,000", "…, а в Киеве называют 12 тысяч", "…고 밝혔지만 …".
+_CONTRAST = re.compile(
+    r"(?:,\s*|\s)(?:while|whereas|but|however|although|though|а|но|тогда\s+как|"
+    r"в\s+то\s+время\s+как)\s|;|반면|지만\s|으나\s"
+)
+
+
+def _own_clause(sentence: str, figure_at: int, speakers: list[tuple[int, str]]) -> str | None:
+    """When a sentence credits parties on both sides of a turn to another voice, the figure
+    is credited by those of its own clause (the nearest attribution, not a distant one)."""
+    if len({name for _, name in speakers}) < 2:
+        return None
+    lo, hi = 0, len(sentence)
+    for m in _CONTRAST.finditer(sentence):
+        if m.end() <= figure_at:
+            lo = m.end()
+        elif m.start() >= figure_at:
+            hi = m.start()
+            break
+    inside = [name for at, name in speakers if lo <= at < hi]
+    if not inside or len(inside) == len(speakers):
+        return None
+    return _joined(inside)
 
 
 def _anonymous(sentence: str, figure_at: int, credited_at: list[int], has_own: bool) -> bool:

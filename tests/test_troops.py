@@ -452,3 +452,31 @@ def test_a_country_keeps_its_figure_when_its_body_is_credited_with_another() -> 
             "южнокорейский депутат после брифинга национальной разведывательной службы.")
     assert [(c.figure, c.claimant) for c in claims(text)] == [(10000, "South Korea"),
                                                               (5000, "NIS")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov declined to comment on reports of 10,000 North Korean troops in Kursk.",
+        "Песков отказался комментировать сообщения о 10 тысячах военных КНДР в Курской области.",
+        "크렘린은 북한군 1만명 파병 보도에 대한 확인을 거부했다.",
+    ],
+)
+def test_a_party_that_refuses_to_comment_is_not_the_claimant(text: str) -> None:
+    assert claims(text)[0].claimant == "Outlet"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimants"),
+    [
+        ("North Korea sent 11,000 troops, US officials say, while Kyiv puts the number at "
+         "12,000 soldiers.", ["US government", "Ukraine"]),
+        ("국정원은 북한군 1만1000명이 러시아에 있다고 밝혔지만 젤렌스키 대통령은 북한군 "
+         "1만2000명이라고 주장했다.", ["NIS", "Zelensky"]),
+        ("По данным Пентагона, в России находятся 11 тысяч военных КНДР, а по данным Зеленского "
+         "- 12 тысяч военных КНДР.", ["Pentagon", "Zelensky"]),
+    ],
+)
+def test_each_figure_takes_the_attribution_of_its_own_clause(text: str,
+                                                             claimants: list[str]) -> None:
+    assert [c.claimant for c in claims(text)] == claimants
