@@ -1,14 +1,13 @@
 """Find many terms (plain words, stems, Korean words, regexes) in a text in one pass.
 
-Plain terms are matched on the text's words, not by a regex alternation: a set
-intersection finds the few words that can start a term, so the cost grows with the
-text, not with the number of terms, and overlapping terms are all found.
+Plain terms are matched on the text's words, not by a regex alternation: each distinct word
+of the text looks up the terms it may start (remembered per word across texts), so the cost
+grows with the text, not with the number of terms, and overlapping terms are all found.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -20,6 +19,7 @@ from bot.text import fold, is_hangul
 
 _WORD = re.compile(r"\w+")
 _KEY = 3
+_WORDS_REMEMBERED = 200_000
 
 
 @dataclass
@@ -52,21 +52,6 @@ class Text:
             cached = self._prefixes[length] = set(map(itemgetter(slice(0, length)),
                                                       self.wordset))
         return cached
-
-    def starting_with(self, prefix: str) -> list[str]:
-        """The distinct words that begin with `prefix`: a binary search in the sorted words,
-        not a test of every word (a one-syllable Korean key such as 북 begins many)."""
-        ordered = self._sorted
-        at = bisect_left(ordered, prefix)
-        found = []
-        while at < len(ordered) and ordered[at].startswith(prefix):
-            found.append(ordered[at])
-            at += 1
-        return found
-
-    @cached_property
-    def _sorted(self) -> list[str]:
-        return sorted(self.wordset)
 
     @cached_property
     def _prefixes(self) -> dict[int, set[str]]:
@@ -132,6 +117,10 @@ class TermSet:
     # A phrase's whole words after its first: a text lacking one of them cannot hold it, so
     # its frequent first word ("the", "russia") is never looked for word by word.
     _rest: dict[int, frozenset[str]] = field(repr=False, default_factory=dict)
+    # Word → the terms it may start (the same for every text): news repeats its words, so a
+    # word's candidates are looked up once, not again through prefixes in every text.
+    _starting: dict[str, list[tuple[int, tuple[_Word, ...]]]] = field(
+        repr=False, default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, terms: Iterable[str]) -> TermSet:
@@ -153,7 +142,7 @@ class TermSet:
                 continue
             head, tail = words[0], tuple(words[1:])
             if head.prefix:
-                # Keyed by a short prefix: few distinct key lengths, so few passes per text.
+                # Keyed by a short prefix: few distinct key lengths, so few lookups a word.
                 key = head.text[:_KEY]
                 prefix[len(key)][key].append((i, (head, *tail)))
             else:
@@ -200,17 +189,25 @@ class TermSet:
         """Words of the text that may start a term, with the rest of each such term."""
         wordset, rest = text.wordset, self._rest
         starts = []
-        for w in wordset & self._exact.keys():
-            fits = [(i, tail) for i, tail in self._exact[w] if rest[i] <= wordset]
-            if fits:
-                starts.append((w, fits))
-        for length, table in self._prefix.items():
-            for key in text.prefixes(length) & table.keys():
-                for word in text.starting_with(key):
-                    fits = [(i, seq[1:]) for i, seq in table[key]
-                            if seq[0].matches(word) and rest[i] <= wordset]
+        for word in wordset:
+            candidates = self._starting.get(word)
+            if candidates is None:
+                candidates = self._starting_uncached(word)
+            if candidates:
+                fits = [(i, tail) for i, tail in candidates if rest[i] <= wordset]
+                if fits:
                     starts.append((word, fits))
         return starts
+
+    def _starting_uncached(self, word: str) -> list[tuple[int, tuple[_Word, ...]]]:
+        found = list(self._exact.get(word, ()))
+        for length, table in self._prefix.items():
+            found += [(i, seq[1:]) for i, seq in table.get(word[:length], ())
+                      if seq[0].matches(word)]
+        if len(self._starting) >= _WORDS_REMEMBERED:
+            self._starting.clear()  # a bound on memory in a bot that runs for months
+        self._starting[word] = found
+        return found
 
     def found_indices(self, text: Text) -> set[int]:
         # As `occurrences`, without finding where: a one-word term is found as soon as one
