@@ -390,7 +390,9 @@ _PARTIES = (
            estimates=True),
     _party("South Korean military (JCS)",
            rf"joint\s+chiefs|(?<!\w)jcs(?!\w)|합참|합동참모본부|{_SOUTH}\s+military|"
-           r"(?<!\w)군\s?당국|국방부|south\s+korean\s+defen[cs]e\s+ministry|"
+           # 국방부 is Seoul's unless it is 미(국) 국방부, the Pentagon
+           r"(?<!\w)군\s?당국|(?<!미)(?<!미\s)(?<!미국)(?<!미국\s)국방부|"
+           r"south\s+korean\s+defen[cs]e\s+ministry|"
            r"объединенн\w*\s+комитет\w*\s+начальник\w*", estimates=True),
     _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
                             r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
