@@ -48,6 +48,7 @@ def _sieve(pattern: str) -> re.Pattern[str] | None:
     needs = required_strings(pattern)
     return None if needs is None else re.compile("|".join(map(re.escape, needs)))
 
+
 MIN_FIGURE, MAX_FIGURE = 1, 500_000
 # Below this a figure counts only in a text about the war ("2 soldiers captured in Kursk"),
 # not at the inter-Korean border ("30 soldiers crossed the MDL").
@@ -668,7 +669,8 @@ def _figures(sentence: str) -> list[_Figure]:
         # list of figures ("3만~4만명, 어쩌면 50만명을 더 데려올 수 있다").
         listed = korean and _KO_LIST.match(sentence[m.end() : next_start])
         kind = _kind(before, after if listed else sentence[m.end():next_start], korean)
-        if _CASUALTY_TOTAL.search(before) or _CASUALTY_VERB_AFTER.match(after):
+        if (_CASUALTY_TOTAL.search(before) or _CASUALTY_AFTER.match(after)
+                or _CASUALTY_VERB_AFTER.match(after)):
             kind = "casualties"
         elif found and _SHARED_VERB.match(before):
             kind = found[-1].kind  # "will send 1,000 sappers and 5,000 builders"
@@ -698,8 +700,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     own: list[str | None] = []
     lent: list[str | None] = []
     named: list[str] = []
-    credited_at: list[list[int]] = []  # where each sentence's attributions stand
-    speakers: list[list[tuple[int, str]]] = []  # and whom they credit
+    speakers: list[list[tuple[int, str]]] = []  # where each sentence credits whom
     anaphoric = [bool(_ANAPHORA.search(s)) for s in folded_parts]
     for s, refers in zip(folded_parts, anaphoric, strict=True):
         every = _mentions(s)
@@ -709,7 +710,6 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         own.append(_joined([m.party.name for m in mentions]))
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
         lent.append(own[-1] if lends else None)
-        credited_at.append([m.start for m in every if m.credited])
         speakers.append([(m.start, m.party.name) for m in every if m.credited])
     headline = _headline_claimant(title)
     at_war = bool(_WAR.search(folded))
@@ -718,7 +718,8 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         sentence = folded_parts[at]
         claimant = (_own_clause(sentence, figure.start, speakers[at]) or own[at]
                     or _referred(own, folded_parts, anaphoric, at))
-        if _anonymous(sentence, figure.start, credited_at[at], claimant is not None):
+        if _anonymous(sentence, figure.start, [s for s, _ in speakers[at]],
+                      claimant is not None):
             return outlet
         claimant = claimant or _nearest(lent, at) or headline
         return _refined(claimant, named) if claimant else outlet

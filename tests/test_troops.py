@@ -483,4 +483,5 @@ def test_each_figure_takes_the_attribution_of_its_own_clause(text: str,
 
 
 def test_the_us_defense_department_in_korean_is_the_pentagon_not_seouls_ministry() -> None:
-    assert claims("미 국방부에 따르면 북한군 1만명이 러시아에서 훈련 중이다.")[0].claimant == "Pentagon"
+    text = "미 국방부에 따르면 북한군 1만명이 러시아에서 훈련 중이다."
+    assert claims(text)[0].claimant == "Pentagon"
