@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 from urllib.parse import urlsplit
 
 from bot.config import Rule
@@ -54,12 +55,20 @@ class SentenceTerm:
     index: int  # the term's index among the topic terms
     parts: tuple[tuple[int, ...], ...]
     guard: tuple[int, ...]
+    # The same as sets: one set operation in C per part, not a Python loop per alternative.
+    part_sets: tuple[frozenset[int], ...] = ()
+    guard_set: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, index: int, parts: tuple[tuple[int, ...], ...], guard: tuple[int, ...]
+           ) -> SentenceTerm:
+        return cls(index, parts, guard, tuple(map(frozenset, parts)), frozenset(guard))
 
     def possible(self, hits: set[int]) -> bool:
-        return all(any(i in hits for i in part) for part in self.parts)
+        return all(not part.isdisjoint(hits) for part in self.part_sets)
 
     def holds(self, hits: set[int]) -> bool:
-        return self.possible(hits) and not any(i in hits for i in self.guard)
+        return self.possible(hits) and self.guard_set.isdisjoint(hits)
 
     def shown(self, hits: set[int], alternatives: tuple[str, ...]) -> str:
         """The alternatives a sentence held, one per part: "treaty + russia + north korea"."""
@@ -95,7 +104,7 @@ def _topic_rules(rules: Mapping[str, Rule]) -> _Rules:
                 positive, _, guard = term.partition(" -- ")
                 parts = tuple(alts(p) for p in positive.split(" + "))
                 sentence_terms.append(
-                    SentenceTerm(len(terms), parts, alts(guard) if guard.strip() else ()))
+                    SentenceTerm.of(len(terms), parts, alts(guard) if guard.strip() else ()))
             terms.append(term)
         return tuple(range(len(terms) - len(group), len(terms)))
 
@@ -268,17 +277,22 @@ class Matcher:
         found: dict[int, str] = {}
         if not rules.sentence_terms:
             return found
-        occurrences = list(rules.alternatives.occurrences(folded))
-        whole = {index for index, _, _ in occurrences}
+        # Which alternatives the text holds at all (no positions) decides which terms may
+        # hold; only their alternatives are then placed in sentences.
+        whole = rules.alternatives.found_indices(folded)
         pending = [t for t in rules.sentence_terms if t.possible(whole)]
         if not pending:
             return found
-        ends = [m.end() for m in _SENTENCE_END.finditer(folded.folded)]
-        offsets = [m.start() for m in _WORD.finditer(folded.folded)]
+        wanted = {i for t in pending for part in (*t.parts, t.guard) for i in part}
+        occurrences = list(rules.alternatives.occurrences(folded, wanted & whole))
+        # The words each sentence ends after, counted per sentence (no word spans a sentence
+        # end): no offset of every word is needed to place a word in its sentence.
+        ends = list(accumulate(len(_WORD.findall(piece))
+                               for piece in _SENTENCE_END.split(folded.folded)))
         by_sentence: dict[int, set[int]] = defaultdict(set)
         for index, first, after in occurrences:
-            at = bisect_right(ends, offsets[first])
-            if bisect_right(ends, offsets[after - 1]) == at:  # not across a sentence end
+            at = bisect_right(ends, first)
+            if bisect_right(ends, after - 1) == at:  # not across a sentence end
                 by_sentence[at].add(index)
         for at in sorted(by_sentence):
             hits = by_sentence[at]

@@ -1,14 +1,13 @@
 """Find many terms (plain words, stems, Korean words, regexes) in a text in one pass.
 
-Plain terms are matched on the text's words, not by a regex alternation: a set
-intersection finds the few words that can start a term, so the cost grows with the
-text, not with the number of terms, and overlapping terms are all found.
+Plain terms are matched on the text's words, not by a regex alternation: each distinct word
+of the text looks up the terms it may start (remembered per word across texts), so the cost
+grows with the text, not with the number of terms, and overlapping terms are all found.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -20,6 +19,7 @@ from bot.text import fold, is_hangul
 
 _WORD = re.compile(r"\w+")
 _KEY = 3
+_WORDS_REMEMBERED = 200_000
 
 
 @dataclass
@@ -52,21 +52,6 @@ class Text:
             cached = self._prefixes[length] = set(map(itemgetter(slice(0, length)),
                                                       self.wordset))
         return cached
-
-    def starting_with(self, prefix: str) -> list[str]:
-        """The distinct words that begin with `prefix`: a binary search in the sorted words,
-        not a test of every word (a one-syllable Korean key such as 북 begins many)."""
-        ordered = self._sorted
-        at = bisect_left(ordered, prefix)
-        found = []
-        while at < len(ordered) and ordered[at].startswith(prefix):
-            found.append(ordered[at])
-            at += 1
-        return found
-
-    @cached_property
-    def _sorted(self) -> list[str]:
-        return sorted(self.wordset)
 
     @cached_property
     def _prefixes(self) -> dict[int, set[str]]:
@@ -129,6 +114,13 @@ class TermSet:
         repr=False)
     # Words that are a whole one-word term, and the terms they are: no positions needed.
     _single: dict[str, tuple[int, ...]] = field(repr=False, default_factory=dict)
+    # A phrase's whole words after its first: a text lacking one of them cannot hold it, so
+    # its frequent first word ("the", "russia") is never looked for word by word.
+    _rest: dict[int, frozenset[str]] = field(repr=False, default_factory=dict)
+    # Word → the terms it may start (the same for every text): news repeats its words, so a
+    # word's candidates are looked up once, not again through prefixes in every text.
+    _starting: dict[str, list[tuple[int, tuple[_Word, ...]]]] = field(
+        repr=False, default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, terms: Iterable[str]) -> TermSet:
@@ -150,7 +142,7 @@ class TermSet:
                 continue
             head, tail = words[0], tuple(words[1:])
             if head.prefix:
-                # Keyed by a short prefix: few distinct key lengths, so few passes per text.
+                # Keyed by a short prefix: few distinct key lengths, so few lookups a word.
                 key = head.text[:_KEY]
                 prefix[len(key)][key].append((i, (head, *tail)))
             else:
@@ -163,19 +155,31 @@ class TermSet:
                     multi.setdefault(word, []).append((i, tail))
                 else:
                     single[word].append(i)
+        rest = {i: frozenset(w.text for w in seq if not w.prefix)
+                for table in (*multi.values(), *(e for t in prefix.values() for e in t.values()))
+                for i, seq in table}
         return cls(
             terms, multi, {n: dict(t) for n, t in prefix.items()}, tuple(regexes),
-            {w: tuple(ids) for w, ids in single.items()},
+            {w: tuple(ids) for w, ids in single.items()}, rest,
         )
 
-    def occurrences(self, text: Text) -> Iterator[tuple[int, int, int]]:
-        """(term index, first word, word after the last) of every plain-term occurrence."""
+    def occurrences(self, text: Text, only: set[int] | None = None
+                    ) -> Iterator[tuple[int, int, int]]:
+        """(term index, first word, word after the last) of every plain-term occurrence, or
+        of the terms in `only`: a word is looked for only if it may start one of them."""
         words = text.words
         for word in text.wordset & self._single.keys():
+            indices = self._single[word]
+            if only is not None and not any(i in only for i in indices):
+                continue
             for at in text.where(word):
-                for index in self._single[word]:
+                for index in indices:
                     yield index, at, at + 1
         for word, candidates in self._starts(text):
+            if only is not None:
+                candidates = [(i, tail) for i, tail in candidates if i in only]
+                if not candidates:
+                    continue
             for at in text.where(word):
                 for index, tail in candidates:
                     if _continues(words, at, tail):
@@ -183,13 +187,27 @@ class TermSet:
 
     def _starts(self, text: Text) -> list[tuple[str, list[tuple[int, tuple[_Word, ...]]]]]:
         """Words of the text that may start a term, with the rest of each such term."""
-        starts = [(w, self._exact[w]) for w in text.wordset & self._exact.keys()]
-        for length, table in self._prefix.items():
-            for key in text.prefixes(length) & table.keys():
-                for word in text.starting_with(key):
-                    fits = [(i, seq[1:]) for i, seq in table[key] if seq[0].matches(word)]
+        wordset, rest = text.wordset, self._rest
+        starts = []
+        for word in wordset:
+            candidates = self._starting.get(word)
+            if candidates is None:
+                candidates = self._starting_uncached(word)
+            if candidates:
+                fits = [(i, tail) for i, tail in candidates if rest[i] <= wordset]
+                if fits:
                     starts.append((word, fits))
         return starts
+
+    def _starting_uncached(self, word: str) -> list[tuple[int, tuple[_Word, ...]]]:
+        found = list(self._exact.get(word, ()))
+        for length, table in self._prefix.items():
+            found += [(i, seq[1:]) for i, seq in table.get(word[:length], ())
+                      if seq[0].matches(word)]
+        if len(self._starting) >= _WORDS_REMEMBERED:
+            self._starting.clear()  # a bound on memory in a bot that runs for months
+        self._starting[word] = found
+        return found
 
     def found_indices(self, text: Text) -> set[int]:
         # As `occurrences`, without finding where: a one-word term is found as soon as one
@@ -206,10 +224,11 @@ class TermSet:
             hits.update(short)
             if len(short) == len(rest):
                 continue
-            for at in text.where(word):
-                for index, tail in rest:
-                    if tail and _continues(words, at, tail):
-                        hits.add(index)
+            positions = text.where(word)
+            for index, tail in rest:
+                # any() stops at the first place the phrase goes on: found once is enough
+                if tail and any(_continues(words, at, tail) for at in positions):
+                    hits.add(index)
         folded = text.folded
         for i, rx, needs in self._regexes:
             # A pattern is searched only if the text holds one of the strings every match of

@@ -8,8 +8,9 @@ import re
 import unicodedata
 
 # Linear on broken markup: a tag also ends at the next "<", and quantifiers are possessive,
-# so an unclosed "<" is never rescanned from each later position.
-_TAG = re.compile(r"<[^<>]*+>")
+# so an unclosed "<" is never rescanned from each later position. A tag's name starts with
+# an ASCII letter: Korean text quotes a publication's name so ("<로동신문>은 … 보도했다").
+_TAG = re.compile(r"<(?=[A-Za-z/!?])[^<>]*+>")
 _BLOCK = re.compile(r"</?(?:p|br|div|li|h[1-6]|tr|blockquote)\b[^<>]*+>", re.IGNORECASE)
 _SCRIPT_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 _SCRIPT_CLOSE = {k: re.compile(rf"</{k}\s*+>", re.IGNORECASE) for k in ("script", "style")}

@@ -23,9 +23,33 @@ import re
 from dataclasses import dataclass, replace
 
 from bot.models import TroopClaim
+from bot.terms import required_strings
 from bot.text import fold, one_line, sentences
 
-MIN_FIGURE, MAX_FIGURE = 1, 200_000
+
+class _Sieved:
+    """A pattern searched only in texts that hold one of the strings every match contains:
+    a substring test is far cheaper than a search whose alternatives open with lookbehinds,
+    and most texts and sentences hold none of them."""
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.pattern = pattern
+        self.sieve = _sieve(pattern.pattern)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self.sieve is not None and not self.sieve.search(text):
+            return None
+        return self.pattern.search(text)
+
+
+def _sieve(pattern: str) -> re.Pattern[str] | None:
+    """The strings every match of a pattern contains, as one alternation of literals (which
+    the regex engine scans for in one pass), or None when there are none to tell."""
+    needs = required_strings(pattern)
+    return None if needs is None else re.compile("|".join(map(re.escape, needs)))
+
+
+MIN_FIGURE, MAX_FIGURE = 1, 500_000
 # Below this a figure counts only in a text about the war ("2 soldiers captured in Kursk"),
 # not at the inter-Korean border ("30 soldiers crossed the MDL").
 SMALL_FIGURE = 100
@@ -64,7 +88,7 @@ _MAY_COUNT = re.compile(
 _NUMBER = re.compile(
     r"(?<![\w.,])(?:"
     # Korean compounds: 1만2천, 1만1000, 만여, 1천500, 천5백, 3천
-    r"(?P<ko>(?:\d+\s?)?만(?:\s?\d*천)?(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘))"
+    r"(?P<ko>(?:\d+\s?)?만(?:\s?\d*천)?(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘|[~∼]))"
     r"|(?:\d+)?천(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘))"
     r"|\d+백(?=\s?(?:여|명)))"
     # 12 thousand, 1.5 thousand, 12k, 12 тысяч, 1,5 тыс.
@@ -75,6 +99,7 @@ _NUMBER = re.compile(
     # 27-hundred, three hundred
     r"|(?P<hundreds>\d{1,2}|" + _EN_WORD + r")[-\s]hundred(?!\w)"
     # a thousand, тысячу, около тысячи (a bare тысячи is "thousands": a qualifier makes it one)
+    r"|(?P<one_hundred>a\s+hundred)(?!\w)"
     r"|(?P<one_thousand>a\s+thousand|(?<=около\s)тысячи|(?<=порядка\s)тысячи"
     r"|(?<=до\s)тысячи|(?<=более\s)тысячи|(?<=свыше\s)тысячи|тысяч[ау](?!\w))"
     # two soldiers, двух солдат
@@ -123,6 +148,8 @@ def _value(m: re.Match[str]) -> int | None:
         return value * 1000 if value else None
     if raw := m.group("hundreds"):
         return (int(raw) if raw.isdigit() else _EN_SMALL[raw]) * 100
+    if m.group("one_hundred"):
+        return 100
     if m.group("one_thousand"):
         return 1000
     if raw := m.group("en_small"):
@@ -141,7 +168,7 @@ _EN_MODIFIERS = (
     r"(?:(?:additional|more|extra|new|fresh|elite|special|operations?|operation|forces?|"
     r"north|korean|n\.|dprk|nk|kpa|military|combat|construction|engineering|infantry|"
     r"army|regular|trained|of|its|the|pyongyang'?s|reinforcement|reinforcements|"
-    r"such|other|active|-)\s*){0,4}"
+    r"such|other|active|-|\+)\s*){0,4}"
 )
 _EN_NOUN = (
     r"(?:troops|soldiers|servicemen|service\s*members|personnel|infantrymen|infantry|"
@@ -151,10 +178,12 @@ _EN_NOUN = (
 )
 _EN_AFTER = re.compile(rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}")
 _KO_AFTER = re.compile(r"^\s?(?:여\s?)?(?:명|넘)")
-_RU_ADJECTIVES = r"(?:[\w-]+(?:ых|их|ые|ие|ого|его|ои|еи|ыи|ии|ую|юю|ым|им)\s+){0,3}"
+_RU_ADJECTIVES = r"(?:[\w-]+(?:ых|их|ые|ие|ого|его|ому|ему|ои|еи|ыи|ии|ую|юю|ым|им)\s+){0,3}"
 _RU_NOUN = (
     r"(?:военн\w*|военнослужащ\w*|солдат\w*|боиц\w*|человек|сапер\w*|строител\w*|"
-    r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|рабоч\w*|пленн\w*|"
+    r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|пленн\w*|"
+    # рабочих as an adjective ("рабочих виз", "рабочие места") is no noun of people
+    r"рабоч\w*(?!\w)(?!\s+(?:виз|мест|сил|дн|час|време|групп))|"
     r"погибш\w*|ранен\w*|убит\w*|ветеран\w*)"
 )
 _RU_AFTER = re.compile(rf"^\s*{_RU_ADJECTIVES}{_RU_NOUN}")
@@ -181,13 +210,25 @@ _CASUALTY_AFTER = re.compile(
     r"^\s*(?:have|has|had|were|was|are|is)\s+(?:been\s+|likely\s+been\s+)?"
     r"(?:killed|wounded|injured|captured|taken\s+prisoner)"
 )
+# The figure is the subject of a verb of loss after its noun phrase: "100 North Korean
+# soldiers fighting on the side of Russia have been killed", "100 военных, дислоцированных
+# в России, погибли", "еще 1000 получили ранения" (no other figure between).
+_CASUALTY_VERB_AFTER = re.compile(
+    rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}[^,.;:\d]{{0,60}}?(?<!\w)(?:(?:have|has|had|were|was|are|is)"
+    r"\s+(?:been\s+|likely\s+been\s+)?(?:killed|wounded|injured|captured|taken\s+prisoner)|"
+    r"died)(?!\w)"
+    rf"|^\s*(?:{_RU_ADJECTIVES}{_RU_NOUN}(?:,\s*[\w-]+(?:нных|вших|щих|мых|ных|нные|вшие|щие)"
+    r"(?!\w)[^,.;:\d]{0,50},)?)?"
+    r"\s*(?:погибл?\w*|убиты|были\s+убиты|ранены|были\s+ранены|получил\w*\s+ранени\w*|"
+    r"попал\w*\s+в\s+плен|взяты\s+в\s+плен)(?!\w)"
+)
 
 
 def _personnel_after(after: str) -> bool:
     if _OTHER_FORCES.match(after):
         return False
     return bool(_EN_AFTER.match(after) or _KO_AFTER.match(after) or _RU_AFTER.match(after)
-                or _CASUALTY_AFTER.match(after))
+                or _CASUALTY_AFTER.match(after) or _CASUALTY_VERB_AFTER.match(after))
 
 
 _CASUALTY_TOTAL = re.compile(
@@ -207,20 +248,23 @@ def _total_of_troops(before: str, sentence_before: str) -> bool:
 
 
 # A sentence about North Korea, or about dispatching troops, which in Korean is North Korea's.
-_NK = re.compile(
-    r"north\s+korea|n\.\s*korea|(?<!\w)nk(?!\w)|dprk|pyongyang|(?<!\w)kpa(?!\w)|"
-    r"(?<!\w)the\s+north(?!\w)|kim\s+jong|북한|(?<![가-힣])북(?![가-힣])|北|파병|북측|북의|"
+# Every alternative opens with a literal, its word boundary checked behind it ("nk(?<!\wnk)"
+# is "(?<!\w)nk"): then the regex engine skips ahead to the characters that can start one.
+_NK = _Sieved(re.compile(
+    r"north\s+korea|n\.\s*korea|nk(?<!\wnk)(?!\w)|dprk|pyongyang|kpa(?<!\wkpa)(?!\w)|"
+    r"the(?<!\wthe)\s+north(?!\w)|kim\s+jong|북한|북(?<![가-힣]북)(?![가-힣])|北|파병|북측|북의|"
     r"кндр|северокореиск|северн\w*\s+коре|пхеньян|ким\s+чен"
-)
+))
 
-_WAR = re.compile(
-    r"russia|kursk|ukrain|moscow|kremlin|putin|러시아|(?<![가-힣])러(?![가-힣])|쿠르스크|"
-    r"우크라이나|росси|курск|украин|москв|(?<!\w)сво(?!\w)|(?<!\w)рф(?!\w)|фронт|전선"
-)
-_OTHER_SIDE = re.compile(
+_WAR = _Sieved(re.compile(
+    r"russia|kursk|ukrain|moscow|kremlin|putin|러시아|러(?<![가-힣]러)(?![가-힣])|쿠르스크|"
+    r"우크라이나|росси|курск|украин|москв|сво(?<!\wсво)(?!\w)|рф(?<!\wрф)(?!\w)|фронт|"
+    r"전선(?<![가-힣]전선)"
+))
+_OTHER_SIDE = _Sieved(re.compile(
     r"ukrainian|russian|enemy|우크라이나군|러시아군|우크라이나\s군|러시아\s군|российск|украинск|"
-    r"(?<!\w)всу(?!\w)|вс\s+рф|противник"
-)
+    r"всу(?<!\wвсу)(?!\w)|вс\s+рф|противник"
+))
 
 # --- qualifiers --------------------------------------------------------------------------------
 
@@ -230,7 +274,7 @@ _BEFORE_QUALIFIER = (
     ("additional", re.compile(
         r"(?:additional|another|extra|further|more|추가로|추가적으로|추가|еще|ещё|"
         r"дополнительн\w*)(?:\s+(?:of|some|about|around|approximately))?\s*$")),
-    ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|최대|до)\s*$")),
+    ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|as\s+high\s+as|최대|до)\s*$")),
     ("more than", re.compile(
         r"(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|more\s+then|exceed\w*|"
         r"surpass\w*|более|свыше|больше|превыси\w*|более\s+чем)\s*$")),
@@ -246,17 +290,19 @@ _AFTER_QUALIFIER = (
         r"^\s*(?:additional|more|extra|further)(?!\w)|^(?:여\s?)?명?\w{0,2}\s?(?:을|를)?\s?"
         r"(?:추가|더\s)")),
     ("up to", re.compile(r"^\s?(?:여\s?)?명?\s?(?:까지)")),
-    ("more than", re.compile(r"^\s?(?:여\s?)?(?:명\S{0,2})?\s?(?:이상|넘|초과)")),
+    ("more than", re.compile(r"^\+|^\s?(?:여\s?)?(?:명\S{0,2})?\s?(?:이상|넘|초과)")),
     ("about", re.compile(r"^\s?(?:여|명?\s?(?:가량|정도|쯤|안팎))")),
 )
 
 
 def _qualifier(before: str, after: str) -> str | None:
-    found = {name for name, rx in _BEFORE_QUALIFIER if rx.search(before[-40:])}
-    found |= {name for name, rx in _AFTER_QUALIFIER if rx.search(after[:30])}
-    for name in ("additional", "up to", "more than", "at least", "about"):
-        if name in found:
-            return name
+    """The word before the figure ("at least 3,000 more" is at least), else the word after
+    it (Korean puts its qualifiers there: 1만 명 이상, 3만~4만명 더)."""
+    for found in ({name for name, rx in _BEFORE_QUALIFIER if rx.search(before[-40:])},
+                  {name for name, rx in _AFTER_QUALIFIER if rx.search(after[:30])}):
+        for name in ("additional", "up to", "more than", "at least", "about"):
+            if name in found:
+                return name
     return None
 
 
@@ -268,7 +314,8 @@ _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 _CASUALTY = re.compile(
     r"(?<!\w)(?:killed|dead|died|deaths?|wounded|injured|casualt\w*|captured|taken\s+prisoner|"
     r"prisoners?|pows?|losses|lost|kia|injur\w*|fatalit\w*|died|die|"
-    r"погиб\w*|убит\w*|ранен\w*|потер\w*|пленн\w*|плен(?!\w)|пленен\w*|уничтож\w*|ликвидир\w*|пленил\w*|раненых)|사상자|사망|전사|부상|포로|생포|사상"
+    r"погиб\w*|убит\w*|ранен\w*|потер\w*|пленн\w*|плен(?!\w)|пленен\w*|уничтож\w*|ликвидир\w*|пленил\w*|раненых|отдав\w*\s+жизн\w*|gave\s+their\s+lives)|사상자|사망|전사|부상|포로|생포|사상|"
+    r"목숨"
 )
 _PLANNED = re.compile(
     r"(?<!\w)(?:will|would|plans?\s+to|planned|planning|plan\s+to|intends?|expected|expects|"
@@ -277,7 +324,10 @@ _PLANNED = re.compile(
     r"year-end)|"
     r"планир\w*|намерен\w*|собира\w*|направят|отправят|направит|отправит|пошлет|пошлют|"
     r"поможет|помогут|должны|будут|будет|"
-    r"ожида\w*|может|могут|решил\w*)|예정|예상|전망|계획|보낼|파병할|이를|(?:을|할|될|낼|릴|일|갈)\s?(?:것|거)|결정|하기로"
+    r"ожида\w*|может|могут|решил\w*)|예정|예상|전망|계획|보낼|파병할|이를|결정|하기로|"
+    # the Korean prospective (a syllable ending in ㄹ) before 것 / 수 있다 / 듯: 보낼 것, 올 듯
+    rf"[{''.join(chr(c) for c in range(0xAC00, 0xD7A4) if (c - 0xAC00) % 28 == 8)}]"
+    r"\s?(?:것|거|수\s?있|듯)"
 )
 _CLAUSE_END = re.compile(r",|;|\s(?:and|but|while|и|а|но)\s")
 
@@ -293,8 +343,11 @@ def _kind(before: str, after: str, korean: bool) -> str:
     if korean:
         # Korean: the figure's own clause, from the last clause ending before it to the
         # first after it ("…이동 중이며, …투입될 것으로" is two clauses).
-        ends = r",|며\s|고\s|으나\s|지만\s|했다\.|다\."
-        clause = re.split(ends, before)[-1] + " " + re.split(ends, after, maxsplit=1)[0]
+        # A comma after the figure lists objects of the verb still to come ("3만~4만명,
+        # 어쩌면 50만명을 더 데려올 수 있다"); before it, it ends a clause.
+        ends = r"(?:며|고|으나|지만),?\s|했다\.|다\."
+        clause = (re.split(f",|{ends}", before)[-1] + " "
+                  + re.split(ends, after, maxsplit=1)[0])
     else:
         parts = _CLAUSE_END.split(before)
         own = re.split(r",|;|\s(?:and|but|while|that|which|who|и|а|но|что|которы\w*)\s",
@@ -312,10 +365,11 @@ class _Party:
     pattern: re.Pattern[str]
     country: bool  # a country's name: credited only by an attribution, never by mention
     estimates: bool  # an intelligence or military body, whose figures reports pass on
+    sieve: re.Pattern[str] | None = None  # finds what every mention contains (None: unknown)
 
 
 def _party(name: str, pattern: str, country: bool = False, estimates: bool = False) -> _Party:
-    return _Party(name, re.compile(pattern), country, estimates)
+    return _Party(name, re.compile(pattern), country, estimates, _sieve(pattern))
 
 
 _SOUTH = r"(?:south\s+korea(?:n|'s|’s)?|seoul(?:'s|’s)?|southern)"
@@ -327,10 +381,19 @@ _PARTIES = (
                   rf"officials?)?|(?<!\w)(?:the\s+)?spy\s+(?:agency|chief)|"
                   r"разведк\w*\s+южн\w*\s+коре\w*|южнокореиск\w*\s+разведк\w*|"
                   r"национальн\w*\s+разведывательн\w*\s+служб\w*|(?<!\w)нрс(?!\w)|"
-                  r"정보당국|정보\s?당국", estimates=True),
+                  r"정보당국|정보\s?당국|"
+                  # a lawmaker relaying a briefing of the intelligence service
+                  r"(?:parliamentary|parliament's|national\s+assembly's?)\s+intelligence\s+"
+                  r"committee|(?<!\w)intelligence\s+committee|국회\s?정보위\w*|정보위원\w*|"
+                  r"(?:парламентск\w*\s+)?комитет\w*\s+по\s+разведке|"
+                  r"депутат\w*\s+(?:\w+\s+){0,2}представител\w*\s+разведк\w*|"
+                  r"представител\w*\s+разведк\w*\s+(?:\w+\s+){0,2}депутат\w*",
+           estimates=True),
     _party("South Korean military (JCS)",
            rf"joint\s+chiefs|(?<!\w)jcs(?!\w)|합참|합동참모본부|{_SOUTH}\s+military|"
-           r"(?<!\w)군\s?당국|국방부|south\s+korean\s+defen[cs]e\s+ministry|"
+           # 국방부 is Seoul's unless it is 미(국) 국방부, the Pentagon
+           r"(?<!\w)군\s?당국|(?<!미)(?<!미\s)(?<!미국)(?<!미국\s)국방부|"
+           r"south\s+korean\s+defen[cs]e\s+ministry|"
            r"объединенн\w*\s+комитет\w*\s+начальник\w*", estimates=True),
     _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
                             r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
@@ -343,17 +406,26 @@ _PARTIES = (
            estimates=True),
     _party("Pentagon", r"pentagon|department\s+of\s+defen[cs]e|defen[cs]e\s+department|"
                        r"sabrina\s+singh|lloyd\s+austin|(?<!\w)austin(?!\w)|hegseth|펜타곤|"
-                       r"미\s?국방부|미국\s?국방부|пентагон", estimates=True),
+                       r"미\s?국방부|미국\s?국방부|пентагон\w*|(?:министерств\w*\s+обороны|минобороны)\s+сша|"
+                       r"американск\w*\s+(?:министерств\w*\s+обороны|минобороны)",
+           estimates=True),
     _party("Zelensky", r"zelensk\w*|зеленск\w*|젤렌스키"),
     _party("NATO", r"(?<!\w)nato(?!\w)|rutte|stoltenberg|나토|(?<!\w)нато(?!\w)|뤼터",
            estimates=True),
     _party("KCNA", r"(?<!\w)kcna(?!\w)|korean\s+central\s+news\s+agency|조선중앙통신|"
                    r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*"),
+    _party("KCTV", r"(?<!\w)kctv(?!\w)|korean\s+central\s+(?:television|tv)|"
+                   r"조선중앙\s?(?:tv|텔레비전)|"
+                   r"центральн\w*\s+телевидени\w*\s+(?:северн\w*\s+)?(?:коре\w*|кндр)|"
+                   r"(?<!\w)(?:тв|телевидени\w*)\s+кндр"),
     _party("Kremlin", r"kremlin|peskov|кремл\w*|песков\w*|크렘린|페스코프"),
     _party("Russian General Staff", r"gerasimov|герасимов\w*|게라시모프|russian\s+general\s+staff"),
     _party("White House", r"white\s+house|kirby|jake\s+sullivan|백악관|белыи\s+дом|"
-                          r"state\s+department|blinken|미\s?국무부|госдеп\w*|블링컨"),
-    _party("US", r"(?<!\w)u\.?s\.?\s+officials?|american\s+officials?"),
+                          r"state\s+department|blinken|미\s?국무부|госдеп\w*|블링컨|блинкен\w*|"
+                          r"secretary\s+of\s+state|госсекретар\w*\s+сша"),
+    # officials of a government, no single office: not refined into one of its bodies
+    _party("US government", r"(?<!\w)u\.?s\.?\s+officials?|american\s+officials?|"
+                            r"washington\s+officials?|американск\w*\s+чиновник\w*|미\s?정부\s?당국자"),
     _party("Shoigu", r"shoigu|шоигу|쇼이구"),
     _party("South Korea", rf"{_SOUTH}|남한|한국\s?정부|(?<![가-힣])한국(?![가-힣])|정부는|"
                           r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
@@ -386,7 +458,9 @@ _NEGATED_AFTER = re.compile(
     r"^[^.;:]{0,25}?(?:has\s+not|have\s+not|had\s+not|did\s+not|does\s+not|do\s+not|hasn't|"
     r"haven't|didn't|doesn't|don't|never|has\s+yet\s+to|have\s+yet\s+to|denied|denies|deny|"
     r"не\s+подтвер\w*|не\s+сообщ\w*|не\s+комментир\w*|отрица\w*|опроверг\w*|"
-    r"확인하지|부인|인정하지|밝히지\s?않)"
+    r"확인하지|부인|인정하지|밝히지\s?않|"
+    # a refusal: "Peskov declined to comment on reports of 10,000 troops"
+    r"declined|refused|declines|refuses|отказал\w*|отказыва\w*|거부|거절)"
 )
 # A country after these is a place or an object ("the war against Ukraine", "sent to
 # Russia"), not a speaker; "in Seoul, officials said" still credits Seoul.
@@ -442,6 +516,8 @@ def _mentions(sentence: str) -> list[_Mention]:
             found.append(_Mention(_Party(name, m.re, False, True), m.start() + i,
                                   m.start() + i, credited))
     for party in _PARTIES:
+        if party.sieve is not None and not party.sieve.search(sentence):
+            continue
         for m in party.pattern.finditer(sentence):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
@@ -449,7 +525,8 @@ def _mentions(sentence: str) -> list[_Mention]:
             taken.append((m.start(), m.end()))
             if _NEGATED_AFTER.match(after):
                 continue
-            found.append(_Mention(party, m.start(), m.end(), _credited(before, after)))
+            found.append(_Mention(party, m.start(), m.end(),
+                                  _credited(before, after, inverted=not party.country)))
     found.sort(key=lambda x: x.start)
     # A verb after the last of coordinated parties credits them all: "South Korea, Ukraine
     # and the United States say" (a comma alone is not a coordination: "in Ukraine, Seoul
@@ -479,6 +556,8 @@ def _speaks(sentence: str, m: _Mention) -> bool:
     before, after = sentence[: m.start], sentence[m.end :]
     if not m.credited or _OBJECT_BEFORE.search(before[-24:]):
         return False
+    if before.endswith("(") and after.startswith(")"):  # an aside: "(러시아) 쿠르스크"
+        return False
     if re.match(r"^\s?[가-힣]", after):
         return bool(_KO_COUNTRY_SPEAKS.match(after))
     if _LOCATIVE_BEFORE.search(before[-8:]):
@@ -486,7 +565,7 @@ def _speaks(sentence: str, m: _Mention) -> bool:
     return True
 
 
-def _credited(before: str, after: str) -> bool:
+def _credited(before: str, after: str, inverted: bool = False) -> bool:
     if _CREDITS_BEFORE.search(before[-60:]):
         return True
     if re.match(r"^\s?[가-힣]", after) or re.search(r"[가-힣]\s?$", before[-2:]):
@@ -497,7 +576,22 @@ def _credited(before: str, after: str) -> bool:
     # The verb follows its subject within a few words: "the Pentagon said", "South Korea's
     # military estimates", "Зеленский заявил", "NIS director Cho told".
     head = re.split(r"[.;:,\"“]", after, maxsplit=1)[0]
-    return any(_SAYS.match(w) for w in re.findall(r"[\w’'-]+", head)[:6])
+    if any(_SAYS.match(w) for w in re.findall(r"[\w’'-]+", head)[:6]) or _PUTS.match(head):
+        return True
+    # Or comes before it, a speaker's title between: "Об этом сообщил госсекретарь США
+    # Энтони Блинкен", "заявил секретарь Совбеза Сергей Шойгу", "said Pentagon spokesman".
+    return inverted and bool(_SAYS_BEFORE.search(before[-60:]))
+
+
+# "Kyiv puts the number at 12,000": an estimate in two words that are no verb of saying alone.
+_PUTS = re.compile(r"^\s*(?:\S+\s+){0,2}?(?:puts?|putting)\s+(?:the\s+)?(?:number|figure|toll|"
+                   r"total|count)(?!\w)")
+# A verb of saying, then up to four words of a title, then the party (not "said that …").
+_SAYS_BEFORE = re.compile(
+    r"(?<!\w)(?:said|says|told|заяви\w*|сообщи\w*|озвучи\w*|сказал\w*|рассказа\w*|"
+    r"отмети\w*|уточни\w*|подтверди\w*|признал\w*|сделал\w*|привел\w*|назвал\w*)"
+    r"(?:\s+(?!that\s|что\s|чтобы\s)[\w.’'-]+){0,4}\s+$"
+)
 
 
 def _chosen(mentions: list[_Mention]) -> list[_Mention]:
@@ -545,6 +639,11 @@ class _Figure:
     value: int
     qualifier: str | None
     kind: str
+    start: int  # where it stands in its sentence
+
+
+_RANGE = re.compile(r"\s?[~∼–-]\s?")
+_KO_LIST = re.compile(r"^(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s)?$")
 
 
 def _figures(sentence: str) -> list[_Figure]:
@@ -555,19 +654,27 @@ def _figures(sentence: str) -> list[_Figure]:
         if value is None or not MIN_FIGURE <= value <= MAX_FIGURE:
             continue
         after = sentence[m.end():]
+        nxt = matches[i + 1] if i + 1 < len(matches) else None
+        if nxt is not None and _RANGE.fullmatch(sentence[m.end() : nxt.start()]):
+            # "3만~4만명", "10–12 тысяч военных": the first end reads the words of the last
+            after = sentence[nxt.end():]
         prev_end = matches[i - 1].end() if i else 0
         if not (_personnel_after(after)
                 or _total_of_troops(sentence[prev_end : m.start()], sentence[: m.start()])):
             continue
-        next_start = matches[i + 1].start() if i + 1 < len(matches) else len(sentence)
+        next_start = nxt.start() if nxt is not None else len(sentence)
         before = sentence[prev_end : m.start()]
         korean = bool(m.group("ko")) or bool(re.match(r"^\s?(?:여\s?)?명", after))
-        kind = _kind(before, sentence[m.end():next_start], korean)
-        if _CASUALTY_TOTAL.search(before) or _CASUALTY_AFTER.match(after):
+        # Korean puts the verb after every figure it governs: the clause runs on past a
+        # list of figures ("3만~4만명, 어쩌면 50만명을 더 데려올 수 있다").
+        listed = korean and _KO_LIST.match(sentence[m.end() : next_start])
+        kind = _kind(before, after if listed else sentence[m.end():next_start], korean)
+        if (_CASUALTY_TOTAL.search(before) or _CASUALTY_AFTER.match(after)
+                or _CASUALTY_VERB_AFTER.match(after)):
             kind = "casualties"
         elif found and _SHARED_VERB.match(before):
             kind = found[-1].kind  # "will send 1,000 sappers and 5,000 builders"
-        found.append(_Figure(value, _qualifier(before, after), kind))
+        found.append(_Figure(value, _qualifier(before, after), kind, m.start()))
     return found
 
 
@@ -593,15 +700,30 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     own: list[str | None] = []
     lent: list[str | None] = []
     named: list[str] = []
-    for s in folded_parts:
+    speakers: list[list[tuple[int, str]]] = []  # where each sentence credits whom
+    anaphoric = [bool(_ANAPHORA.search(s)) for s in folded_parts]
+    for s, refers in zip(folded_parts, anaphoric, strict=True):
         every = _mentions(s)
-        named += [m.party.name for m in every]
+        if not refers:  # "Об этом сообщил X" names X for the sentence before, not the item
+            named += [m.party.name for m in every]
         mentions = _chosen(every)
         own.append(_joined([m.party.name for m in mentions]))
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
         lent.append(own[-1] if lends else None)
+        speakers.append([(m.start, m.party.name) for m in every if m.credited])
     headline = _headline_claimant(title)
     at_war = bool(_WAR.search(folded))
+
+    def claimant_of(at: int, figure: _Figure) -> str:
+        sentence = folded_parts[at]
+        claimant = (_own_clause(sentence, figure.start, speakers[at]) or own[at]
+                    or _referred(own, folded_parts, anaphoric, at))
+        if _anonymous(sentence, figure.start, [s for s, _ in speakers[at]],
+                      claimant is not None):
+            return outlet
+        claimant = claimant or _nearest(lent, at) or headline
+        return _refined(claimant, named) if claimant else outlet
+
     claims: list[TroopClaim] = []
     for at, (sentence, figures) in enumerate(zip(parts, found, strict=True)):
         for figure in figures:
@@ -610,21 +732,85 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
             same = _same_claim(claims, figure)
             if same is not None:
                 # The same figure again: the first report's qualifier, the strongest kind
-                # (a title's "sends 6,000" is the summary's "decided to send 6,000").
-                if _KIND_RANK[figure.kind] > _KIND_RANK[claims[same].kind]:
-                    claims[same] = replace(claims[same], kind=figure.kind)
+                # (a title's "sends 6,000" is the summary's "decided to send 6,000"), the
+                # most specific claimant ("Seoul: …" then "the NIS told lawmakers …").
+                first = claims[same]
+                if _KIND_RANK[figure.kind] > _KIND_RANK[first.kind]:
+                    first = replace(first, kind=figure.kind)
+                again = claimant_of(at, figure)
+                if again in _BODIES.get(first.claimant, ()) or (
+                        first.claimant == outlet and again != outlet):
+                    first = replace(first, claimant=again)
+                claims[same] = first
                 continue
-            claimant = own[at] or _nearest(lent, own, folded_parts, at) or headline
-            claimant = _refined(claimant, named) if claimant else outlet
-            claims.append(TroopClaim(figure.value, claimant, one_line(sentence),
-                                     figure.qualifier, figure.kind))
+            claims.append(TroopClaim(figure.value, claimant_of(at, figure),
+                                     one_line(sentence), figure.qualifier, figure.kind))
     return tuple(claims)
 
 
-# A sentence that credits "this" to someone credits the sentence before it.
+# A sentence that credits "this" to someone credits the sentences before it: a pronoun
+# that opens it, or an attribution of "this" anywhere ("Как передает портал, такое
+# заявление сделал X").
 _ANAPHORA = re.compile(
-    r"^\W*(?:this|these|that|such|об\s+этом|это|такие|эти|이같이|이\s?같은|이는|이를|이와)(?!\w)"
+    r"^\W*(?:this|these|that|such|это|такие|эти|이같이|이\s?같은|이는|이를|이와)(?!\w)"
+    r"|(?<!\w)(?:об\s+этом|так(?:ое|ие|ую|ои)\s+(?:заявлени\w*|данн\w*|информаци\w*|оценк\w*)|"
+    r"эти\s+данн\w*|these\s+(?:figures|estimates|numbers)|this\s+(?:figure|estimate|number))"
+    r"(?!\w)|이같이|이\s?같은\s?(?:내용|사실)"
 )
+# A sentence that goes on in the last speaker's words: a quotation opening it, or a first
+# person ("По нашим оценкам, …", "We estimate …").
+_CONTINUES = re.compile(
+    r"^\W*[«\"“„]|(?<!\w)(?:по\s+(?:нашим|его|ее)\s+(?:оценкам|данным|сведениям|словам)|"
+    r"our\s+(?:estimates?|assessment|intelligence|data)|we\s+(?:estimate|believe|assess|"
+    r"know)|according\s+to\s+(?:him|her))(?!\w)|그에\s?따르면"
+)
+# Attribution to no one: "amid unconfirmed reports", "reportedly", "…로 알려졌다",
+# "…한 것으로 관측된다", "сообщается", "по неподтвержденным данным".
+_ANONYMOUS = re.compile(
+    r"(?<!\w)(?:reportedly|unconfirmed\s+reports?|(?:media|press|news)\s+reports?|"
+    r"reports\s+(?:say|said|suggest\w*)|rumou?r\w*|(?:is|are|was|were)\s+(?:believed|"
+    r"understood|thought|rumou?red)\s+to|сообщается|по\s+(?:имеющимся|неподтвержденным|"
+    r"некоторым|неофициальным)\s+(?:данным|сведениям)|по\s+данным\s+сми)(?!\w)|알려졌|알려진다|관측된|관측되|전해졌|전해진다"
+)
+
+
+# Where a sentence turns to another voice: "…, US officials say, while Kyiv puts the number
+# at 12,000", "…, а в Киеве называют 12 тысяч", "…고 밝혔지만 …".
+_CONTRAST = re.compile(
+    r"(?:,\s*|\s)(?:while|whereas|but|however|although|though|а|но|тогда\s+как|"
+    r"в\s+то\s+время\s+как)\s|;|반면|지만\s|으나\s"
+)
+
+
+def _own_clause(sentence: str, figure_at: int, speakers: list[tuple[int, str]]) -> str | None:
+    """When a sentence credits parties on both sides of a turn to another voice, the figure
+    is credited by those of its own clause (the nearest attribution, not a distant one)."""
+    if len({name for _, name in speakers}) < 2:
+        return None
+    lo, hi = 0, len(sentence)
+    for m in _CONTRAST.finditer(sentence):
+        if m.end() <= figure_at:
+            lo = m.end()
+        elif m.start() >= figure_at:
+            hi = m.start()
+            break
+    inside = [name for at, name in speakers if lo <= at < hi]
+    if not inside or len(inside) == len(speakers):
+        return None
+    return _joined(inside)
+
+
+def _anonymous(sentence: str, figure_at: int, credited_at: list[int], has_own: bool) -> bool:
+    """Whether the figure is credited to no one: its sentence attributes it to no party but
+    to unnamed reports, or its clause does so after the sentence's last party ("…, the NIS
+    said, amid unconfirmed reports the number could be as high as 12,000")."""
+    frames = [m.start() for m in _ANONYMOUS.finditer(sentence)]
+    if not frames:
+        return False
+    if not has_own:
+        return True
+    last_party = max(credited_at, default=-1)
+    return any(last_party < f < figure_at for f in frames)
 
 
 # A full stop after these does not end a sentence ("1,5 тыс. военных", "SEOUL, Oct. 18").
@@ -637,7 +823,8 @@ _ABBREVIATION = re.compile(
 def _sentences(text: str) -> list[str]:
     out: list[str] = []
     for piece in sentences(text):
-        if out and (_ABBREVIATION.search(out[-1]) or piece[:1].islower()):
+        # Only the end can hold the abbreviation: no search through the whole sentence.
+        if out and (_ABBREVIATION.search(out[-1][-12:]) or piece[:1].islower()):
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)
@@ -656,13 +843,26 @@ def _same_claim(claims: list[TroopClaim], figure: _Figure) -> int | None:
     return None
 
 
-def _nearest(claimants: list[str | None], own: list[str | None], folded: list[str],
-             at: int) -> str | None:
-    """The claimant of the next sentence when it credits "this" ("Об этом сообщил X"), else
-    of the nearest sentence before, else after: attribution carries over ("According to
-    the spy agency, …" after "…, the NIS said")."""
-    if at + 1 < len(own) and own[at + 1] and _ANAPHORA.match(folded[at + 1]):
-        return own[at + 1]
+def _referred(own: list[str | None], folded: list[str], anaphoric: list[bool],
+              at: int) -> str | None:
+    """The claimant of a later sentence that credits "this" ("Об этом сообщил X") with no
+    other attribution between, else the last speaker when the sentence goes on in their
+    words ("По его словам, …", a quotation)."""
+    for j in range(at + 1, min(at + 4, len(own))):
+        if own[j]:
+            if anaphoric[j]:
+                return own[j]
+            break
+    if _CONTINUES.search(folded[at]):
+        for j in range(at - 1, -1, -1):
+            if own[j]:
+                return own[j]
+    return None
+
+
+def _nearest(claimants: list[str | None], at: int) -> str | None:
+    """The claimant of the nearest sentence before, else after: attribution carries over
+    ("According to the spy agency, …" after "…, the NIS said")."""
     for i in (at - 1, at - 2, at + 1, at + 2):
         if 0 <= i < len(claimants) and claimants[i]:
             return claimants[i]

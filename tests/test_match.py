@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot import terms
 from bot.config import Config, Rule
 from bot.match import Matcher, article_refs, troop_claims
 from bot.models import Item
+from bot.terms import TermSet, Text
 
 
 def item(title: str, summary: str = "", feed: str = "Test") -> Item:
@@ -159,3 +161,16 @@ def test_a_feed_can_give_all_its_items_a_topic() -> None:
     matcher = Matcher({"kcna": Rule(any=("KCNA",))}, {"KCNA Watch": ("kcna",)})
     analysis = matcher.analyse(item("Kim visits a farm", feed="KCNA Watch"))
     assert analysis.topics[0].terms == ("feed:KCNA Watch",)
+
+
+def test_terms_are_found_alike_when_the_memory_of_words_overflows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(terms, "_WORDS_REMEMBERED", 2)
+    found = TermSet.build(["договор*", "north korea*", "조약", "state media"])
+    texts = ["Договора с КНДР нет", "North Korean state media", "조약을 비준했다",
+             "Договором North Koreans", "state of the media"]
+    assert [found.found(Text.of(t)) for t in texts] * 2 == [
+        found.found(Text.of(t)) for t in texts * 2] == [
+        ["договор*"], ["north korea*", "state media"], ["조약"], ["договор*", "north korea*"],
+        []] * 2

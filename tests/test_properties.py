@@ -18,6 +18,7 @@ from bot.match import _CARDINALS, _ORDINALS, article_refs, troop_claims
 from bot.models import Field, Message
 from bot.render.console import render
 from bot.text import fold
+from bot.troops import MAX_FIGURE
 from bot.urls import canonical_url
 
 settings.register_profile(
@@ -179,7 +180,7 @@ def digit_runs(text: str) -> list[str]:
 def test_troop_figures_come_from_the_text_s_digits(text: str, outlet: str) -> None:
     runs = digit_runs(text)
     for claim in troop_claims(text, outlet):
-        assert 100 <= claim.figure <= 200_000
+        assert 100 <= claim.figure <= MAX_FIGURE
         # 11,000 and "11 thousand" and "1만1000" all carry the digits 11.
         assert any(significant(claim.figure) in str(int(run)) for run in runs if run), (
             claim.figure, text)

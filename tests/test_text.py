@@ -13,6 +13,12 @@ def test_strip_html_removes_tags() -> None:
     assert strip_html('<b>Kim</b> met <a href="https://x.example/">Putin</a>') == "Kim met Putin"
 
 
+def test_strip_html_keeps_a_korean_publication_in_angle_brackets() -> None:
+    assert strip_html("<b>북한</b> 노동당 기관지 <로동신문>은 보도했다") == (
+        "북한 노동당 기관지 <로동신문>은 보도했다"
+    )
+
+
 def test_strip_html_unescapes_entities() -> None:
     assert strip_html("Kim &amp; Putin &quot;allies&quot; &#8212; &lt;pact&gt;") == (
         'Kim & Putin "allies" — <pact>'

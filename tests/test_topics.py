@@ -91,6 +91,8 @@ def test_kcna_by_its_hosts(matcher: Matcher, title: str, summary: str) -> None:
         "북한 관영 조선중앙통신은 조약이 발효됐다고 보도했다.",
         "ЦТАК КНДР сообщило о вступлении договора в силу.",
         "North Korea's state TV KCTV aired the ceremony.",
+        "Сюжет показали в эфире Центрального телевидения Северной Кореи.",
+        "На ТВ КНДР впервые вышел репортаж о церемонии.",
     ],
 )
 def test_kcna_when_north_koreas_state_media_speak(matcher: Matcher, text: str) -> None:
@@ -106,6 +108,23 @@ def test_kcna_when_north_koreas_state_media_speak(matcher: Matcher, text: str) -
     ],
 )
 def test_not_kcna_for_russian_state_media_or_silence(matcher: Matcher, text: str) -> None:
+    assert "kcna" not in topics(matcher, text)
+
+
+def test_kcna_when_state_media_of_both_countries_speak(matcher: Matcher) -> None:
+    text = "North Korean and Russian state media said Kim and Shoigu discussed the war."
+    assert "kcna" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Russian state news agency TASS reported that North Korea ratified the treaty.",
+        "Российское телевидение показало репортаж о КНДР.",
+    ],
+)
+def test_not_kcna_when_russias_agency_or_television_is_named(matcher: Matcher,
+                                                              text: str) -> None:
     assert "kcna" not in topics(matcher, text)
 
 
@@ -125,6 +144,27 @@ def test_not_kcna_for_russian_state_media_or_silence(matcher: Matcher, text: str
 )
 def test_treaty_when_a_pact_and_both_parties_share_a_sentence(matcher: Matcher, text: str) -> None:
     assert "treaty" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "They vowed to uphold the mutual defense treaty of the two countries, Pyongyang said.",
+        "양국이 맺은 조약을 지키겠다고 북한이 밝혔다.",
+        "КНДР заявила, что договор двух стран будет исполняться.",
+    ],
+)
+def test_treaty_when_the_two_countries_stand_for_russia_beside_north_korea(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" in topics(matcher, text)
+
+
+def test_the_two_countries_of_the_1961_treaty_with_china_are_not_the_treaty(
+    matcher: Matcher
+) -> None:
+    text = "Pyongyang marked the treaty of the two countries with China, signed in 1961."
+    assert "treaty" not in topics(matcher, text)
 
 
 @pytest.mark.parametrize(
@@ -156,6 +196,8 @@ def test_other_treaties_are_not_the_treaty(matcher: Matcher, text: str) -> None:
         "Северокорейские военные прибыли в Курскую область",
         "Солдаты КНДР воюют в Курской области",
         "КНДР направила в Россию военных строителей",
+        "조선은 이것으로 로씨야 파병작전을 처음 확인했다",
+        "조선 무력부대가 로씨야 쿠르스크지역 수복작전에 참가했다",
     ],
 )
 def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text: str) -> None:
@@ -168,6 +210,7 @@ def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text
         "Russia could deploy troops to support North Korea in a crisis",
         "북한군 30여명이 군사분계선을 넘었다가 돌아갔다",
         "South Korean troops train near the border with North Korea",
+        "The North Korean Workers' Party newspaper said Russia is a friend",
     ],
 )
 def test_not_troops_for_other_forces_or_the_inter_korean_border(

@@ -251,3 +251,237 @@ def test_a_treaty_sentence_lends_no_claimant_to_a_figure() -> None:
 )
 def test_other_forces_and_the_inter_korean_border_give_no_figure(text: str) -> None:
     assert figures(text) == []
+
+
+# --- numbers, more forms ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The NIS estimates that over a hundred North Korean soldiers have been killed in Russia.",
+        "NIS Estimates 100+ North Korean Soldiers Killed in Russia",
+    ],
+)
+def test_a_hundred_in_words_and_a_plus_sign_are_more_than_100(text: str) -> None:
+    assert [(c.figure, c.qualifier) for c in claims(text)] == [(100, "more than")]
+
+
+def test_both_ends_of_a_korean_range_are_figures() -> None:
+    text = '젤렌스키 "북한이 러시아에 3만~4만명 더 데려올 듯"'
+    assert figures(text) == [30000, 40000]
+
+
+def test_working_visas_are_no_personnel() -> None:
+    text = "Ежегодно гражданам КНДР в России выдавали по 12-15 тысяч рабочих виз."
+    assert figures(text) == []
+
+
+def test_a_small_figure_at_the_inter_korean_front_is_no_figure_of_the_war() -> None:
+    text = "합동참모본부에 따르면 북한군 20여명은 지난 19일 서부전선 비무장지대 내 MDL을 침범했다."
+    assert figures(text) == []
+
+
+# --- kinds, more forms ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "At least 100 North Korean troops deployed to Russia have been killed, the NIS said.",
+        "По меньшей мере 100 северокорейских военных, дислоцированных в России, погибли.",
+        "Фильм посвящен 101 северокорейскому солдату, отдавшим жизни в Курской области.",
+    ],
+)
+def test_a_verb_of_loss_after_the_figures_noun_phrase_makes_casualties(text: str) -> None:
+    assert [c.kind for c in claims(text)] == ["casualties"]
+
+
+def test_a_figure_that_is_the_subject_of_being_wounded_is_found() -> None:
+    text = "100 военных КНДР погибли в Курской области, а еще 1000 получили ранения."
+    assert [(c.figure, c.kind) for c in claims(text)] == [(100, "casualties"),
+                                                          (1000, "casualties")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "젤렌스키는 북한이 러시아에 3만명을 더 데려올 수 있다고 말했다.",
+        "국정원은 북한이 러시아에 1만명을 더 데려갈 듯하다고 밝혔다.",
+    ],
+)
+def test_the_korean_prospective_is_planned(text: str) -> None:
+    assert [c.kind for c in claims(text)] == ["planned"]
+
+
+def test_korean_figures_listed_before_one_verb_share_its_kind() -> None:
+    text = '젤렌스키는 "북한은 러시아에 3만~4만명, 어쩌면 50만명을 더 데려올 수 있다"고 말했다.'
+    assert [(c.figure, c.kind) for c in claims(text)] == [
+        (30000, "planned"), (40000, "planned"), (500000, "planned")]
+
+
+# --- qualifiers, more forms ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier"),
+    [
+        ("N. Korea sent at least 3,000 more troops to Russia, the JCS said.", "at least"),
+        ("North Korea sent around 3,000 additional troops to Russia, the JCS said.", "about"),
+        ("합참은 북한이 약 3000명을 추가로 러시아에 보냈다고 밝혔다.", "about"),
+    ],
+)
+def test_the_word_before_the_figure_is_its_qualifier_over_the_word_after(
+    text: str, qualifier: str
+) -> None:
+    assert [c.qualifier for c in claims(text)] == [qualifier]
+
+
+def test_as_high_as_is_up_to() -> None:
+    text = "The NIS said the number could be as high as 12,000 North Korean soldiers in Russia."
+    assert [c.qualifier for c in claims(text)] == ["up to"]
+
+
+# --- claimants, general forms -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("В Курскую область переброшены 8 тысяч военных КНДР, заявил госсекретарь США "
+         "Энтони Блинкен после встречи с НАТО.", "White House"),
+        ("North Korea has sent 10,000 troops to Russia, said Pentagon spokeswoman Sabrina "
+         "Singh, after talks with NATO.", "Pentagon"),
+    ],
+)
+def test_a_speaker_after_the_verb_of_saying_is_credited(text: str, claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "About 600 North Korean soldiers have been killed in Russia, the parliamentary "
+        "intelligence committee was told on Wednesday.",
+        "국회 정보위원회는 북한군 600여 명이 러시아에서 숨졌다고 밝혔다.",
+        "Около 600 военных КНДР погибли в России, такие данные озвучили депутатам "
+        "южнокорейского парламента представители разведки.",
+    ],
+)
+def test_a_lawmaker_relaying_an_intelligence_briefing_credits_the_nis(text: str) -> None:
+    assert claims(text)[0].claimant == "NIS"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Korean Central Television showed 101 North Korean soldiers killed in Russia.",
+        "조선중앙TV는 러시아에서 전사한 북한군 101명을 소개했다.",
+        "Сюжет Центрального телевидения Северной Кореи посвящен 101 солдату КНДР, погибшему "
+        "в Курской области.",
+    ],
+)
+def test_north_koreas_central_television_is_a_claimant(text: str) -> None:
+    assert claims(text)[0].claimant == "KCTV"
+
+
+def test_us_officials_are_the_us_government_not_one_office_the_item_names() -> None:
+    text = ("As many as 8,000 North Korean troops are in Russia's Kursk region, top US officials "
+            "announced Thursday.\nSecretary of State Antony Blinken spoke in Washington.")
+    assert claims(text)[0].claimant == "US government"
+
+
+def test_a_country_in_parentheses_is_an_aside_not_a_speaker() -> None:
+    text = ('북한군 부대들이 (러시아) 쿠르스크 지역에 배치됐다는 것을 확인해줄 수 있다. '
+            "러시아로 이동한 북한군 규모는 3천여 명으로 알려졌다.")
+    assert claims(text)[0].claimant == "Outlet"
+
+
+def test_an_attribution_of_this_anywhere_in_the_next_sentence_credits_the_figure() -> None:
+    text = ("В войне против Украины погибли около 3800 военных КНДР. Как передает портал, "
+            "такое заявление сделал президент Украины Владимир Зеленский.")
+    assert claims(text)[0].claimant == "Zelensky"
+
+
+def test_an_attribution_of_this_credits_every_sentence_before_it_that_credits_no_one() -> None:
+    text = ("Курскую область будут восстанавливать 5 тысяч военных строителей КНДР\n"
+            "Также КНДР направит в регион тысячу своих саперов. Об этом заявил секретарь "
+            "Совбеза Сергей Шойгу.")
+    assert [c.claimant for c in claims(text)] == ["Shoigu", "Shoigu"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Blinken spoke to reporters in Washington on Thursday. \"We estimate that 10,000 "
+        "North Korean soldiers are in Russia.\"",
+        "Об этом сообщил госсекретарь США Энтони Блинкен. По нашим оценкам, в России "
+        "находится около 10 000 северокорейских солдат.",
+        "블링컨 국무장관이 기자들과 만났다. 그에 따르면 북한군 1만명이 러시아에 있다.",
+    ],
+)
+def test_a_quotation_or_first_person_goes_on_in_the_last_speakers_words(text: str) -> None:
+    assert claims(text)[0].claimant == "White House"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Troops will be dispatched soon, the NIS said, amid unconfirmed reports the number "
+        "could be as high as 12,000 North Korean soldiers.",
+        "국정원은 북한군이 전선에 다시 투입됐다고 밝혔다. 북한이 러시아에 1000명 넘는 "
+        "병력을 추가 파병한 것으로 관측된다.",
+        "По данным разведки Южной Кореи, КНДР готовит отправку войск. По неподтвержденным "
+        "данным, в Россию прибыли 12 тысяч военных КНДР.",
+    ],
+)
+def test_a_figure_credited_to_unnamed_reports_is_the_outlets(text: str) -> None:
+    assert claims(text)[0].claimant == "Outlet"
+
+
+def test_a_repeated_figure_takes_the_more_specific_party() -> None:
+    text = ("Сеул: На войне против Украины убиты около 600 солдат КНДР\nОколо 600 "
+            "северокорейских солдат погибли. Такие данные озвучили депутатам южнокорейского "
+            "парламента представители разведки.")
+    assert [c.claimant for c in claims(text)] == ["NIS"]
+
+
+def test_a_country_keeps_its_figure_when_its_body_is_credited_with_another() -> None:
+    text = ("В Сеуле говорят, что 10 000 военных КНДР развернуты вблизи границы\n"
+            "КНДР направила в Россию около 5000 военных строителей. Об этом сообщил "
+            "южнокорейский депутат после брифинга национальной разведывательной службы.")
+    assert [(c.figure, c.claimant) for c in claims(text)] == [(10000, "South Korea"),
+                                                              (5000, "NIS")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Peskov declined to comment on reports of 10,000 North Korean troops in Kursk.",
+        "Песков отказался комментировать сообщения о 10 тысячах военных КНДР в Курской области.",
+        "크렘린은 북한군 1만명 파병 보도에 대한 확인을 거부했다.",
+    ],
+)
+def test_a_party_that_refuses_to_comment_is_not_the_claimant(text: str) -> None:
+    assert claims(text)[0].claimant == "Outlet"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimants"),
+    [
+        ("North Korea sent 11,000 troops, US officials say, while Kyiv puts the number at "
+         "12,000 soldiers.", ["US government", "Ukraine"]),
+        ("국정원은 북한군 1만1000명이 러시아에 있다고 밝혔지만 젤렌스키 대통령은 북한군 "
+         "1만2000명이라고 주장했다.", ["NIS", "Zelensky"]),
+        ("По данным Пентагона, в России находятся 11 тысяч военных КНДР, а по данным Зеленского "
+         "- 12 тысяч военных КНДР.", ["Pentagon", "Zelensky"]),
+    ],
+)
+def test_each_figure_takes_the_attribution_of_its_own_clause(text: str,
+                                                             claimants: list[str]) -> None:
+    assert [c.claimant for c in claims(text)] == claimants
+
+
+def test_the_us_defense_department_in_korean_is_the_pentagon_not_seouls_ministry() -> None:
+    text = "미 국방부에 따르면 북한군 1만명이 러시아에서 훈련 중이다."
+    assert claims(text)[0].claimant == "Pentagon"
