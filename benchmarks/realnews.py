@@ -1,12 +1,16 @@
 """The real-news development set (benchmarks/data/realnews/): loading, checking, splitting.
 
 Every `items_*.yaml` of the folder is one labeller's part; README.md there has the format
-and the labelling rules. Three parts, a story always whole in one:
-- `held`: the items of `items_c.yaml` and `items_d.yaml`, labelled blind after the folder and
-  the matcher were last changed; scored once, at the end.
-- `tune` and `seen`: the items of `items_a.yaml` and `items_b.yaml`, split by a hash of the
-  story id. `seen` was the first held-out part; it was scored and its errors were read, so it
-  is no longer unseen and is tuned on like `tune`. `dev` is the two together.
+and the labelling rules. The files come in groups, each a round of labelling; a story stays
+inside its group. Three parts, a story always whole in one:
+- `held`: the stories of the files labelled blind for the next score (`BLIND_FILES`),
+  after the folder and the matcher were last changed; scored once, at the end.
+- `seen`: stories that were once held out, scored, and whose errors were read, so they no
+  longer count as unseen and are tuned on: items_c and items_d (held out until their score
+  on 2026-12-07), and about 40 % of the stories of items_a and items_b by a hash of the
+  story id (held out until 2026-12-05).
+- `tune`: the other stories of items_a and items_b.
+`dev` is `tune` and `seen` together: everything that may be tuned on.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ TOPICS = ("treaty", "troops", "kcna")
 QUALIFIERS = frozenset({"about", "up to", "more than", "at least", "additional"})
 KINDS = frozenset({"deployed", "planned", "casualties"})
 SPLITS = ("tune", "seen", "held")
-HELD_FILES = ("c", "d")  # the letters of the files labelled blind
+GROUPS = (("a", "b"), ("c", "d"), ("e", "f"))  # the files of each round of labelling
+BLIND_FILES = ("e", "f")  # the next blind round; its files do not exist yet
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
 _REQUIRED = ("id", "url", "outlet", "language", "published", "title", "summary", "story",
@@ -70,10 +75,12 @@ class LabelledItem:
 
 
 def split_of(story: str) -> str:
-    """`held` for the blind files' stories; of the others `seen` for about 40 %, by the first
-    byte of the id's SHA-1, else `tune`."""
-    if story.startswith(tuple(f"{letter}-" for letter in HELD_FILES)):
+    """The part a story is in, from its id's letter and, in the first round, its SHA-1."""
+    letter = story[:1]
+    if letter in BLIND_FILES:
         return "held"
+    if letter not in ("a", "b"):
+        return "seen"
     return "seen" if hashlib.sha1(story.encode()).digest()[0] % 5 < 2 else "tune"
 
 
@@ -140,7 +147,8 @@ def _item(raw: Any, source: str, n: int) -> LabelledItem:
         raise DataError(f"{where}: ids in {source} start with {half!r}")
     # An event both halves found keeps one id, whichever half named it first; the blind
     # files' stories stay among themselves so that the held-out part is scored alone.
-    prefixes = tuple(f"{h}-" for h in (HELD_FILES if half in HELD_FILES else ("a", "b")))
+    group = next((g for g in GROUPS if half in g), (half,))
+    prefixes = tuple(f"{h}-" for h in group)
     if not raw["story"].startswith(prefixes):
         raise DataError(f"{where}: story ids in {source} start with {' or '.join(prefixes)}")
     if raw["language"] not in LANGUAGES:

@@ -70,7 +70,11 @@ def test_the_first_files_split_by_the_first_byte_of_the_story_ids_sha1() -> None
 
 
 def test_the_blind_files_stories_are_held_out() -> None:
-    assert split_of("c-anything") == "held" and split_of("d-anything") == "held"
+    assert split_of("e-anything") == "held" and split_of("f-anything") == "held"
+
+
+def test_a_scored_blind_round_is_seen() -> None:
+    assert split_of("c-anything") == "seen" and split_of("d-anything") == "seen"
 
 
 def test_a_blind_file_cannot_share_a_first_file_story(tmp_path: Path) -> None:
