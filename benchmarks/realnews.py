@@ -145,10 +145,12 @@ def _item(raw: Any, source: str, n: int) -> LabelledItem:
     half = source.removeprefix("items_").removesuffix(".yaml")
     if not raw["id"].startswith(half):
         raise DataError(f"{where}: ids in {source} start with {half!r}")
-    # An event both halves found keeps one id, whichever half named it first; the blind
-    # files' stories stay among themselves so that the held-out part is scored alone.
+    # An event both files of a round found keeps one id, whichever named it first; a later
+    # round may name an event an earlier one labelled by that id (its items then go to that
+    # story's part), but a blind round keeps ids of its own, to be scored alone.
     group = next((g for g in GROUPS if half in g), (half,))
-    prefixes = tuple(f"{h}-" for h in group)
+    earlier = [] if half in BLIND_FILES or group not in GROUPS else GROUPS[:GROUPS.index(group)]
+    prefixes = tuple(f"{h}-" for g in (*earlier, group) for h in g)
     if not raw["story"].startswith(prefixes):
         raise DataError(f"{where}: story ids in {source} start with {' or '.join(prefixes)}")
     if raw["language"] not in LANGUAGES:

@@ -77,9 +77,21 @@ def test_a_scored_blind_round_is_seen() -> None:
     assert split_of("c-anything") == "seen" and split_of("d-anything") == "seen"
 
 
-def test_a_blind_file_cannot_share_a_first_file_story(tmp_path: Path) -> None:
-    _write(tmp_path, "items_c.yaml", _item(id="c001", story="a-two"))
-    with pytest.raises(DataError, match=r"items_c.yaml: c001: story ids in items_c.yaml start"):
+def test_a_blind_file_cannot_share_an_earlier_rounds_story(tmp_path: Path) -> None:
+    _write(tmp_path, "items_e.yaml", _item(id="e001", story="a-two"))
+    with pytest.raises(DataError, match=r"items_e.yaml: e001: story ids in items_e.yaml start"):
+        load(tmp_path)
+
+
+def test_a_later_round_may_name_an_earlier_rounds_event(tmp_path: Path) -> None:
+    _write(tmp_path, "items_a.yaml", _item(story="a-two"))
+    _write(tmp_path, "items_c.yaml", _item(id="c001", url="https://example.org/2", story="a-two"))
+    assert {i.story for i in load(tmp_path)} == {"a-two"}
+
+
+def test_an_earlier_round_cannot_name_a_later_rounds_story(tmp_path: Path) -> None:
+    _write(tmp_path, "items_a.yaml", _item(story="c-two"))
+    with pytest.raises(DataError, match=r"items_a.yaml: a001: story ids in items_a.yaml start"):
         load(tmp_path)
 
 
