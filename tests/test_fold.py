@@ -193,6 +193,53 @@ def test_an_international_body_and_each_us_department_are_voices_of_their_own(
 
 
 @pytest.mark.parametrize(
+    ("headline", "voice"),
+    [
+        ("Japan voices grave concern over new Russia-N. Korea treaty", "JP"),
+        ("일본, 북·러 군사결속에 \u201c안보 관점서 심각히 우려\u201d", "JP"),
+        ("В Японии выразили обеспокоенность договором России и КНДР", "JP"),
+        ("China says it has no comment on the Russia-North Korea pact", "CN"),
+        ("대통령실, 북러 조약 규탄", "KR-PRESIDENT"),
+        ("South Korea summons Russian ambassador", "KR-DIPLOMACY"),
+        ("외교부, 주한 러 대사 초치", "KR-DIPLOMACY"),
+    ],
+)
+def test_other_governments_and_seouls_offices_are_voices_of_their_own(
+    headline: str, voice: str
+) -> None:
+    assert features(headline, "").voices == (voice,)
+
+
+def test_two_governments_reactions_to_one_treaty_are_two_events() -> None:
+    japan = features("Japan voices grave concern over new Russia-N. Korea treaty", "")
+    seoul = features("외교부, 주한 러 대사 초치…\"북러 조약, 한러관계에 부정적 영향\"", "")
+    assert veto(japan, seoul, timedelta(hours=12)) is not None
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "TOKYO, December 5. /TASS/. The treaty has entered into force.",
+        "BEIJING. Dec 5 (Interfax) - The treaty has entered into force.",
+        "SEOUL (Reuters) - The treaty has entered into force.",
+        "ТОКИО, 5 декабря. /ТАСС/. Договор вступил в силу.",
+    ],
+)
+def test_a_leads_dateline_is_not_a_voice(lead: str) -> None:
+    assert features("Russia-North Korea treaty takes effect", lead).voices == ()
+
+
+def test_a_leads_act_is_read_after_its_dateline() -> None:
+    lead = "SEOUL, December 13. /TASS/. North Korea has ratified the treaty with Russia."
+    assert features("A new chapter for Pyongyang and Moscow", lead).action == "RATIFY:KP"
+
+
+def test_a_capitalised_name_with_a_bracket_is_no_dateline() -> None:
+    lead = "North Korea (DPRK) has ratified the treaty with Russia."
+    assert features("A new chapter", lead).action == "RATIFY:KP"
+
+
+@pytest.mark.parametrize(
     "headline",
     [
         "Russian Senate committee recommends approving treaty with North Korea",
