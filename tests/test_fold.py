@@ -210,6 +210,33 @@ def test_other_governments_and_seouls_offices_are_voices_of_their_own(
     assert features(headline, "").voices == (voice,)
 
 
+@pytest.mark.parametrize(
+    ("headline", "voice"),
+    [
+        ("Kremlin spokesman Peskov says the treaty is not aimed at anyone", "RU-KREMLIN"),
+        ("Лавров провел переговоры с главой МИД КНДР", "RU-MFA"),
+        ("라브로프 러시아 외무장관, 최선희와 회담", "RU-MFA"),
+        ("Russian Defense Minister Belousov arrives in Pyongyang", "RU-DEFENSE"),
+        ("Медведев встретился с Ким Чен Ыном", "RU-SECURITY-COUNCIL"),
+        ("김정은, 러 메드베데프 접견", "RU-SECURITY-COUNCIL"),
+    ],
+)
+def test_russias_institutions_besides_its_president_are_voices_of_their_own(
+    headline: str, voice: str
+) -> None:
+    assert features(headline, "").voices == (voice,)
+
+
+def test_a_metonym_for_russia_is_no_voice() -> None:
+    assert features("Северная Корея продолжает поставлять Кремлю ракеты", "").voices == ()
+
+
+def test_two_visitors_met_the_same_day_are_two_events() -> None:
+    chinese = features("North Korean leader Kim Jong-un met with Chinese Premier Li Qiang", "")
+    russian = features("Медведев встретился с Ким Чен Ыном в Пхеньяне", "")
+    assert veto(chinese, russian, timedelta(hours=6)) is not None
+
+
 def test_two_governments_reactions_to_one_treaty_are_two_events() -> None:
     japan = features("Japan voices grave concern over new Russia-N. Korea treaty", "")
     seoul = features("외교부, 주한 러 대사 초치…\"북러 조약, 한러관계에 부정적 영향\"", "")
