@@ -19,6 +19,7 @@ from bot.fold import (
     minhash,
     similarity,
     veto,
+    without_dateline,
 )
 
 T0 = datetime(2024, 11, 12, 6, 0, tzinfo=UTC)
@@ -243,6 +244,22 @@ def test_two_governments_reactions_to_one_treaty_are_two_events() -> None:
     assert veto(japan, seoul, timedelta(hours=12)) is not None
 
 
+def test_a_third_governments_reaction_is_another_event_than_the_act() -> None:
+    vote = features("Госдума ратифицировала договор с КНДР", "")
+    seoul = features("외교부, 러 하원 북·러 조약 비준에 \"엄중 우려\"", "")
+    assert veto(vote, seoul, timedelta(hours=12)) is not None
+
+
+def test_a_briefing_by_a_source_may_join_the_act_it_reports() -> None:
+    nis = features("North Korea sent 3,000 troops to Russia, NIS says", "")
+    kcna = features("North Korea sends troops to Russia", "")
+    assert veto(nis, kcna, timedelta(hours=12)) is None
+
+
+def test_the_city_a_meeting_is_held_in_is_no_voice() -> None:
+    assert features("Путин встретился с Ким Чен Ыном в Пекине", "").voices == ()
+
+
 @pytest.mark.parametrize(
     "lead",
     [
@@ -254,6 +271,17 @@ def test_two_governments_reactions_to_one_treaty_are_two_events() -> None:
 )
 def test_a_leads_dateline_is_not_a_voice(lead: str) -> None:
     assert features("Russia-North Korea treaty takes effect", lead).voices == ()
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "(서울=뉴스1) 유민주 기자 = 북러 조약이 발효됐다.",
+        "[서울=뉴시스] 변해정 기자 = 북러 조약이 발효됐다.",
+    ],
+)
+def test_a_korean_agencys_dateline_is_cut_from_the_lead(lead: str) -> None:
+    assert without_dateline(lead) == "북러 조약이 발효됐다."
 
 
 def test_a_leads_act_is_read_after_its_dateline() -> None:
