@@ -244,6 +244,24 @@ def test_two_governments_reactions_to_one_treaty_are_two_events() -> None:
     assert veto(japan, seoul, timedelta(hours=12)) is not None
 
 
+@pytest.mark.parametrize(
+    ("headline", "act"),
+    [
+        ("North Korea welcomes engineer troops' return from Russia's Kursk region", "RETURN"),
+        ("쿠르스크 파병 북한 공병부대 귀국", "RETURN"),
+        ("Северокорейские саперы вернулись из Курской области", "RETURN"),
+    ],
+)
+def test_troops_coming_home_is_a_return(headline: str, act: str) -> None:
+    assert features(headline, "").action == act
+
+
+def test_a_return_is_another_event_than_a_deployment() -> None:
+    home = features("North Korea welcomes engineer troops' return from Kursk", "")
+    sent = features("North Korea sends 1,000 sappers to Kursk", "")
+    assert veto(home, sent, timedelta(hours=12)) is not None
+
+
 def test_a_third_governments_reaction_is_another_event_than_the_act() -> None:
     vote = features("Госдума ратифицировала договор с КНДР", "")
     seoul = features("외교부, 러 하원 북·러 조약 비준에 \"엄중 우려\"", "")
