@@ -207,6 +207,25 @@ _SUBJECT_PARTICLES = ("은", "는", "이", "가", "도")
 _ATTRIBUTIVE = ("한", "된", "하는", "할")
 
 
+# A lead's dateline names where and through whom a report was filed, not who speaks or
+# what happened: "TOKYO, December 5. /TASS/.", "SEOUL (Reuters) -", "BEIJING. Dec 5
+# (Interfax) -", "МОСКВА, 5 декабря. /ТАСС/.", "(서울=뉴스1) 기자 =", "[서울=뉴시스] 기자 =".
+_CAPS = r"[A-ZА-ЯЁ][A-ZА-ЯЁ'’-]+(?:\s[A-ZА-ЯЁ][A-ZА-ЯЁ'’-]+)?"
+_TITLE = r"[A-ZА-ЯЁ][\w'’-]*(?:\s[A-ZА-ЯЁ][\w'’-]*)?"
+_DATE = r"(?:[,.]\s*\w+\.?\s*\d{1,2}(?:,\s*\d{4})?|,\s*\d{1,2}\s+\w+)\.?"
+# A place in capitals, or a capitalised one with a date (not "North Korea (DPRK) sent").
+_PLACE = rf"(?:{_CAPS}(?:{_DATE})?|{_TITLE}{_DATE})"
+_AGENCY = r"(?:/[^/\n]{1,30}/\.?|\([^()\n]{1,60}\)|[–—]\s*[^.\n]{1,25}?\.)"
+_DATELINE = re.compile(
+    rf"^\s*(?:\([^()\n]{{1,60}}\)(?:\s*[^=\n]{{0,20}}=)?|\[[^\[\]\n]{{1,40}}\](?:\s*[^=\n]{{0,20}}=)?"
+    rf"|{_PLACE}\s*{_AGENCY}\s*(?:--|[-–—:])?"
+    rf"|{_PLACE}(?:\s+(?:--|[-–—])|:)|[A-ZА-ЯЁ][\w'’-]*:)\s*")
+
+
+def without_dateline(lead: str) -> str:
+    return _DATELINE.sub("", lead, count=1)
+
+
 def _attributive(word: str) -> bool:
     return bool(word) and is_hangul(word[0]) and word.endswith(_ATTRIBUTIVE)
 
@@ -252,7 +271,7 @@ def stored_features(text: str) -> Features:
 
 def features(title: str, summary: str, acts: Acts | None = None) -> Features:
     acts = acts or default_acts()
-    lead = summary[:LEAD_CHARS]
+    lead = without_dateline(summary[:LEAD_CHARS])
     return Features(acts.main_act(title, lead), minhash(f"{title} {summary[:SKETCH_CHARS]}"),
                     acts.voices(title, lead), acts.undone(title, lead), acts.named(title, lead))
 
@@ -323,6 +342,9 @@ class Decision:
 # Acts that say how a report came (confirms): another act of the same event can be reported
 # that way ("Seoul confirms the North sent troops"), so they veto only each other.
 WEAK = frozenset({"CONFIRM"})
+# Voices that only react to the parties' acts (a third government, Seoul's offices): their
+# word is another event than the act it is about (the Duma's vote, Seoul's concern over it).
+REACTIONS = frozenset({"JP", "CN", "KR-PRESIDENT", "KR-DIPLOMACY"})
 
 
 def veto(a: Features, b: Features, gap: timedelta) -> str | None:
@@ -333,6 +355,10 @@ def veto(a: Features, b: Features, gap: timedelta) -> str | None:
     A report that names no act (or no voice) vetoes nothing on that count."""
     if a.voices and b.voices and not set(a.voices) & set(b.voices):
         return f"{'/'.join(a.voices)} vs {'/'.join(b.voices)} said"
+    if bool(a.voices) != bool(b.voices):
+        voiced = a.voices or b.voices
+        if REACTIONS.issuperset(voiced):
+            return f"{'/'.join(voiced)} reacts vs the news itself"
     if a.action is None or b.action is None:
         return None
     (act_a, _, side_a), (act_b, _, side_b) = a.action.partition(":"), b.action.partition(":")

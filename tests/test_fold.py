@@ -19,6 +19,7 @@ from bot.fold import (
     minhash,
     similarity,
     veto,
+    without_dateline,
 )
 
 T0 = datetime(2024, 11, 12, 6, 0, tzinfo=UTC)
@@ -190,6 +191,125 @@ def test_an_international_body_and_each_us_department_are_voices_of_their_own(
     headline: str, voice: str
 ) -> None:
     assert features(headline, "").voices == (voice,)
+
+
+@pytest.mark.parametrize(
+    ("headline", "voice"),
+    [
+        ("Japan voices grave concern over new Russia-N. Korea treaty", "JP"),
+        ("일본, 북·러 군사결속에 \u201c안보 관점서 심각히 우려\u201d", "JP"),
+        ("В Японии выразили обеспокоенность договором России и КНДР", "JP"),
+        ("China says it has no comment on the Russia-North Korea pact", "CN"),
+        ("대통령실, 북러 조약 규탄", "KR-PRESIDENT"),
+        ("South Korea summons Russian ambassador", "KR-DIPLOMACY"),
+        ("외교부, 주한 러 대사 초치", "KR-DIPLOMACY"),
+    ],
+)
+def test_other_governments_and_seouls_offices_are_voices_of_their_own(
+    headline: str, voice: str
+) -> None:
+    assert features(headline, "").voices == (voice,)
+
+
+@pytest.mark.parametrize(
+    ("headline", "voice"),
+    [
+        ("Kremlin spokesman Peskov says the treaty is not aimed at anyone", "RU-KREMLIN"),
+        ("Лавров провел переговоры с главой МИД КНДР", "RU-MFA"),
+        ("라브로프 러시아 외무장관, 최선희와 회담", "RU-MFA"),
+        ("Russian Defense Minister Belousov arrives in Pyongyang", "RU-DEFENSE"),
+        ("Медведев встретился с Ким Чен Ыном", "RU-SECURITY-COUNCIL"),
+        ("김정은, 러 메드베데프 접견", "RU-SECURITY-COUNCIL"),
+    ],
+)
+def test_russias_institutions_besides_its_president_are_voices_of_their_own(
+    headline: str, voice: str
+) -> None:
+    assert features(headline, "").voices == (voice,)
+
+
+def test_a_metonym_for_russia_is_no_voice() -> None:
+    assert features("Северная Корея продолжает поставлять Кремлю ракеты", "").voices == ()
+
+
+def test_two_visitors_met_the_same_day_are_two_events() -> None:
+    chinese = features("North Korean leader Kim Jong-un met with Chinese Premier Li Qiang", "")
+    russian = features("Медведев встретился с Ким Чен Ыном в Пхеньяне", "")
+    assert veto(chinese, russian, timedelta(hours=6)) is not None
+
+
+def test_two_governments_reactions_to_one_treaty_are_two_events() -> None:
+    japan = features("Japan voices grave concern over new Russia-N. Korea treaty", "")
+    seoul = features("외교부, 주한 러 대사 초치…\"북러 조약, 한러관계에 부정적 영향\"", "")
+    assert veto(japan, seoul, timedelta(hours=12)) is not None
+
+
+@pytest.mark.parametrize(
+    ("headline", "act"),
+    [
+        ("North Korea welcomes engineer troops' return from Russia's Kursk region", "RETURN"),
+        ("쿠르스크 파병 북한 공병부대 귀국", "RETURN"),
+        ("Северокорейские саперы вернулись из Курской области", "RETURN"),
+    ],
+)
+def test_troops_coming_home_is_a_return(headline: str, act: str) -> None:
+    assert features(headline, "").action == act
+
+
+def test_a_return_is_another_event_than_a_deployment() -> None:
+    home = features("North Korea welcomes engineer troops' return from Kursk", "")
+    sent = features("North Korea sends 1,000 sappers to Kursk", "")
+    assert veto(home, sent, timedelta(hours=12)) is not None
+
+
+def test_a_third_governments_reaction_is_another_event_than_the_act() -> None:
+    vote = features("Госдума ратифицировала договор с КНДР", "")
+    seoul = features("외교부, 러 하원 북·러 조약 비준에 \"엄중 우려\"", "")
+    assert veto(vote, seoul, timedelta(hours=12)) is not None
+
+
+def test_a_briefing_by_a_source_may_join_the_act_it_reports() -> None:
+    nis = features("North Korea sent 3,000 troops to Russia, NIS says", "")
+    kcna = features("North Korea sends troops to Russia", "")
+    assert veto(nis, kcna, timedelta(hours=12)) is None
+
+
+def test_the_city_a_meeting_is_held_in_is_no_voice() -> None:
+    assert features("Путин встретился с Ким Чен Ыном в Пекине", "").voices == ()
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "TOKYO, December 5. /TASS/. The treaty has entered into force.",
+        "BEIJING. Dec 5 (Interfax) - The treaty has entered into force.",
+        "SEOUL (Reuters) - The treaty has entered into force.",
+        "ТОКИО, 5 декабря. /ТАСС/. Договор вступил в силу.",
+    ],
+)
+def test_a_leads_dateline_is_not_a_voice(lead: str) -> None:
+    assert features("Russia-North Korea treaty takes effect", lead).voices == ()
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "(서울=뉴스1) 유민주 기자 = 북러 조약이 발효됐다.",
+        "[서울=뉴시스] 변해정 기자 = 북러 조약이 발효됐다.",
+    ],
+)
+def test_a_korean_agencys_dateline_is_cut_from_the_lead(lead: str) -> None:
+    assert without_dateline(lead) == "북러 조약이 발효됐다."
+
+
+def test_a_leads_act_is_read_after_its_dateline() -> None:
+    lead = "SEOUL, December 13. /TASS/. North Korea has ratified the treaty with Russia."
+    assert features("A new chapter for Pyongyang and Moscow", lead).action == "RATIFY:KP"
+
+
+def test_a_capitalised_name_with_a_bracket_is_no_dateline() -> None:
+    lead = "North Korea (DPRK) has ratified the treaty with Russia."
+    assert features("A new chapter", lead).action == "RATIFY:KP"
 
 
 @pytest.mark.parametrize(
