@@ -236,8 +236,8 @@ def test_troops_when_the_dprk_names_its_overseas_operations(matcher: Matcher, te
     "text",
     [
         "North Korean combat engineers cleared mines in the Kursk region",
-        "Kim welcomes North Korean soldiers returning from Russia",
-        "North Korean soldiers participated in the liberation of Russia's Kursk region",
+        "Pyongyang welcomes its soldiers returning from Russia",
+        "North Korea says its soldiers participated in the liberation of Kursk",
     ],
 )
 def test_troops_for_engineers_returning_or_taking_part(matcher: Matcher, text: str) -> None:
