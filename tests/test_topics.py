@@ -181,6 +181,28 @@ def test_other_treaties_are_not_the_treaty(matcher: Matcher, text: str) -> None:
     assert "treaty" not in topics(matcher, text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We fought beside the Russian army in keeping with our obligations under this agreement.",
+        "Путин напомнил, что это соответствует нашему новому договору.",
+        "Северокорейские военные действовали по двусторонним соглашениям.",
+    ],
+)
+def test_treaty_when_a_leader_names_our_treaty_beside_one_party(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" in topics(matcher, text)
+
+
+def test_our_treaty_with_another_country_is_not_the_treaty(matcher: Matcher) -> None:
+    assert "treaty" not in topics(matcher, "Putin said our treaty with Iran holds")
+
+
+def test_treaty_by_its_korean_short_name_written_as_one_word(matcher: Matcher) -> None:
+    assert "treaty" in topics(matcher, "푸틴, 북러협정은 방어적")
+
+
 # --- troops -------------------------------------------------------------------------------------
 
 
