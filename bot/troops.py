@@ -480,7 +480,8 @@ class _Mention:
     credited: bool  # in an attribution, not a mere mention
 
 
-# "U.S., South Korean and Ukrainian intelligence": each country's intelligence.
+# "U.S., South Korean and Ukrainian intelligence": several services, no single one, so the
+# first-named country speaks for them (as "officials of one government" are that government).
 _JOINT_INTELLIGENCE = re.compile(
     r"(?<!\w)(?P<list>(?:(?:u\.s\.|us|american|south\s+korean|ukrainian|western|british)"
     r"(?:,\s*|\s+)(?:and\s+)?){2,})intelligence(?:\s+(?:agencies|services|officials|reports))?"
@@ -489,12 +490,10 @@ _JOINT_INTELLIGENCE_RU = re.compile(
     r"(?P<list>(?:(?:южнокореиск|украинск|американск|западн|британск)\w*(?:,\s*|\s+и\s+|\s+)){2,})"
     r"разведо?к\w*"
 )
-_INTELLIGENCE_OF = {"южнокореиск": "NIS", "украинск": "Ukraine's GUR",
-                    "американск": "US intelligence", "западн": "Western intelligence",
-                    "британск": "British intelligence",
-                    "u.s.": "US intelligence", "us": "US intelligence",
-                    "american": "US intelligence", "south korean": "NIS",
-                    "ukrainian": "Ukraine's GUR", "western": "Western intelligence",
+_INTELLIGENCE_OF = {"южнокореиск": "South Korea", "украинск": "Ukraine", "американск": "US",
+                    "западн": "Western intelligence", "британск": "British intelligence",
+                    "u.s.": "US", "us": "US", "american": "US", "south korean": "South Korea",
+                    "ukrainian": "Ukraine", "western": "Western intelligence",
                     "british": "British intelligence"}
 # Between two parties that share one verb: "South Korea, Ukraine and the United States say".
 _COORDINATION = re.compile(r"^\s*(?:,|and|&|и|과|와|및|,\s*and)\s*(?:the\s+)?$")
@@ -508,13 +507,12 @@ def _mentions(sentence: str) -> list[_Mention]:
     for m in joint:
         credited = _credited(sentence[: m.start()], sentence[m.end():])
         taken.append((m.start(), m.end()))
-        for i, name in enumerate(dict.fromkeys(
-            _INTELLIGENCE_OF[re.sub(r"\s+", " ", d)] for d in re.findall(
-                r"u\.s\.|(?<!\w)us(?!\w)|american|south\s+korean|ukrainian|western|british|"
-                r"южнокореиск|украинск|американск|западн|британск", m.group("list"))
-        )):
-            found.append(_Mention(_Party(name, m.re, False, True), m.start() + i,
-                                  m.start() + i, credited))
+        first = re.match(r"u\.s\.|us(?!\w)|american|south\s+korean|ukrainian|western|british|"
+                         r"южнокореиск|украинск|американск|западн|британск", m.group("list"))
+        if first is not None:
+            name = _INTELLIGENCE_OF[re.sub(r"\s+", " ", first.group())]
+            found.append(_Mention(_Party(name, m.re, False, True), m.start(), m.end(),
+                                  credited))
     for party in _PARTIES:
         if party.sieve is not None and not party.sieve.search(sentence):
             continue

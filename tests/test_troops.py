@@ -485,3 +485,19 @@ def test_each_figure_takes_the_attribution_of_its_own_clause(text: str,
 def test_the_us_defense_department_in_korean_is_the_pentagon_not_seouls_ministry() -> None:
     text = "미 국방부에 따르면 북한군 1만명이 러시아에서 훈련 중이다."
     assert claims(text)[0].claimant == "Pentagon"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("According to South Korean and Western intelligence agencies, Pyongyang has sent "
+         "10,000 troops to Russia.", "South Korea"),
+        ("U.S. and Ukrainian intelligence say 12,000 North Korean troops are in Russia.", "US"),
+        ("По данным украинской и южнокорейской разведок, в Россию прибыли 11 тысяч военных "
+         "КНДР.", "Ukraine"),
+    ],
+)
+def test_several_countries_intelligence_is_credited_to_the_first_named(
+    text: str, claimant: str
+) -> None:
+    assert claims(text)[0].claimant == claimant
