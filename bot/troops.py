@@ -753,7 +753,7 @@ _ANAPHORA = re.compile(
     r"^\W*(?:this|these|that|such|это|такие|эти|이같이|이\s?같은|이는|이를|이와)(?!\w)"
     r"|(?<!\w)(?:об\s+этом|так(?:ое|ие|ую|ои)\s+(?:заявлени\w*|данн\w*|информаци\w*|оценк\w*)|"
     r"эти\s+данн\w*|these\s+(?:figures|estimates|numbers)|this\s+(?:figure|estimate|number))"
-    r"(?!\w)|이같이|이\s?같은\s?(?:내용|사실)"
+    r"(?!\w)|이같이|이\s?같은\s?(?:내용|사실)|이런\s?(?:내용|사실)"
 )
 # A sentence that goes on in the last speaker's words: a quotation opening it, or a first
 # person ("По нашим оценкам, …", "We estimate …").

@@ -501,3 +501,9 @@ def test_several_countries_intelligence_is_credited_to_the_first_named(
     text: str, claimant: str
 ) -> None:
     assert claims(text)[0].claimant == claimant
+
+
+def test_a_korean_sentence_reporting_such_content_credits_the_figure_before_it() -> None:
+    text = ("북한군 1만여 명이 러시아에 파병된 것으로 알려졌다. "
+            "국정원은 이런 내용을 국회에 보고했다.")
+    assert claims(text)[0].claimant == "NIS"
