@@ -166,13 +166,15 @@ def _value(m: re.Match[str]) -> int | None:
 # never another country's name ("50,000 enemy troops", "10,000 Russian soldiers").
 _EN_MODIFIERS = (
     r"(?:(?:additional|more|extra|new|fresh|elite|special|operations?|operation|forces?|"
-    r"north|korean|n\.|dprk|nk|kpa|military|combat|construction|engineering|infantry|"
+    r"north|korean|n\.|dprk|nk|kpa|military|combat|construction|engineering|engineer|"
+    r"infantry|demining|mine-clearing|mine\s+clearance|"
     r"army|regular|trained|of|its|the|pyongyang'?s|reinforcement|reinforcements|"
     r"such|other|active|-|\+)\s*){0,4}"
 )
 _EN_NOUN = (
     r"(?:troops|soldiers|servicemen|service\s*members|personnel|infantrymen|infantry|"
-    r"fighters|forces|men|builders|deminers|sappers|engineers|construction\s+workers|"
+    r"fighters|forces|men|builders|deminers|sappers|engineers|experts|specialists|"
+    r"construction\s+workers|"
     r"military\s+workers|workers|laborers|labourers|casualties|troop|soldier|deaths|dead|"
     r"killed|injuries|injured|wounded|fatalities|captives|prisoners|pows|veterans)(?!\w)"
 )

@@ -507,3 +507,15 @@ def test_a_korean_sentence_reporting_such_content_credits_the_figure_before_it()
     text = ("북한군 1만여 명이 러시아에 파병된 것으로 알려졌다. "
             "국정원은 이런 내용을 국회에 보고했다.")
     assert claims(text)[0].claimant == "NIS"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "North Korea deploys 1,000 demining experts to Russia's Kursk region",
+        "Pyongyang sent around 1,000 engineer troops to Kursk to clear mines",
+        "North Korea sends 1,000 mine clearance specialists to Russia",
+    ],
+)
+def test_a_figure_of_demining_experts_or_engineer_troops_is_counted(text: str) -> None:
+    assert figures(text) == [1000]
