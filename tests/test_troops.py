@@ -519,3 +519,7 @@ def test_a_korean_sentence_reporting_such_content_credits_the_figure_before_it()
 )
 def test_a_figure_of_demining_experts_or_engineer_troops_is_counted(text: str) -> None:
     assert figures(text) == [1000]
+
+
+def test_a_korean_figure_with_a_comma_after_man_is_read_whole() -> None:
+    assert figures("북한은 총 1만5,000여명의 병력을 러시아에 파병했다.") == [15000]
