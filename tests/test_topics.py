@@ -195,8 +195,13 @@ def test_treaty_when_a_leader_names_our_treaty_beside_one_party(
     assert "treaty" in topics(matcher, text)
 
 
-def test_our_treaty_with_another_country_is_not_the_treaty(matcher: Matcher) -> None:
-    assert "treaty" not in topics(matcher, "Putin said our treaty with Iran holds")
+@pytest.mark.parametrize(
+    "text",
+    ["Putin said our treaty with Iran holds",
+     "Russia will sign this agreement with Ukraine only after a ceasefire"],
+)
+def test_our_treaty_beside_another_country_is_not_the_treaty(matcher: Matcher, text: str) -> None:
+    assert "treaty" not in topics(matcher, text)
 
 
 def test_treaty_by_its_korean_short_name_written_as_one_word(matcher: Matcher) -> None:
@@ -252,6 +257,11 @@ def test_not_troops_for_other_forces_or_the_inter_korean_border(
 )
 def test_troops_when_the_dprk_names_its_overseas_operations(matcher: Matcher, text: str) -> None:
     assert "troops" in topics(matcher, text)
+
+
+def test_not_troops_for_the_dprks_overseas_operations_of_workers(matcher: Matcher) -> None:
+    text = "North Korea's overseas operations earn money through IT workers in China"
+    assert "troops" not in topics(matcher, text)
 
 
 @pytest.mark.parametrize(
