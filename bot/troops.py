@@ -415,7 +415,10 @@ _PARTIES = (
     _party("Zelensky", r"zelensk\w*|зеленск\w*|젤렌스키"),
     _party("NATO", r"(?<!\w)nato(?!\w)|rutte|stoltenberg|나토|(?<!\w)нато(?!\w)|뤼터",
            estimates=True),
+    # "state media" is North Korea's unless Russia's is named ("Russian state media")
     _party("KCNA", r"(?<!\w)kcna(?!\w)|korean\s+central\s+news\s+agency|조선중앙통신|"
+                   r"(?<!russian\s)(?<!russia's\s)(?<!russia’s\s)(?<!russian\sand\s)"
+                   r"(?<!\w)state(?:-run)?\s+media(?!\w)|"
                    r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*"),
     _party("KCTV", r"(?<!\w)kctv(?!\w)|korean\s+central\s+(?:television|tv)|"
                    r"조선중앙\s?(?:tv|텔레비전)|"

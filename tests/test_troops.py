@@ -523,3 +523,13 @@ def test_a_figure_of_demining_experts_or_engineer_troops_is_counted(text: str) -
 
 def test_a_korean_figure_with_a_comma_after_man_is_read_whole() -> None:
     assert figures("북한은 총 1만5,000여명의 병력을 러시아에 파병했다.") == [15000]
+
+
+def test_state_media_credits_north_koreas_agency() -> None:
+    text = "Kim Jong Un honoured 9 soldiers killed in Russia's Kursk region, state media said."
+    assert claims(text)[0].claimant == "KCNA"
+
+
+def test_russian_state_media_is_not_north_koreas_agency() -> None:
+    text = "Russian state media said 10,000 North Korean soldiers had arrived in Kursk."
+    assert claims(text)[0].claimant != "KCNA"
