@@ -338,7 +338,10 @@ _CLAUSE_END = re.compile(r",|;|\s(?:and|but|while|и|а|но)\s")
 def _kind(before: str, after: str, korean: bool) -> str:
     # Casualty words sit next to the figure ("4,000 killed", "사상자 3000명", "погибли
     # 300 военных"); the rest of the sentence may be about deployment.
-    near = before[-30:] + " " + after[:40]
+    # Korean: not past the figure's clause ("1만5000여 명을 파병했으며, 사망한 600명").
+    ends = r"(?:며|고|으나|지만),?\s|했다\.|다\."
+    near = before[-30:] + " " + (re.split(ends, after[:40], maxsplit=1)[0] if korean
+                                 else after[:40])
     if _CASUALTY.search(near):
         return "casualties"
     # Whether the figure is planned is its clause's verb: before the figure in English and
@@ -348,7 +351,6 @@ def _kind(before: str, after: str, korean: bool) -> str:
         # first after it ("…이동 중이며, …투입될 것으로" is two clauses).
         # A comma after the figure lists objects of the verb still to come ("3만~4만명,
         # 어쩌면 50만명을 더 데려올 수 있다"); before it, it ends a clause.
-        ends = r"(?:며|고|으나|지만),?\s|했다\.|다\."
         clause = (re.split(f",|{ends}", before)[-1] + " "
                   + re.split(ends, after, maxsplit=1)[0])
     else:

@@ -533,3 +533,9 @@ def test_state_media_credits_north_koreas_agency() -> None:
 def test_russian_state_media_is_not_north_koreas_agency() -> None:
     text = "Russian state media said 10,000 North Korean soldiers had arrived in Kursk."
     assert claims(text)[0].claimant != "KCNA"
+
+
+def test_a_korean_casualty_word_in_the_next_clause_is_not_the_figures_kind() -> None:
+    text = "북한은 러시아에 1만5000여 명을 파병했으며, 사망한 600명을 포함해 사상자가 발생했다."
+    assert [(c.figure, c.kind) for c in claims(text)] == [(15000, "deployed"),
+                                                          (600, "casualties")]
