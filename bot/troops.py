@@ -217,7 +217,7 @@ _CASUALTY_AFTER = re.compile(
 # soldiers fighting on the side of Russia have been killed", "100 военных, дислоцированных
 # в России, погибли", "еще 1000 получили ранения" (no other figure between).
 _CASUALTY_VERB_AFTER = re.compile(
-    rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}[^,.;:\d]{{0,60}}?(?<!\w)(?:(?:have|has|had|were|was|are|is)"
+    rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}[^,.;:\d]{{0,80}}?(?<!\w)(?:(?:have|has|had|were|was|are|is)"
     r"\s+(?:been\s+|likely\s+been\s+)?(?:killed|wounded|injured|captured|taken\s+prisoner)|"
     r"died)(?!\w)"
     rf"|^\s*(?:{_RU_ADJECTIVES}{_RU_NOUN}(?:,\s*[\w-]+(?:нных|вших|щих|мых|ных|нные|вшие|щие)"

@@ -539,3 +539,9 @@ def test_a_korean_casualty_word_in_the_next_clause_is_not_the_figures_kind() -> 
     text = "북한은 러시아에 1만5000여 명을 파병했으며, 사망한 600명을 포함해 사상자가 발생했다."
     assert [(c.figure, c.kind) for c in claims(text)] == [(15000, "deployed"),
                                                           (600, "casualties")]
+
+
+def test_a_long_noun_phrase_before_the_verb_of_loss_is_still_casualties() -> None:
+    text = ("Around 2,000 North Korean soldiers deployed to help Russia fight against Ukrainian "
+            "forces are believed to have been killed.")
+    assert [c.kind for c in claims(text)] == ["casualties"]
