@@ -277,7 +277,9 @@ _BEFORE_QUALIFIER = (
     ("additional", re.compile(
         r"(?:additional|another|extra|further|more|추가로|추가적으로|추가|еще|ещё|"
         r"дополнительн\w*)(?:\s+(?:of|some|about|around|approximately))?\s*$")),
-    ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|as\s+high\s+as|최대|до)\s*$")),
+    # "많게는 약 3천 명" (at most about): the bound, not the about
+    ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|as\s+high\s+as|(?:최대|많게는)(?:\s?약)?|"
+                         r"до)\s*$")),
     ("more than", re.compile(
         r"(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|more\s+then|exceed\w*|"
         r"surpass\w*|более|свыше|больше|превыси\w*|более\s+чем)\s*$")),

@@ -545,3 +545,8 @@ def test_a_long_noun_phrase_before_the_verb_of_loss_is_still_casualties() -> Non
     text = ("Around 2,000 North Korean soldiers deployed to help Russia fight against Ukrainian "
             "forces are believed to have been killed.")
     assert [c.kind for c in claims(text)] == ["casualties"]
+
+
+def test_korean_at_most_before_about_is_up_to() -> None:
+    text = "러시아에 파병된 북한군은 1천여 명에서 많게는 약 3천 명으로 추정된다."
+    assert [(c.figure, c.qualifier) for c in claims(text)] == [(1000, "about"), (3000, "up to")]
