@@ -87,8 +87,9 @@ _MAY_COUNT = re.compile(
 
 _NUMBER = re.compile(
     r"(?<![\w.,])(?:"
-    # Korean compounds: 1만2천, 1만1000, 만여, 1천500, 천5백, 3천
-    r"(?P<ko>(?:\d+\s?)?만(?:\s?\d*천)?(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘|[~∼]))"
+    # Korean compounds: 1만2천, 1만1000, 1만5,000, 만여, 1천500, 천5백, 3천
+    r"(?P<ko>(?:\d+\s?)?만(?:\s?\d*천)?(?:\s?\d*백)?(?:\s?\d{1,3},\d{3}|\s?\d+)?"
+    r"(?=\s?(?:여|명|이상|가량|정도|넘|[~∼]))"
     r"|(?:\d+)?천(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘))"
     r"|\d+백(?=\s?(?:여|명)))"
     # 12 thousand, 1.5 thousand, 12k, 12 тысяч, 1,5 тыс.
@@ -166,13 +167,15 @@ def _value(m: re.Match[str]) -> int | None:
 # never another country's name ("50,000 enemy troops", "10,000 Russian soldiers").
 _EN_MODIFIERS = (
     r"(?:(?:additional|more|extra|new|fresh|elite|special|operations?|operation|forces?|"
-    r"north|korean|n\.|dprk|nk|kpa|military|combat|construction|engineering|infantry|"
+    r"north|korean|n\.|dprk|nk|kpa|military|combat|construction|engineering|engineer|"
+    r"infantry|demining|mine-clearing|mine\s+clearance|"
     r"army|regular|trained|of|its|the|pyongyang'?s|reinforcement|reinforcements|"
     r"such|other|active|-|\+)\s*){0,4}"
 )
 _EN_NOUN = (
     r"(?:troops|soldiers|servicemen|service\s*members|personnel|infantrymen|infantry|"
-    r"fighters|forces|men|builders|deminers|sappers|engineers|construction\s+workers|"
+    r"fighters|forces|men|builders|deminers|sappers|engineers|experts|specialists|"
+    r"construction\s+workers|"
     r"military\s+workers|workers|laborers|labourers|casualties|troop|soldier|deaths|dead|"
     r"killed|injuries|injured|wounded|fatalities|captives|prisoners|pows|veterans)(?!\w)"
 )
@@ -214,7 +217,7 @@ _CASUALTY_AFTER = re.compile(
 # soldiers fighting on the side of Russia have been killed", "100 военных, дислоцированных
 # в России, погибли", "еще 1000 получили ранения" (no other figure between).
 _CASUALTY_VERB_AFTER = re.compile(
-    rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}[^,.;:\d]{{0,60}}?(?<!\w)(?:(?:have|has|had|were|was|are|is)"
+    rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}[^,.;:\d]{{0,80}}?(?<!\w)(?:(?:have|has|had|were|was|are|is)"
     r"\s+(?:been\s+|likely\s+been\s+)?(?:killed|wounded|injured|captured|taken\s+prisoner)|"
     r"died)(?!\w)"
     rf"|^\s*(?:{_RU_ADJECTIVES}{_RU_NOUN}(?:,\s*[\w-]+(?:нных|вших|щих|мых|ных|нные|вшие|щие)"
@@ -274,7 +277,9 @@ _BEFORE_QUALIFIER = (
     ("additional", re.compile(
         r"(?:additional|another|extra|further|more|추가로|추가적으로|추가|еще|ещё|"
         r"дополнительн\w*)(?:\s+(?:of|some|about|around|approximately))?\s*$")),
-    ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|as\s+high\s+as|최대|до)\s*$")),
+    # "많게는 약 3천 명" (at most about): the bound, not the about
+    ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|as\s+high\s+as|(?:최대|많게는)(?:\s?약)?|"
+                         r"до)\s*$")),
     ("more than", re.compile(
         r"(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|more\s+then|exceed\w*|"
         r"surpass\w*|более|свыше|больше|превыси\w*|более\s+чем)\s*$")),
@@ -335,7 +340,10 @@ _CLAUSE_END = re.compile(r",|;|\s(?:and|but|while|и|а|но)\s")
 def _kind(before: str, after: str, korean: bool) -> str:
     # Casualty words sit next to the figure ("4,000 killed", "사상자 3000명", "погибли
     # 300 военных"); the rest of the sentence may be about deployment.
-    near = before[-30:] + " " + after[:40]
+    # Korean: not past the figure's clause ("1만5000여 명을 파병했으며, 사망한 600명").
+    ends = r"(?:며|고|으나|지만),?\s|했다\.|다\."
+    near = before[-30:] + " " + (re.split(ends, after[:40], maxsplit=1)[0] if korean
+                                 else after[:40])
     if _CASUALTY.search(near):
         return "casualties"
     # Whether the figure is planned is its clause's verb: before the figure in English and
@@ -345,7 +353,6 @@ def _kind(before: str, after: str, korean: bool) -> str:
         # first after it ("…이동 중이며, …투입될 것으로" is two clauses).
         # A comma after the figure lists objects of the verb still to come ("3만~4만명,
         # 어쩌면 50만명을 더 데려올 수 있다"); before it, it ends a clause.
-        ends = r"(?:며|고|으나|지만),?\s|했다\.|다\."
         clause = (re.split(f",|{ends}", before)[-1] + " "
                   + re.split(ends, after, maxsplit=1)[0])
     else:
@@ -412,7 +419,10 @@ _PARTIES = (
     _party("Zelensky", r"zelensk\w*|зеленск\w*|젤렌스키"),
     _party("NATO", r"(?<!\w)nato(?!\w)|rutte|stoltenberg|나토|(?<!\w)нато(?!\w)|뤼터",
            estimates=True),
+    # "state media" is North Korea's unless Russia's is named ("Russian state media")
     _party("KCNA", r"(?<!\w)kcna(?!\w)|korean\s+central\s+news\s+agency|조선중앙통신|"
+                   r"(?<!russian\s)(?<!russia's\s)(?<!russia’s\s)(?<!russian\sand\s)"
+                   r"(?<!\w)state(?:-run)?\s+media(?!\w)|"
                    r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*"),
     _party("KCTV", r"(?<!\w)kctv(?!\w)|korean\s+central\s+(?:television|tv)|"
                    r"조선중앙\s?(?:tv|텔레비전)|"
@@ -480,7 +490,8 @@ class _Mention:
     credited: bool  # in an attribution, not a mere mention
 
 
-# "U.S., South Korean and Ukrainian intelligence": each country's intelligence.
+# "U.S., South Korean and Ukrainian intelligence": several services, no single one, so the
+# first-named country speaks for them (as "officials of one government" are that government).
 _JOINT_INTELLIGENCE = re.compile(
     r"(?<!\w)(?P<list>(?:(?:u\.s\.|us|american|south\s+korean|ukrainian|western|british)"
     r"(?:,\s*|\s+)(?:and\s+)?){2,})intelligence(?:\s+(?:agencies|services|officials|reports))?"
@@ -489,12 +500,10 @@ _JOINT_INTELLIGENCE_RU = re.compile(
     r"(?P<list>(?:(?:южнокореиск|украинск|американск|западн|британск)\w*(?:,\s*|\s+и\s+|\s+)){2,})"
     r"разведо?к\w*"
 )
-_INTELLIGENCE_OF = {"южнокореиск": "NIS", "украинск": "Ukraine's GUR",
-                    "американск": "US intelligence", "западн": "Western intelligence",
-                    "британск": "British intelligence",
-                    "u.s.": "US intelligence", "us": "US intelligence",
-                    "american": "US intelligence", "south korean": "NIS",
-                    "ukrainian": "Ukraine's GUR", "western": "Western intelligence",
+_INTELLIGENCE_OF = {"южнокореиск": "South Korea", "украинск": "Ukraine", "американск": "US",
+                    "западн": "Western intelligence", "британск": "British intelligence",
+                    "u.s.": "US", "us": "US", "american": "US", "south korean": "South Korea",
+                    "ukrainian": "Ukraine", "western": "Western intelligence",
                     "british": "British intelligence"}
 # Between two parties that share one verb: "South Korea, Ukraine and the United States say".
 _COORDINATION = re.compile(r"^\s*(?:,|and|&|и|과|와|및|,\s*and)\s*(?:the\s+)?$")
@@ -508,13 +517,12 @@ def _mentions(sentence: str) -> list[_Mention]:
     for m in joint:
         credited = _credited(sentence[: m.start()], sentence[m.end():])
         taken.append((m.start(), m.end()))
-        for i, name in enumerate(dict.fromkeys(
-            _INTELLIGENCE_OF[re.sub(r"\s+", " ", d)] for d in re.findall(
-                r"u\.s\.|(?<!\w)us(?!\w)|american|south\s+korean|ukrainian|western|british|"
-                r"южнокореиск|украинск|американск|западн|британск", m.group("list"))
-        )):
-            found.append(_Mention(_Party(name, m.re, False, True), m.start() + i,
-                                  m.start() + i, credited))
+        first = re.match(r"u\.s\.|us(?!\w)|american|south\s+korean|ukrainian|western|british|"
+                         r"южнокореиск|украинск|американск|западн|британск", m.group("list"))
+        if first is not None:
+            name = _INTELLIGENCE_OF[re.sub(r"\s+", " ", first.group())]
+            found.append(_Mention(_Party(name, m.re, False, True), m.start(), m.end(),
+                                  credited))
     for party in _PARTIES:
         if party.sieve is not None and not party.sieve.search(sentence):
             continue
@@ -755,7 +763,7 @@ _ANAPHORA = re.compile(
     r"^\W*(?:this|these|that|such|это|такие|эти|이같이|이\s?같은|이는|이를|이와)(?!\w)"
     r"|(?<!\w)(?:об\s+этом|так(?:ое|ие|ую|ои)\s+(?:заявлени\w*|данн\w*|информаци\w*|оценк\w*)|"
     r"эти\s+данн\w*|these\s+(?:figures|estimates|numbers)|this\s+(?:figure|estimate|number))"
-    r"(?!\w)|이같이|이\s?같은\s?(?:내용|사실)"
+    r"(?!\w)|이같이|이\s?같은\s?(?:내용|사실)|이런\s?(?:내용|사실)"
 )
 # A sentence that goes on in the last speaker's words: a quotation opening it, or a first
 # person ("По нашим оценкам, …", "We estimate …").

@@ -181,6 +181,33 @@ def test_other_treaties_are_not_the_treaty(matcher: Matcher, text: str) -> None:
     assert "treaty" not in topics(matcher, text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We fought beside the Russian army in keeping with our obligations under this agreement.",
+        "Путин напомнил, что это соответствует нашему новому договору.",
+        "Северокорейские военные действовали по двусторонним соглашениям.",
+    ],
+)
+def test_treaty_when_a_leader_names_our_treaty_beside_one_party(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Putin said our treaty with Iran holds",
+     "Russia will sign this agreement with Ukraine only after a ceasefire"],
+)
+def test_our_treaty_beside_another_country_is_not_the_treaty(matcher: Matcher, text: str) -> None:
+    assert "treaty" not in topics(matcher, text)
+
+
+def test_treaty_by_its_korean_short_name_written_as_one_word(matcher: Matcher) -> None:
+    assert "treaty" in topics(matcher, "푸틴, 북러협정은 방어적")
+
+
 # --- troops -------------------------------------------------------------------------------------
 
 
@@ -216,4 +243,64 @@ def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text
 def test_not_troops_for_other_forces_or_the_inter_korean_border(
     matcher: Matcher, text: str
 ) -> None:
+    assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kim Jong Un greets the officers of the overseas operations units",
+        "North Korea builds a museum of its overseas military operations",
+        "김정은, 해외 작전 부대 지휘관들에게 축전",
+        "Ким Чен Ын почтил участников зарубежных военных операций",
+    ],
+)
+def test_troops_when_the_dprk_names_its_overseas_operations(matcher: Matcher, text: str) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+def test_not_troops_for_the_dprks_overseas_operations_of_workers(matcher: Matcher) -> None:
+    text = "North Korea's overseas operations earn money through IT workers in China"
+    assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "North Korean combat engineers cleared mines in the Kursk region",
+        "Pyongyang welcomes its soldiers returning from Russia",
+        "North Korea says its soldiers participated in the liberation of Kursk",
+    ],
+)
+def test_troops_for_engineers_returning_or_taking_part(matcher: Matcher, text: str) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "В Курске установят памятник боевому братству КНДР и России",
+        "A monument to the combat brotherhood of North Korea and Russia in Kursk",
+        "Специалисты из КНДР разминировали поля в Курской области",
+    ],
+)
+def test_troops_for_the_combat_brotherhood_and_the_dprks_specialists(
+    matcher: Matcher, text: str
+) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+def test_the_north_korean_military_is_troops_beside_the_war(matcher: Matcher) -> None:
+    assert "troops" in topics(matcher, "The North Korean military fought in Russia's Kursk region")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The North Korean military test-fired a ballistic missile",
+        "Russia's defence minister held talks with North Korean military and political leaders",
+        "Договор о взаимной военной помощи России и КНДР вступил в силу",
+    ],
+)
+def test_not_troops_for_the_military_as_an_institution(matcher: Matcher, text: str) -> None:
     assert "troops" not in topics(matcher, text)

@@ -485,3 +485,68 @@ def test_each_figure_takes_the_attribution_of_its_own_clause(text: str,
 def test_the_us_defense_department_in_korean_is_the_pentagon_not_seouls_ministry() -> None:
     text = "미 국방부에 따르면 북한군 1만명이 러시아에서 훈련 중이다."
     assert claims(text)[0].claimant == "Pentagon"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("According to South Korean and Western intelligence agencies, Pyongyang has sent "
+         "10,000 troops to Russia.", "South Korea"),
+        ("U.S. and Ukrainian intelligence say 12,000 North Korean troops are in Russia.", "US"),
+        ("По данным украинской и южнокорейской разведок, в Россию прибыли 11 тысяч военных "
+         "КНДР.", "Ukraine"),
+    ],
+)
+def test_several_countries_intelligence_is_credited_to_the_first_named(
+    text: str, claimant: str
+) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+def test_a_korean_sentence_reporting_such_content_credits_the_figure_before_it() -> None:
+    text = ("북한군 1만여 명이 러시아에 파병된 것으로 알려졌다. "
+            "국정원은 이런 내용을 국회에 보고했다.")
+    assert claims(text)[0].claimant == "NIS"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "North Korea deploys 1,000 demining experts to Russia's Kursk region",
+        "Pyongyang sent around 1,000 engineer troops to Kursk to clear mines",
+        "North Korea sends 1,000 mine clearance specialists to Russia",
+    ],
+)
+def test_a_figure_of_demining_experts_or_engineer_troops_is_counted(text: str) -> None:
+    assert figures(text) == [1000]
+
+
+def test_a_korean_figure_with_a_comma_after_man_is_read_whole() -> None:
+    assert figures("북한은 총 1만5,000여명의 병력을 러시아에 파병했다.") == [15000]
+
+
+def test_state_media_credits_north_koreas_agency() -> None:
+    text = "Kim Jong Un honoured 9 soldiers killed in Russia's Kursk region, state media said."
+    assert claims(text)[0].claimant == "KCNA"
+
+
+def test_russian_state_media_is_not_north_koreas_agency() -> None:
+    text = "Russian state media said 10,000 North Korean soldiers had arrived in Kursk."
+    assert claims(text)[0].claimant != "KCNA"
+
+
+def test_a_korean_casualty_word_in_the_next_clause_is_not_the_figures_kind() -> None:
+    text = "북한은 러시아에 1만5000여 명을 파병했으며, 사망한 600명을 포함해 사상자가 발생했다."
+    assert [(c.figure, c.kind) for c in claims(text)] == [(15000, "deployed"),
+                                                          (600, "casualties")]
+
+
+def test_a_long_noun_phrase_before_the_verb_of_loss_is_still_casualties() -> None:
+    text = ("Around 2,000 North Korean soldiers deployed to help Russia fight against Ukrainian "
+            "forces are believed to have been killed.")
+    assert [c.kind for c in claims(text)] == ["casualties"]
+
+
+def test_korean_at_most_before_about_is_up_to() -> None:
+    text = "러시아에 파병된 북한군은 1천여 명에서 많게는 약 3천 명으로 추정된다."
+    assert [(c.figure, c.qualifier) for c in claims(text)] == [(1000, "about"), (3000, "up to")]
