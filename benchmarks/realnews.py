@@ -6,9 +6,9 @@ inside its group. Three parts, a story always whole in one:
 - `held`: the stories of the files labelled blind for the next score (`BLIND_FILES`),
   after the folder and the matcher were last changed; scored once, at the end.
 - `seen`: stories that were once held out, scored, and whose errors were read, so they no
-  longer count as unseen and are tuned on: items_c and items_d (held out until their score
-  on 2026-12-07), and about 40 % of the stories of items_a and items_b by a hash of the
-  story id (held out until 2026-12-05).
+  longer count as unseen and are tuned on: items_c to items_f (each pair held out until its
+  score on 2026-12-07), and about 40 % of the stories of items_a and items_b by a hash of
+  the story id (held out until 2026-12-05).
 - `tune`: the other stories of items_a and items_b.
 `dev` is `tune` and `seen` together: everything that may be tuned on.
 """
@@ -31,8 +31,8 @@ TOPICS = ("treaty", "troops", "kcna")
 QUALIFIERS = frozenset({"about", "up to", "more than", "at least", "additional"})
 KINDS = frozenset({"deployed", "planned", "casualties"})
 SPLITS = ("tune", "seen", "held")
-GROUPS = (("a", "b"), ("c", "d"), ("e", "f"))  # the files of each round of labelling
-BLIND_FILES = ("e", "f")  # the next blind round; its files do not exist yet
+GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"))  # the files of each round
+BLIND_FILES = ("g", "h")  # the next blind round; its files do not exist yet
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
 _REQUIRED = ("id", "url", "outlet", "language", "published", "title", "summary", "story",
@@ -79,7 +79,7 @@ def split_of(story: str) -> str:
     letter = story[:1]
     if letter in BLIND_FILES:
         return "held"
-    if letter not in ("a", "b"):
+    if letter not in GROUPS[0]:
         return "seen"
     return "seen" if hashlib.sha1(story.encode()).digest()[0] % 5 < 2 else "tune"
 
