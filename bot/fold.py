@@ -109,11 +109,22 @@ class Acts:
         found = self._main(headline, lead)
         return found.act if found else None
 
-    def undone(self, headline: str, lead: str = "") -> bool:
+    def read(self, headline: str, lead: str = "") -> tuple[str | None, tuple[str, ...], bool,
+                                                            tuple[str, ...]]:
+        """What the fold compares, read once: the main act, whose word the headline and the
+        lead's first sentence report, whether the act is reported not done, and every act
+        those lines name (what a confirmation can be the confirmation of)."""
+        found = self._main(headline, lead)
+        opening = Text.of("\n".join([headline, *sentences(lead)[:1]]))
+        voices = {self.voice_owner[i] for i in self.voice_terms.found_indices(opening)}
+        named = {self.names[self.owner[i]] for i in self.terms.found_indices(opening)}
+        return (found.act if found else None, tuple(sorted(voices)), self._undone(found),
+                tuple(sorted(named)))
+
+    def _undone(self, found: _Found | None) -> bool:
         """Whether the main act is reported as not done: as a step before it (a committee's,
         anywhere in its line), or with a plan, an expectation or a denial next to the act
         ("expected to sign", "will discuss the ratification", "서명 예정", "не подтверждают")."""
-        found = self._main(headline, lead)
         if found is None:
             return False
         text = Text.of(found.line)
@@ -125,17 +136,6 @@ class Acts:
             if not found.head_final and 0 <= found.start - end <= _UNDONE_GAP:
                 return True
         return False
-
-    def named(self, headline: str, lead: str = "") -> tuple[str, ...]:
-        """Every act the headline and the lead's first sentence name, without sides: what a
-        confirmation can be the confirmation of."""
-        text = Text.of("\n".join([headline, *sentences(lead)[:1]]))
-        return tuple(sorted({self.names[self.owner[i]] for i in self.terms.found_indices(text)}))
-
-    def voices(self, headline: str, lead: str = "") -> tuple[str, ...]:
-        """Whose word the headline and the lead's first sentence report."""
-        text = Text.of("\n".join([headline, *sentences(lead)[:1]]))
-        return tuple(sorted({self.voice_owner[i] for i in self.voice_terms.found_indices(text)}))
 
     def _main(self, headline: str, lead: str) -> _Found | None:
         found = self._act(headline, frozenset())
@@ -272,8 +272,8 @@ def stored_features(text: str) -> Features:
 def features(title: str, summary: str, acts: Acts | None = None) -> Features:
     acts = acts or default_acts()
     lead = without_dateline(summary[:LEAD_CHARS])
-    return Features(acts.main_act(title, lead), minhash(f"{title} {summary[:SKETCH_CHARS]}"),
-                    acts.voices(title, lead), acts.undone(title, lead), acts.named(title, lead))
+    action, voices, undone, named = acts.read(title, lead)
+    return Features(action, minhash(f"{title} {summary[:SKETCH_CHARS]}"), voices, undone, named)
 
 
 def minhash(text: str) -> tuple[int, ...]:

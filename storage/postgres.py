@@ -27,6 +27,8 @@ from storage.errors import (
 )
 from storage.pg_schema import PG_LATEST, PG_MIGRATIONS
 from storage.types import (
+    CANDIDATES_PER_KEY,
+    EMBEDDED_PER_SIDE,
     ArticleNews,
     CitingStory,
     DigestPost,
@@ -43,8 +45,6 @@ from storage.types import (
     topic_terms,
 )
 
-CANDIDATES_PER_KEY = 16  # as SQLiteStore's; see its `candidates`
-EMBEDDED_PER_SIDE = 1000  # as SQLiteStore's; see its `embedded`
 POOL_SIZE = 8
 # Any number of processes may open the store at once; the first migrates, under this lock.
 _MIGRATION_LOCK = 7_413_001

@@ -26,6 +26,8 @@ from storage.errors import (
 )
 from storage.schema import LATEST, MIGRATIONS
 from storage.types import (
+    CANDIDATES_PER_KEY,
+    EMBEDDED_PER_SIDE,
     ArticleNews,
     CitingStory,
     DigestPost,
@@ -44,13 +46,7 @@ from storage.types import (
 
 BUSY_TIMEOUT_MS = 10_000
 _T = TypeVar("_T")
-# Near-copy candidates per index key (a MinHash value) and side of the item's time (see
-# `candidates`): a hash this common in a window is a stock phrase's, and a near copy shares
-# several of the item's hashes, not one.
-CANDIDATES_PER_KEY = 16
 _KEYS_PER_QUERY = 100
-# Embedded items per side of an item's time that it is compared with (see `embedded`).
-EMBEDDED_PER_SIDE = 1000
 
 
 def _ts(value: datetime | None) -> str | None:

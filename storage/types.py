@@ -84,6 +84,15 @@ class StoredCandidate:
     story_first: datetime | None = None  # when the item's story was first reported
 
 
+# The fold's candidate bounds, the same in every store.
+# Near-copy candidates per index key (a MinHash value) and side of the item's time (see
+# the stores' `candidates`): a hash this common in a window is a stock phrase's, and a near
+# copy shares several of the item's hashes, not one.
+CANDIDATES_PER_KEY = 16
+# Embedded items per side of an item's time that it is compared with (`embedded`).
+EMBEDDED_PER_SIDE = 1000
+
+
 def topic_terms(why_topics: str | None) -> dict[str, int]:
     """An item's stored `why.topics` ({topic: [terms matched]}, JSON) as {topic: how many}."""
     found = json.loads(why_topics) if why_topics else {}
