@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
@@ -245,6 +245,11 @@ class Features:
     voices: tuple[str, ...] = ()  # whose word it reports ("KR-INTEL" for the NIS), if anyone's
     undone: bool = False  # the act is still to come (planned, expected) or denied
     named: tuple[str, ...] = ()  # every act the headline and the lead's start name
+    # The minhash as a set, made once: a burst's fold tests each item against thousands.
+    sketch: frozenset[int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sketch", frozenset(self.minhash))
 
     def keys(self) -> list[str]:
         """Index keys to find near copies: a few of the sketch's smallest hashes."""
@@ -298,19 +303,19 @@ def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     return _similarity(set(a), set(b))
 
 
-def _similarity(a: set[int], b: set[int]) -> float:
+def _similarity(a: Set[int], b: Set[int]) -> float:
     union = sorted(a | b)[:_SKETCH]
     if not union:
         return 0.0
     return len((a & b).intersection(union)) / len(union)
 
 
-def _may_copy(a: set[int], b: Sequence[int]) -> bool:
+def _may_copy(a: frozenset[int], b: frozenset[int]) -> bool:
     """Whether the similarity can reach the syndication threshold: it is at most the share
     of shared hashes among the k smallest of the union, and that union holds at least
     min(k, len(a)) hashes. Most candidates share few hashes, and this rules them out
-    without sorting, or even making a set of `b`."""
-    both = len(a.intersection(b))
+    without sorting."""
+    both = len(a & b)
     return both > 0 and both >= SYNDICATION_THRESHOLD * min(_SKETCH, len(a))
 
 
@@ -325,6 +330,9 @@ class Candidate:
     features: Features
     vector: np.ndarray | None = None
     story_first: datetime | None = None  # when its story was first reported
+    # Found by a near-copy key (not only as a report of the event's days): only those are
+    # tested as copies, as the keys are how a copy is found.
+    by_key: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,13 +397,13 @@ def _confirms(report: Features, act: str) -> bool:
 def _copy_of(item: Features, published: datetime,
              candidates: Sequence[Candidate]) -> tuple[float, Candidate] | None:
     best: tuple[float, Candidate] | None = None
-    sketch = set(item.minhash)
+    sketch = item.sketch
     for cand in candidates:
-        if abs(cand.published - published) > SYNDICATION_WINDOW:
+        if not cand.by_key or abs(cand.published - published) > SYNDICATION_WINDOW:
             continue
-        if not _may_copy(sketch, cand.features.minhash):
+        if not _may_copy(sketch, cand.features.sketch):
             continue
-        sim = _similarity(sketch, set(cand.features.minhash))
+        sim = _similarity(sketch, cand.features.sketch)
         if sim >= SYNDICATION_THRESHOLD and (best is None or sim > best[0]):
             best = (sim, cand)
     return best

@@ -28,6 +28,7 @@ from bot.fold import (
     features,
     stored_features,
 )
+from bot.fold_memory import FoldMemory, Remembered
 from bot.logs import log_feed_failure, log_feed_recovered
 from bot.match import Matcher
 from bot.models import Analysis, Item
@@ -35,7 +36,13 @@ from bot.parse import ParseError, parse_feed
 from bot.text import one_line
 from bot.treaty import TreatyIndex
 from bot.workers import default_worker
-from storage import FeedState, NewItem, StorageError, Store, StoryGoneError
+from storage import (
+    FeedState,
+    NewItem,
+    StorageError,
+    Store,
+    StoryGoneError,
+)
 
 log = logging.getLogger(__name__)
 _DUE_PER_SLOT = 8  # due feeds read per free slot, to find ones whose host has room
@@ -108,6 +115,7 @@ class Pipeline:
         # Folding reads candidates then writes: two feeds folding at once could each miss
         # the other's item and start two stories for one event. Fetching stays concurrent.
         self._fold_lock = asyncio.Lock()
+        self._memory = FoldMemory()
 
     async def sync(self) -> None:
         await self.store.sync_feeds(
@@ -362,7 +370,7 @@ class Pipeline:
     async def _decide(
         self, feats: Features, vector: np.ndarray | None, published: datetime
     ) -> Decision:
-        candidates = await fold_candidates(self.store, feats, published)
+        candidates = await fold_candidates(self.store, feats, published, self._memory)
         return decide(feats, vector, published, candidates)
 
     def _alert(self, item: Item, analysis: Analysis, now: datetime) -> tuple[bool, str]:
@@ -490,24 +498,30 @@ class Poller:
 
 
 async def fold_candidates(
-    store: Store, feats: Features, published: datetime
+    store: Store, feats: Features, published: datetime, memory: FoldMemory | None = None,
 ) -> list[Candidate]:
     """The stored items an item published then may join, as `decide` takes them: the near
-    copies its MinHash keys find within two weeks, and the embedded items of two days."""
-    found = {c.item_id: c for c in await store.candidates(
+    copies its MinHash keys find within two weeks, and the embedded items of two days.
+    The features and vectors of those `memory` holds are neither read nor decoded again;
+    the others are, and are remembered."""
+    memory = memory if memory is not None else FoldMemory(0)
+    keyed = {c.item_id: c for c in await store.candidates(
         feats.keys(), published - SYNDICATION_WINDOW, published + SYNDICATION_WINDOW)}
-    found.update((c.item_id, c) for c in await store.embedded(
-        published - EVENT_WINDOW, published + EVENT_WINDOW))
-    rows = list(found.values())
-    embedded = [c for c in rows if c.vector is not None]
-    vectors = dict(zip((c.item_id for c in embedded),
-                       from_blobs([c.vector for c in embedded if c.vector is not None]),
-                       strict=True))
-    return [
-        Candidate(c.item_id, c.story_id, c.published, stored_features(c.features_json),
-                  vectors.get(c.item_id), c.story_first)
-        for c in rows
-    ]
+    window = await store.window(published - EVENT_WINDOW, published + EVENT_WINDOW)
+    known = {w.item_id: memory.get(w.item_id, w.published) for w in window}
+    unread = [item_id for item_id, found in known.items() if found is None]
+    read = [c for c in (await store.fold_items(unread) if unread else ()) if c.vector]
+    for c, vector in zip(read, from_blobs([c.vector for c in read if c.vector]), strict=True):
+        remembered = Remembered(c.published, stored_features(c.features_json), vector)
+        known[c.item_id] = remembered
+        memory.put(c.item_id, remembered)
+    # A near copy outside the window is compared by its sketch only: no vector needed.
+    out = [Candidate(c.item_id, c.story_id, c.published, stored_features(c.features_json),
+                     None, c.story_first) for c in keyed.values() if c.item_id not in known]
+    out += [Candidate(w.item_id, w.story_id, w.published, found.features, found.vector,
+                      w.story_first, w.item_id in keyed)
+            for w in window if (found := known[w.item_id]) is not None]
+    return out
 
 
 def fold_lock_keys(feats: Features, published: datetime) -> list[str]:

@@ -24,6 +24,7 @@ from storage.types import (
     StoryItem,
     Subscription,
     TroopRecord,
+    WindowItem,
 )
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "StoryItem",
     "Subscription",
     "TroopRecord",
+    "WindowItem",
     "database_url",
     "open_store",
 ]

@@ -42,6 +42,7 @@ from storage.types import (
     StoryItem,
     Subscription,
     TroopRecord,
+    WindowItem,
     topic_terms,
 )
 
@@ -372,24 +373,34 @@ class PostgresStore:
         )
         return [StoredCandidate(r[0], r[1], r[2], r[3]) for r in rows]
 
-    async def embedded(
+    async def window(
         self, since: datetime, until: datetime, per_side: int = EMBEDDED_PER_SIDE
-    ) -> list[StoredCandidate]:
-        """As SQLiteStore.embedded: the embedded items of [since, until] with their vectors,
-        at most `per_side` on either side of the middle, the nearest to it."""
+    ) -> list[WindowItem]:
+        """As SQLiteStore.window: the embedded items of [since, until], at most `per_side`
+        on either side of the middle, the nearest to it."""
         middle = since + (until - since) / 2
         rows = await self._rows(
-            """SELECT i.id, i.story_id, i.published, i.features, i.vector, s.first_published
+            """SELECT i.id, i.story_id, i.published, s.first_published
                FROM (
-                 (SELECT id, story_id, published, features, vector FROM items
+                 (SELECT id, story_id, published FROM items
                   WHERE vector IS NOT NULL AND published > $1 AND published <= $2
                   ORDER BY published LIMIT $4)
                  UNION ALL
-                 (SELECT id, story_id, published, features, vector FROM items
+                 (SELECT id, story_id, published FROM items
                   WHERE vector IS NOT NULL AND published >= $3 AND published <= $1
                   ORDER BY published DESC LIMIT $4)
                ) i JOIN stories s ON s.id = i.story_id""",
             middle, until, since, per_side,
+        )
+        return [WindowItem(*r) for r in rows]
+
+    async def fold_items(self, item_ids: Sequence[int]) -> list[StoredCandidate]:
+        """As SQLiteStore.fold_items."""
+        rows = await self._rows(
+            """SELECT i.id, i.story_id, i.published, i.features, i.vector, s.first_published
+               FROM items i JOIN stories s ON s.id = i.story_id
+               WHERE i.id = ANY($1::bigint[])""",
+            list(dict.fromkeys(item_ids)),
         )
         return [StoredCandidate(*r) for r in rows]
 

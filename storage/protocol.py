@@ -20,6 +20,7 @@ from storage.types import (
     Story,
     Subscription,
     TroopRecord,
+    WindowItem,
 )
 
 
@@ -77,9 +78,10 @@ class Store(Protocol):
         self, keys: Sequence[str], since: datetime, until: datetime, limit: int = 500,
         per_key: int = ...,
     ) -> list[StoredCandidate]: ...
-    async def embedded(
+    async def window(
         self, since: datetime, until: datetime, per_side: int = ...
-    ) -> list[StoredCandidate]: ...
+    ) -> list[WindowItem]: ...
+    async def fold_items(self, item_ids: Sequence[int]) -> list[StoredCandidate]: ...
     async def save_item(self, new: NewItem, now: datetime) -> SavedItem | None: ...
     async def save_items(
         self, items: Sequence[NewItem], now: datetime

@@ -41,12 +41,14 @@ from storage.types import (
     StoryItem,
     Subscription,
     TroopRecord,
+    WindowItem,
     topic_terms,
 )
 
 BUSY_TIMEOUT_MS = 10_000
 _T = TypeVar("_T")
 _KEYS_PER_QUERY = 100
+_IDS_PER_QUERY = 500  # of fold_items: well inside SQLite's bound on parameters
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -528,11 +530,11 @@ class SQLiteStore:
             rows = sorted(unique, key=lambda r: r[2], reverse=True)[:limit]
         return [StoredCandidate(r[0], r[1], _dt_req(r[2]), r[3]) for r in rows]
 
-    async def embedded(
+    async def window(
         self, since: datetime, until: datetime, per_side: int = EMBEDDED_PER_SIDE
-    ) -> list[StoredCandidate]:
-        """The embedded items (those with a vector) published within [since, until], with
-        their vectors: at most `per_side` on either side of the middle, the nearest to it.
+    ) -> list[WindowItem]:
+        """The embedded items (those with a vector) published within [since, until]: at most
+        `per_side` on either side of the middle, the nearest to it.
 
         A range search of the partial index items_embedded: the cost follows the items of
         those days, not the items stored. The bound keeps a burst (a first poll of a
@@ -541,16 +543,31 @@ class SQLiteStore:
         middle, first, last = _ts(since + (until - since) / 2), _ts(since), _ts(until)
         rows = await self._rows(
             """SELECT i.*, s.first_published FROM (
-                 SELECT * FROM (SELECT id, story_id, published, features, vector FROM items
+                 SELECT * FROM (SELECT id, story_id, published FROM items
                                 WHERE vector IS NOT NULL AND published > ? AND published <= ?
                                 ORDER BY published LIMIT ?)
                  UNION ALL
-                 SELECT * FROM (SELECT id, story_id, published, features, vector FROM items
+                 SELECT * FROM (SELECT id, story_id, published FROM items
                                 WHERE vector IS NOT NULL AND published >= ? AND published <= ?
                                 ORDER BY published DESC LIMIT ?)
                ) i JOIN stories s ON s.id = i.story_id""",
             (middle, last, per_side, first, middle, per_side),
         )
+        return [WindowItem(r[0], r[1], _dt_req(r[2]), _dt_req(r[3])) for r in rows]
+
+    async def fold_items(self, item_ids: Sequence[int]) -> list[StoredCandidate]:
+        """The items of `item_ids` as the fold reads them: features, vector, story's start."""
+        ids = list(dict.fromkeys(item_ids))
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start : start + _IDS_PER_QUERY]
+            rows += await self._rows(
+                f"""SELECT i.id, i.story_id, i.published, i.features, i.vector,
+                           s.first_published
+                    FROM items i JOIN stories s ON s.id = i.story_id
+                    WHERE i.id IN ({", ".join("?" * len(chunk))})""",
+                chunk,
+            )
         return [StoredCandidate(r[0], r[1], _dt_req(r[2]), r[3], r[4], _dt_req(r[5]))
                 for r in rows]
 

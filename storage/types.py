@@ -84,12 +84,24 @@ class StoredCandidate:
     story_first: datetime | None = None  # when the item's story was first reported
 
 
+@dataclass(frozen=True, slots=True)
+class WindowItem:
+    """An embedded item of an event window, without its features and vector: the fold
+    remembers those of the items it has met (bot/fold_memory.py) and reads the others
+    with `fold_items`."""
+
+    item_id: int
+    story_id: int
+    published: datetime
+    story_first: datetime  # when the item's story was first reported
+
+
 # The fold's candidate bounds, the same in every store.
 # Near-copy candidates per index key (a MinHash value) and side of the item's time (see
 # the stores' `candidates`): a hash this common in a window is a stock phrase's, and a near
 # copy shares several of the item's hashes, not one.
 CANDIDATES_PER_KEY = 16
-# Embedded items per side of an item's time that it is compared with (`embedded`).
+# Embedded items per side of an item's time that it is compared with (`window`).
 EMBEDDED_PER_SIDE = 1000
 
 

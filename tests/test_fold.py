@@ -108,6 +108,13 @@ def test_a_near_copy_joins_the_story_of_the_item_it_copies() -> None:
         "syndicated", 3, original.item_id)
 
 
+def test_only_a_report_found_by_a_near_copy_key_is_taken_for_a_copy() -> None:
+    feats, vector = item(WIRE)
+    seen_by_time = Candidate(next(_ids), 3, T0, feats, vector, story_first=T0, by_key=False)
+    decision = fold(COPY, T0 + timedelta(hours=1), seen_by_time)
+    assert (decision.how, decision.story_id) == ("event", 3)
+
+
 # --- the headline's act -----------------------------------------------------------------------
 
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from bot.config import Config
 from bot.embed import Embedder
+from bot.fold import features
+from bot.fold_memory import FoldMemory, Remembered
 from bot.models import Item
-from bot.pipeline import Pipeline
+from bot.pipeline import Pipeline, fold_candidates
 from bot.urls import canonical_url
 from storage import SQLiteStore
 from tests.conftest import Clock
 
+T0 = datetime(2024, 11, 12, 6, 0, tzinfo=UTC)
 WIRE_TITLE = "North Korea ratifies defence treaty with Russia"
 WIRE_SUMMARY = (
     "North Korea has ratified a mutual defence treaty with Russia, state media KCNA said on "
@@ -114,3 +117,37 @@ async def test_the_fold_reads_the_stored_vectors_instead_of_embedding_again(
     assert second.story_id == first.story_id
     assert embedder.batches == [[f"{WIRE_TITLE}. {WIRE_SUMMARY}"],
                                 [f"{korean.title}. {korean.summary}"]]
+
+
+async def test_a_stored_report_is_decoded_once_for_every_fold_after_it(
+    config: Config, store: SQLiteStore, clock: Clock
+) -> None:
+    await Pipeline(config, store, clock=clock).ingest(
+        await feed_id(store, "wire", clock), [item("wire", "w1", WIRE_TITLE, WIRE_SUMMARY, clock)])
+    memory = FoldMemory()
+    later = clock.now + timedelta(hours=1)
+    [first] = await fold_candidates(store, features(WIRE_TITLE, ""), later, memory)
+    [again] = await fold_candidates(store, features(WIRE_TITLE, ""), later, memory)
+    assert again.vector is first.vector
+
+
+async def test_the_fold_memory_never_takes_another_items_entry_under_the_same_id(
+    config: Config, store: SQLiteStore, clock: Clock
+) -> None:
+    [stored] = await Pipeline(config, store, clock=clock).ingest(
+        await feed_id(store, "wire", clock), [item("wire", "w1", WIRE_TITLE, WIRE_SUMMARY, clock)])
+    memory = FoldMemory()
+    assert stored.item_id is not None
+    stale = Remembered(clock.now - timedelta(days=3), features("other", ""), np.zeros(512))
+    memory.put(stored.item_id, stale)
+    [found] = await fold_candidates(store, features(WIRE_TITLE, ""), clock.now, memory)
+    assert found.features == features(WIRE_TITLE, WIRE_SUMMARY)
+    assert found.vector is not None and found.vector.any()
+
+
+def test_the_fold_memory_forgets_its_oldest_entries_beyond_its_limit() -> None:
+    memory = FoldMemory(limit=2)
+    entry = Remembered(T0, features("a", ""), None)
+    for item_id in (1, 2, 3):
+        memory.put(item_id, entry)
+    assert (len(memory), memory.get(1, T0), memory.get(3, T0)) == (2, None, entry)

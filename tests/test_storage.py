@@ -207,26 +207,43 @@ async def test_a_version_5_file_gets_the_vector_column_and_keeps_its_data(
     store = await SQLiteStore.open(path)
     try:
         assert (await store.stats()).items == 1
-        assert await store.embedded(NOW - timedelta(days=1), NOW + timedelta(days=1)) == []
+        assert await store.window(NOW - timedelta(days=1), NOW + timedelta(days=1)) == []
     finally:
         await store.close()
 
 
-async def test_embedded_items_come_with_their_vectors_and_their_storys_first_report(
+async def test_the_window_lists_the_embedded_items_of_a_time_range_with_their_storys_start(
     store: SQLiteStore,
 ) -> None:
     feed = (await store.feeds())[0]
     first = await store.save_item(
         replace(new_item(feed.id, "g1", published=NOW - timedelta(hours=5)), vector=b"v1"), NOW)
     assert first is not None
-    await store.save_item(replace(new_item(feed.id, "g2", story_id=first.story_id),
-                                  vector=b"v2"), NOW)
+    second = await store.save_item(replace(new_item(feed.id, "g2", story_id=first.story_id),
+                                           vector=b"v2"), NOW)
     await store.save_item(new_item(feed.id, "g3"), NOW)  # not embedded
     await store.save_item(replace(new_item(feed.id, "g4", published=NOW - timedelta(days=3)),
                                   vector=b"v4"), NOW)  # outside the range
-    found = await store.embedded(NOW - timedelta(days=1), NOW + timedelta(days=1))
-    assert sorted(c.vector for c in found) == [b"v1", b"v2"]  # type: ignore[type-var]
-    assert {c.story_first for c in found} == {NOW - timedelta(hours=5)}
+    assert second is not None
+    found = await store.window(NOW - timedelta(days=1), NOW + timedelta(days=1))
+    assert sorted(w.item_id for w in found) == [first.item_id, second.item_id]
+    assert {w.story_first for w in found} == {NOW - timedelta(hours=5)}
+
+
+async def test_fold_items_come_with_their_features_vectors_and_storys_start(
+    store: SQLiteStore,
+) -> None:
+    feed = (await store.feeds())[0]
+    first = await store.save_item(
+        replace(new_item(feed.id, "g1", published=NOW - timedelta(hours=5)), vector=b"v1"), NOW)
+    plain = await store.save_item(new_item(feed.id, "g2", story_id=None), NOW)
+    assert first is not None and plain is not None
+    found = await store.fold_items([plain.item_id, first.item_id, first.item_id])
+    by_id = {c.item_id: c for c in found}
+    assert len(found) == 2
+    assert (by_id[first.item_id].vector, by_id[plain.item_id].vector) == (b"v1", None)
+    assert by_id[first.item_id].story_first == NOW - timedelta(hours=5)
+    assert json.loads(by_id[first.item_id].features_json) == new_item(feed.id, "g1").features
 
 
 async def test_the_embedded_items_of_a_time_range_are_found_by_an_index(
@@ -236,7 +253,7 @@ async def test_the_embedded_items_of_a_time_range_are_found_by_an_index(
         pytest.skip("SQLite's query plan")
     statements: list[str] = []
     await store._db.set_trace_callback(statements.append)
-    await store.embedded(NOW - timedelta(days=2), NOW + timedelta(days=2))
+    await store.window(NOW - timedelta(days=2), NOW + timedelta(days=2))
     await store._db.set_trace_callback(None)
     [sql] = [s for s in statements if "items_embedded" in s or "vector IS NOT NULL" in s]
     plan = " ".join(r[-1] for r in await store._rows(f"EXPLAIN QUERY PLAN {sql}"))
