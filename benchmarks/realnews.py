@@ -31,8 +31,8 @@ TOPICS = ("treaty", "troops", "kcna")
 QUALIFIERS = frozenset({"about", "up to", "more than", "at least", "additional"})
 KINDS = frozenset({"deployed", "planned", "casualties"})
 SPLITS = ("tune", "seen", "held")
-GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"))  # the files of each round
-BLIND_FILES = ("g", "h")  # the next blind round; its files do not exist yet
+GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"))  # the files of each round
+BLIND_FILES = ("g", "h")  # the blind round to score next
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
 _REQUIRED = ("id", "url", "outlet", "language", "published", "title", "summary", "story",
