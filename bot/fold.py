@@ -348,8 +348,8 @@ REACTIONS = frozenset({"JP", "CN", "KR-PRESIDENT", "KR-DIPLOMACY"})
 
 
 def veto(a: Features, b: Features, gap: timedelta) -> str | None:
-    """Why two reports `gap` apart cannot be one event, or None: they name different acts
-    (a confirmation joins only an act it names), or one reports the act not done (to come,
+    """Why two reports `gap` apart cannot be one event, or None: their main acts differ and
+    no act is reported by both (a confirmation joins only an act it names), or one reports the act not done (to come,
     denied) and the other done, or different sides doing a one-sided act, or one names no side and
     they are more than a day apart, or each reports someone's word and not the same one's.
     A report that names no act (or no voice) vetoes nothing on that count."""
@@ -363,7 +363,9 @@ def veto(a: Features, b: Features, gap: timedelta) -> str | None:
         return None
     (act_a, _, side_a), (act_b, _, side_b) = a.action.partition(":"), b.action.partition(":")
     if act_a != act_b:
-        return None if _confirms(a, act_b) or _confirms(b, act_a) else f"{a.action} vs {b.action}"
+        if _confirms(a, act_b) or _confirms(b, act_a) or _reported(a) & _reported(b):
+            return None
+        return f"{a.action} vs {b.action}"
     if a.undone != b.undone:
         first, then = (a, b) if a.undone else (b, a)
         return f"{first.action} not done vs {then.action} done"
@@ -374,6 +376,18 @@ def veto(a: Features, b: Features, gap: timedelta) -> str | None:
             return None
         return f"{a.action} vs {b.action}, {gap / timedelta(hours=1):.0f} h apart"
     return f"{a.action} vs {b.action}"
+
+
+def _reported(report: Features) -> set[str]:
+    """The acts a report can be the news of: its main act, and every other act its opening
+    names, save the background ones it recalls ("the treaty signed in June"). Which of them a
+    line names first differs from report to report of one event ("troops deployed to Russia
+    killed", "3,000 killed, Zelensky says after meeting"), so two reports that both name an
+    act may be of it whatever their main acts. A confirmation is no such act (below)."""
+    if report.action is None:
+        return set()
+    named = set(report.named) - default_acts().background
+    return ({report.action.partition(":")[0]} | named) - WEAK
 
 
 def _confirms(report: Features, act: str) -> bool:

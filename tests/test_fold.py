@@ -386,6 +386,20 @@ def test_a_confirmation_that_names_another_act_vetoes_a_third() -> None:
     assert veto(confirms_clashes, feats("RATIFY:RU"), timedelta(hours=20)) is not None
 
 
+def test_reports_whose_main_acts_differ_but_that_both_name_an_act_do_not_veto() -> None:
+    # "Troops deployed to Russia killed" read as a deployment, "3,000 killed" as casualties.
+    deployed_killed = Features("DEPLOY", (), (), named=("CASUALTIES", "DEPLOY"))
+    killed = Features("CASUALTIES", (), (), named=("CASUALTIES",))
+    assert veto(deployed_killed, killed, timedelta(hours=3)) is None
+
+
+def test_an_act_recalled_as_background_does_not_make_two_acts_one() -> None:
+    # "KCNA publishes the text of the treaty signed on Wednesday" is not the signing.
+    text = Features("PUBLISH_TEXT", (), (), named=("PUBLISH_TEXT", "SIGN"))
+    signing = Features("SIGN", (), (), named=("SIGN",))
+    assert veto(text, signing, timedelta(hours=12)) == "PUBLISH_TEXT vs SIGN"
+
+
 def test_a_committees_recommendation_and_the_chambers_vote_veto_a_join() -> None:
     committee = features("Russian Senate committee recommends approving treaty with DPRK", "")
     vote = features("Federation Council ratifies treaty with North Korea", "")
