@@ -184,6 +184,15 @@ class Acts:
     def _side(self, line: str, head_final: bool) -> str:
         """The side doing the act: the subject, which English and Russian name first, and
         Korean marks with a particle (은/는/이/가/도). Pairs ("북러") name no side."""
+        if head_final:
+            # "北, 러시아 파병 확인": a Korean headline's topic, set off by a comma, is its
+            # subject (and "북, 러" no pair).
+            topic, comma, _ = line.partition(",")
+            said = Text.of(topic)
+            if comma and len(said.words) == 1:
+                for i, _, _ in self.side_terms.occurrences(said):
+                    if self.side_owner[i] != "PAIR":
+                        return self.side_owner[i]
         text = Text.of(line)
         mentions = sorted((start, end, self.side_owner[i])
                           for i, start, end in self.side_terms.occurrences(text))

@@ -156,6 +156,12 @@ def test_a_korean_headline_names_the_acting_side_by_its_subject_particle() -> No
     assert default_acts().main_act("러시아 이어 북한도 북·러 조약 비준…김정은 서명") == "RATIFY:KP"
 
 
+def test_a_korean_headlines_topic_before_a_comma_names_the_acting_side() -> None:
+    # "The North, confirms its dispatch to Russia": 北 is the subject, "北, 러" no pair.
+    assert default_acts().main_act("北, 러시아 파병·전사자 첫 공식 확인") == "CONFIRM:KP"
+    assert default_acts().main_act("북, 러 파병 공식 확인") == "CONFIRM:KP"
+
+
 def test_without_an_act_in_the_headline_the_leads_first_sentence_names_it() -> None:
     act = default_acts().main_act(
         "Treaty news", "The State Duma ratified the treaty with North Korea. Putin signed it.")
