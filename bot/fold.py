@@ -8,11 +8,12 @@ Three ways to join a story, tried in order:
     (bot/embed.py) is close to the story's reports within 48 hours — to each of them, on
     average, not to a blend of them or to its nearest one, so that a story cannot grow by
     chaining — and no report of the story names another act and none in common with it (a
-    signing is not the text's publication), the same act not done (a committee's recommendation is not the vote, an
-    expected signing not the signing), another acting side (Russia's ratification is not
-    North Korea's), or another voice (the NIS's briefing is not the White House's, the
-    Pentagon's figure not NATO's). A story spans two days at most, so that every join sees
-    the whole story, and two stories are merged only when both first reports are in view.
+    signing is not the text's publication), the same act not done (a committee's
+    recommendation is not the vote, an expected signing not the signing), another acting
+    side (Russia's ratification is not North Korea's), or another voice (the NIS's briefing
+    is not the White House's, the Pentagon's figure not NATO's). A story spans two days at
+    most, so that every join sees the whole story, and two stories are merged only when both
+    first reports are in view.
 """
 
 from __future__ import annotations
