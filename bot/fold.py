@@ -7,12 +7,13 @@ Three ways to join a story, tried in order:
   * the same event in other words, possibly another language: the item's sentence vector
     (bot/embed.py) is close to the story's reports within 48 hours — to each of them, on
     average, not to a blend of them or to its nearest one, so that a story cannot grow by
-    chaining — and no report of the story names another act (a signing is not the text's
-    publication), the same act not done (a committee's recommendation is not the vote, an
-    expected signing not the signing), another acting side (Russia's ratification is not
-    North Korea's), or another voice (the NIS's briefing is not the White House's, the
-    Pentagon's figure not NATO's). A story spans two days at most, so that every join sees
-    the whole story, and two stories are merged only when both first reports are in view.
+    chaining — and no report of the story names another act and none in common with it (a
+    signing is not the text's publication), the same act not done (a committee's
+    recommendation is not the vote, an expected signing not the signing), another acting
+    side (Russia's ratification is not North Korea's), or another voice (the NIS's briefing
+    is not the White House's, the Pentagon's figure not NATO's). A story spans two days at
+    most, so that every join sees the whole story, and two stories are merged only when both
+    first reports are in view.
 """
 
 from __future__ import annotations
@@ -38,9 +39,6 @@ SYNDICATION_WINDOW = timedelta(days=14)
 # Reports of one event come within two days of each other; the next event of the same kind
 # (the next briefing, the next vote) usually comes later.
 EVENT_WINDOW = timedelta(hours=48)
-# A report that names no acting side may be either side's act: only the same day's reports
-# of that act can be told to be the same.
-UNKNOWN_SIDE_WINDOW = timedelta(hours=24)
 # How long after a story's first report an item can still join it.
 STORY_SPAN = timedelta(hours=48)
 # How close (mean cosine) an item must be to a story's reports within EVENT_WINDOW, with the
@@ -184,6 +182,15 @@ class Acts:
     def _side(self, line: str, head_final: bool) -> str:
         """The side doing the act: the subject, which English and Russian name first, and
         Korean marks with a particle (은/는/이/가/도). Pairs ("북러") name no side."""
+        if head_final:
+            # "北, 러시아 파병 확인": a Korean headline's topic, set off by a comma, is its
+            # subject (and "북, 러" no pair).
+            topic, comma, _ = line.partition(",")
+            said = Text.of(topic)
+            if comma and len(said.words) == 1:
+                for i, _, _ in self.side_terms.occurrences(said):
+                    if self.side_owner[i] != "PAIR":
+                        return self.side_owner[i]
         text = Text.of(line)
         mentions = sorted((start, end, self.side_owner[i])
                           for i, start, end in self.side_terms.occurrences(text))
@@ -355,12 +362,12 @@ WEAK = frozenset({"CONFIRM"})
 REACTIONS = frozenset({"JP", "CN", "KR-PRESIDENT", "KR-DIPLOMACY"})
 
 
-def veto(a: Features, b: Features, gap: timedelta) -> str | None:
-    """Why two reports `gap` apart cannot be one event, or None: they name different acts
-    (a confirmation joins only an act it names), or one reports the act not done (to come,
-    denied) and the other done, or different sides doing a one-sided act, or one names no side and
-    they are more than a day apart, or each reports someone's word and not the same one's.
-    A report that names no act (or no voice) vetoes nothing on that count."""
+def veto(a: Features, b: Features) -> str | None:
+    """Why two reports cannot be one event, or None: their main acts differ and
+    no act is reported by both (a confirmation joins only an act it names), or one reports
+    the act not done (to come, denied) and the other done, or different sides doing a
+    one-sided act, or each reports someone's word and not the same one's. A report that
+    names no act (or no acting side, or no voice) vetoes nothing on that count."""
     if a.voices and b.voices and not set(a.voices) & set(b.voices):
         return f"{'/'.join(a.voices)} vs {'/'.join(b.voices)} said"
     if bool(a.voices) != bool(b.voices):
@@ -371,17 +378,27 @@ def veto(a: Features, b: Features, gap: timedelta) -> str | None:
         return None
     (act_a, _, side_a), (act_b, _, side_b) = a.action.partition(":"), b.action.partition(":")
     if act_a != act_b:
-        return None if _confirms(a, act_b) or _confirms(b, act_a) else f"{a.action} vs {b.action}"
+        if _confirms(a, act_b) or _confirms(b, act_a) or _reported(a) & _reported(b):
+            return None
+        return f"{a.action} vs {b.action}"
     if a.undone != b.undone:
         first, then = (a, b) if a.undone else (b, a)
         return f"{first.action} not done vs {then.action} done"
-    if side_a == side_b and side_a != "?":
+    if side_a == side_b or "?" in (side_a, side_b):
         return None
-    if "?" in (side_a, side_b):
-        if gap <= UNKNOWN_SIDE_WINDOW:
-            return None
-        return f"{a.action} vs {b.action}, {gap / timedelta(hours=1):.0f} h apart"
     return f"{a.action} vs {b.action}"
+
+
+def _reported(report: Features) -> set[str]:
+    """The acts a report can be the news of: its main act, and every other act its opening
+    names, save the background ones it recalls ("the treaty signed in June"). Which of them a
+    line names first differs from report to report of one event ("troops deployed to Russia
+    killed", "3,000 killed, Zelensky says after meeting"), so two reports that both name an
+    act may be of it whatever their main acts. A confirmation is no such act (below)."""
+    if report.action is None:
+        return set()
+    named = set(report.named) - default_acts().background
+    return ({report.action.partition(":")[0]} | named) - WEAK
 
 
 def _confirms(report: Features, act: str) -> bool:
@@ -473,9 +490,9 @@ def _unit(a: np.ndarray) -> np.ndarray:
     return a / np.where(norms == 0, 1, norms)
 
 
-def _vetoed(item: Features, published: datetime, members: Iterable[Candidate]) -> str | None:
+def _vetoed(item: Features, members: Iterable[Candidate]) -> str | None:
     for m in members:
-        reason = veto(item, m.features, abs(m.published - published))
+        reason = veto(item, m.features)
         if reason:
             return reason
     return None
@@ -499,7 +516,7 @@ def _joins(a: _Story, b: _Story) -> bool:
     for member, vector in zip(small.members, small.vectors(), strict=True):
         if float((theirs @ vector).mean()) < big.threshold:
             return False
-        if _vetoed(member.features, member.published, big.members):
+        if _vetoed(member.features, big.members):
             return False
     return True
 
@@ -522,7 +539,7 @@ def decide(
         score = story.score()
         if not story.close(item.action):
             break
-        reason = _vetoed(item, published, story.members)
+        reason = _vetoed(item, story.members)
         if reason:
             vetoed.append({"story": story.story_id, "score": round(score, 3), "veto": reason})
         else:
