@@ -39,6 +39,9 @@ SYNDICATION_WINDOW = timedelta(days=14)
 # Reports of one event come within two days of each other; the next event of the same kind
 # (the next briefing, the next vote) usually comes later.
 EVENT_WINDOW = timedelta(hours=48)
+# A report that names no acting side may be either side's act: only the same day's reports
+# of that act can be told to be the same.
+UNKNOWN_SIDE_WINDOW = timedelta(hours=24)
 # How long after a story's first report an item can still join it.
 STORY_SPAN = timedelta(hours=48)
 # How close (mean cosine) an item must be to a story's reports within EVENT_WINDOW, with the
@@ -362,12 +365,13 @@ WEAK = frozenset({"CONFIRM"})
 REACTIONS = frozenset({"JP", "CN", "KR-PRESIDENT", "KR-DIPLOMACY"})
 
 
-def veto(a: Features, b: Features) -> str | None:
-    """Why two reports cannot be one event, or None: their main acts differ and
+def veto(a: Features, b: Features, gap: timedelta) -> str | None:
+    """Why two reports `gap` apart cannot be one event, or None: their main acts differ and
     no act is reported by both (a confirmation joins only an act it names), or one reports
     the act not done (to come, denied) and the other done, or different sides doing a
-    one-sided act, or each reports someone's word and not the same one's. A report that
-    names no act (or no acting side, or no voice) vetoes nothing on that count."""
+    one-sided act, or one names no side and they are more than a day apart, or each reports
+    someone's word and not the same one's.
+    A report that names no act (or no voice) vetoes nothing on that count."""
     if a.voices and b.voices and not set(a.voices) & set(b.voices):
         return f"{'/'.join(a.voices)} vs {'/'.join(b.voices)} said"
     if bool(a.voices) != bool(b.voices):
@@ -384,8 +388,12 @@ def veto(a: Features, b: Features) -> str | None:
     if a.undone != b.undone:
         first, then = (a, b) if a.undone else (b, a)
         return f"{first.action} not done vs {then.action} done"
-    if side_a == side_b or "?" in (side_a, side_b):
+    if side_a == side_b and side_a != "?":
         return None
+    if "?" in (side_a, side_b):
+        if gap <= UNKNOWN_SIDE_WINDOW:
+            return None
+        return f"{a.action} vs {b.action}, {gap / timedelta(hours=1):.0f} h apart"
     return f"{a.action} vs {b.action}"
 
 
@@ -490,9 +498,9 @@ def _unit(a: np.ndarray) -> np.ndarray:
     return a / np.where(norms == 0, 1, norms)
 
 
-def _vetoed(item: Features, members: Iterable[Candidate]) -> str | None:
+def _vetoed(item: Features, published: datetime, members: Iterable[Candidate]) -> str | None:
     for m in members:
-        reason = veto(item, m.features)
+        reason = veto(item, m.features, abs(m.published - published))
         if reason:
             return reason
     return None
@@ -516,7 +524,7 @@ def _joins(a: _Story, b: _Story) -> bool:
     for member, vector in zip(small.members, small.vectors(), strict=True):
         if float((theirs @ vector).mean()) < big.threshold:
             return False
-        if _vetoed(member.features, big.members):
+        if _vetoed(member.features, member.published, big.members):
             return False
     return True
 
@@ -539,7 +547,7 @@ def decide(
         score = story.score()
         if not story.close(item.action):
             break
-        reason = _vetoed(item, story.members)
+        reason = _vetoed(item, published, story.members)
         if reason:
             vetoed.append({"story": story.story_id, "score": round(score, 3), "veto": reason})
         else:

@@ -248,13 +248,13 @@ def test_a_metonym_for_russia_is_no_voice() -> None:
 def test_two_visitors_met_the_same_day_are_two_events() -> None:
     chinese = features("North Korean leader Kim Jong-un met with Chinese Premier Li Qiang", "")
     russian = features("Медведев встретился с Ким Чен Ыном в Пхеньяне", "")
-    assert veto(chinese, russian) is not None
+    assert veto(chinese, russian, timedelta(hours=6)) is not None
 
 
 def test_two_governments_reactions_to_one_treaty_are_two_events() -> None:
     japan = features("Japan voices grave concern over new Russia-N. Korea treaty", "")
     seoul = features("외교부, 주한 러 대사 초치…\"북러 조약, 한러관계에 부정적 영향\"", "")
-    assert veto(japan, seoul) is not None
+    assert veto(japan, seoul, timedelta(hours=12)) is not None
 
 
 @pytest.mark.parametrize(
@@ -272,19 +272,19 @@ def test_troops_coming_home_is_a_return(headline: str, act: str) -> None:
 def test_a_return_is_another_event_than_a_deployment() -> None:
     home = features("North Korea welcomes engineer troops' return from Kursk", "")
     sent = features("North Korea sends 1,000 sappers to Kursk", "")
-    assert veto(home, sent) is not None
+    assert veto(home, sent, timedelta(hours=12)) is not None
 
 
 def test_a_third_governments_reaction_is_another_event_than_the_act() -> None:
     vote = features("Госдума ратифицировала договор с КНДР", "")
     seoul = features("외교부, 러 하원 북·러 조약 비준에 \"엄중 우려\"", "")
-    assert veto(vote, seoul) is not None
+    assert veto(vote, seoul, timedelta(hours=12)) is not None
 
 
 def test_a_briefing_by_a_source_may_join_the_act_it_reports() -> None:
     nis = features("North Korea sent 3,000 troops to Russia, NIS says", "")
     kcna = features("North Korea sends troops to Russia", "")
-    assert veto(nis, kcna) is None
+    assert veto(nis, kcna, timedelta(hours=12)) is None
 
 
 def test_the_city_a_meeting_is_held_in_is_no_voice() -> None:
@@ -375,71 +375,73 @@ def feats(action: str | None, voices: tuple[str, ...] = ()) -> Features:
 
 
 def test_different_acts_veto_a_join() -> None:
-    assert veto(feats("SIGN"), feats("PUBLISH_TEXT")) is not None
+    assert veto(feats("SIGN"), feats("PUBLISH_TEXT"), timedelta(hours=3)) is not None
 
 
 def test_one_sides_act_and_the_other_sides_veto_a_join() -> None:
-    assert veto(feats("RATIFY:RU"), feats("RATIFY:KP")) is not None
+    assert veto(feats("RATIFY:RU"), feats("RATIFY:KP"), timedelta(hours=3)) is not None
 
 
-def test_an_unknown_side_joins_either_side() -> None:
-    assert veto(feats("RATIFY:?"), feats("RATIFY:KP")) is None
+def test_an_unknown_side_joins_either_side_within_a_day_and_never_later() -> None:
+    assert veto(feats("RATIFY:?"), feats("RATIFY:KP"), timedelta(hours=20)) is None
+    assert veto(feats("RATIFY:?"), feats("RATIFY:KP"), timedelta(hours=30)) is not None
 
 
 def test_a_confirmation_of_an_act_does_not_veto_the_act() -> None:
-    assert veto(feats("CONFIRM:?"), feats("DEPLOY")) is None
+    assert veto(feats("CONFIRM:?"), feats("DEPLOY"), timedelta(hours=3)) is None
     confirms_deployment = Features("CONFIRM:KR", (), (), named=("CONFIRM", "DEPLOY"))
-    assert veto(confirms_deployment, feats("DEPLOY")) is None
+    assert veto(confirms_deployment, feats("DEPLOY"), timedelta(hours=3)) is None
 
 
 def test_a_confirmation_that_names_another_act_vetoes_a_third() -> None:
     # "Zelensky confirms deadly clashes": a confirmation of casualties, not of a ratification.
     confirms_clashes = Features("CONFIRM:UA", (), (), named=("CASUALTIES", "CONFIRM"))
-    assert veto(confirms_clashes, feats("RATIFY:RU")) is not None
+    assert veto(confirms_clashes, feats("RATIFY:RU"), timedelta(hours=20)) is not None
 
 
 def test_reports_whose_main_acts_differ_but_that_both_name_an_act_do_not_veto() -> None:
     # "Troops deployed to Russia killed" read as a deployment, "3,000 killed" as casualties.
     deployed_killed = Features("DEPLOY", (), (), named=("CASUALTIES", "DEPLOY"))
     killed = Features("CASUALTIES", (), (), named=("CASUALTIES",))
-    assert veto(deployed_killed, killed) is None
+    assert veto(deployed_killed, killed, timedelta(hours=3)) is None
 
 
 def test_an_act_recalled_as_background_does_not_make_two_acts_one() -> None:
     # "KCNA publishes the text of the treaty signed on Wednesday" is not the signing.
     text = Features("PUBLISH_TEXT", (), (), named=("PUBLISH_TEXT", "SIGN"))
     signing = Features("SIGN", (), (), named=("SIGN",))
-    assert veto(text, signing) == "PUBLISH_TEXT vs SIGN"
+    assert veto(text, signing, timedelta(hours=12)) == "PUBLISH_TEXT vs SIGN"
 
 
 def test_a_committees_recommendation_and_the_chambers_vote_veto_a_join() -> None:
     committee = features("Russian Senate committee recommends approving treaty with DPRK", "")
     vote = features("Federation Council ratifies treaty with North Korea", "")
     assert (committee.action, vote.action) == ("RATIFY:RU", "RATIFY:RU")
-    assert veto(committee, vote) == "RATIFY:RU not done vs RATIFY:RU done"
+    assert veto(committee, vote, timedelta(hours=20)) == "RATIFY:RU not done vs RATIFY:RU done"
 
 
 def test_two_reports_of_one_plan_do_not_veto_each_other() -> None:
     a = features("Putin, Kim expected to sign partnership treaty", "")
     b = features("Путин и Ким Чен Ын планируют подписать договор", "")
-    assert veto(a, b) is None
+    assert veto(a, b, timedelta(hours=2)) is None
 
 
 def test_two_briefings_by_different_voices_veto_a_join() -> None:
-    assert veto(feats("DEPLOY", ("KR-INTEL",)), feats("DEPLOY", ("US-DEFENSE",)))
-    assert veto(feats("DEPLOY", ("KR-INTEL",)), feats("DEPLOY", ())) is None
+    assert veto(feats("DEPLOY", ("KR-INTEL",)), feats("DEPLOY", ("US-DEFENSE",)),
+                timedelta(hours=2))
+    assert veto(feats("DEPLOY", ("KR-INTEL",)), feats("DEPLOY", ()), timedelta(hours=2)) is None
 
 
 def test_natos_figure_and_the_pentagons_the_same_day_stay_apart() -> None:
     nato = features("NATO chief Rutte says North Korean troops deployed to Kursk", "")
     pentagon = features("Pentagon says North Korean troops deployed to Kursk", "")
-    assert veto(nato, pentagon) == "INTL-NATO vs US-DEFENSE said"
+    assert veto(nato, pentagon, timedelta(hours=3)) == "INTL-NATO vs US-DEFENSE said"
 
 
 def test_the_white_house_and_the_pentagon_the_same_day_stay_apart() -> None:
     white_house = features("DPRK sends about 3000 troops to Russia - White House", "")
     pentagon = features("펜타곤 \"북한군 1만명 러시아에 파병\"", "")
-    assert veto(white_house, pentagon) is not None
+    assert veto(white_house, pentagon, timedelta(hours=3)) is not None
 
 
 # --- decide -----------------------------------------------------------------------------------
