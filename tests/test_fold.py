@@ -128,6 +128,7 @@ def test_only_a_report_found_by_a_near_copy_key_is_taken_for_a_copy() -> None:
         ("DPRK-Russia treaty ratified", "RATIFY:?"),
         ("북한, 러시아와 조약 비준", "RATIFY:KP"),
         ("Госдума ратифицировала договор с КНДР", "RATIFY:RU"),
+        ("Дума ратифицировала договор о партнерстве РФ и КНДР", "RATIFY:RU"),
         ("Putin and Kim sign pact", "SIGN"),
         ("Путин и Ким Чен Ын подписали договор", "SIGN"),
         ("KCNA releases full text of treaty with Russia", "PUBLISH_TEXT"),
