@@ -488,6 +488,7 @@ class _Mention:
     start: int
     end: int
     credited: bool  # in an attribution, not a mere mention
+    cited: bool = False  # the source another party cites ("citing X", "со ссылкой на X")
 
 
 # "U.S., South Korean and Ukrainian intelligence": several services, no single one, so the
@@ -507,6 +508,32 @@ _INTELLIGENCE_OF = {"южнокореиск": "South Korea", "украинск":
                     "british": "British intelligence"}
 # Between two parties that share one verb: "South Korea, Ukraine and the United States say".
 _COORDINATION = re.compile(r"^\s*(?:,|and|&|и|과|와|및|,\s*and)\s*(?:the\s+)?$")
+
+
+# An attribution frame, then a name outside the party table: "according to the human rights
+# group Gyeore-eol Nation United", "citing Reuters", "со ссылкой на Reuters". The name is the
+# run of capitalised words that heads the frame's noun phrase, as written (not a modifier:
+# "according to a South Korean lawmaker", "according to Monday's report").
+_NAMED_FRAME = re.compile(
+    r"(?<!\w)(?i:according\s+to|citing|quoting|cited\s+by|as\s+reported\s+by|"
+    r"со\s+ссылко[йи]\s+на|ссылаясь\s+на|по\s+данным|по\s+информации|по\s+словам|"
+    r"согласно)"
+    r"\s+[«\"“]?(?:[a-zа-яё][\w-]*\s+){0,4}?"
+    r"(?P<name>[A-Z][\w'’&.-]*(?:\s+(?:(?:of|for|and|on)\s+(?:the\s+)?)?[A-Z][\w'’&.-]*)*)"
+    r"[»\"”]?(?=\s*(?:$|[.,;:()]|\s(?:said|says|reported|reports|which|who|that|on|in|as|"
+    r"and|в|и|о)(?!\w)))"
+)
+_CITING_BEFORE = re.compile(
+    r"(?:citing|quoting|со\s+ссылкои\s+на|ссылаясь\s+на)\s+(?:the\s+|a\s+|an\s+)?"
+    r"(?:[\w.'’«\"“-]+\s+){0,3}[«\"“]?$"
+)
+_KO_CITED_AFTER = re.compile(r"^\s?(?:[가-힣]*\s?){0,2}?(?:을|를)?\s?인용")
+
+
+def _named(original: str) -> list[str]:
+    """The sources outside the party table that a sentence's attribution frames name."""
+    names = (m.group("name").rstrip(".") for m in _NAMED_FRAME.finditer(original))
+    return [n for n in names if not any(p.pattern.search(fold(n)) for p in _PARTIES)]
 
 
 def _mentions(sentence: str) -> list[_Mention]:
@@ -533,8 +560,10 @@ def _mentions(sentence: str) -> list[_Mention]:
             taken.append((m.start(), m.end()))
             if _NEGATED_AFTER.match(after):
                 continue
+            cited = bool(_CITING_BEFORE.search(before[-60:]) or _KO_CITED_AFTER.match(after))
             found.append(_Mention(party, m.start(), m.end(),
-                                  _credited(before, after, inverted=not party.country)))
+                                  cited or _credited(before, after, inverted=not party.country),
+                                  cited))
     found.sort(key=lambda x: x.start)
     # A verb after the last of coordinated parties credits them all: "South Korea, Ukraine
     # and the United States say" (a comma alone is not a coordination: "in Ukraine, Seoul
@@ -548,7 +577,7 @@ def _mentions(sentence: str) -> list[_Mention]:
             continue
         chain_has_and = chain_has_and or link.strip() != ","
         if nxt.credited and chain_has_and:
-            found[i] = _Mention(here.party, here.start, here.end, True)
+            found[i] = _Mention(here.party, here.start, here.end, True, nxt.cited)
     return [m for m in found if not m.party.country or _speaks(sentence, m)]
 
 
@@ -561,6 +590,8 @@ def _speaks(sentence: str, m: _Mention) -> bool:
     """Whether a country is a speaker, not a place or an object: credited, not after
     "against/to/with…", after "in" only right before its verb ("in Seoul, officials said"
     is not, "В Сеуле говорят" is), and in Korean only as the topic ("러시아 측은")."""
+    if m.cited:  # "citing Seoul", "со ссылкой на Сеул": a source, not an object
+        return True
     before, after = sentence[: m.start], sentence[m.end :]
     if not m.credited or _OBJECT_BEFORE.search(before[-24:]):
         return False
@@ -603,9 +634,11 @@ _SAYS_BEFORE = re.compile(
 
 
 def _chosen(mentions: list[_Mention]) -> list[_Mention]:
-    """Who a sentence credits: the parties in attributions, else the specific parties it
-    names (agencies and people, not countries)."""
-    return [m for m in mentions if m.credited] or [m for m in mentions if not m.party.country]
+    """Who a sentence credits: the sources cited ("the Pentagon said, citing Seoul": the most
+    specific), else the parties in attributions, else the specific parties it names
+    (agencies and people, not countries)."""
+    return ([m for m in mentions if m.cited] or [m for m in mentions if m.credited]
+            or [m for m in mentions if not m.party.country])
 
 
 # A country's bodies: a report that credits the country and names its body means the body
@@ -720,6 +753,10 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         lent.append(own[-1] if lends else None)
         speakers.append([(m.start, m.party.name) for m in every if m.credited])
     headline = _headline_claimant(title)
+    # A text that credits no party of the table may still name its source: "according to
+    # the human rights group Gyeore-eol Nation United", "…, сообщает X со ссылкой на Reuters".
+    # Below every party of the table: "X reports citing CNN" passes on Zelensky's figure.
+    source = next((n for p in parts for n in _named(p)), outlet)
     at_war = bool(_WAR.search(folded))
 
     def claimant_of(at: int, figure: _Figure) -> str:
@@ -730,7 +767,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
                       claimant is not None):
             return outlet
         claimant = claimant or _nearest(lent, at) or headline
-        return _refined(claimant, named) if claimant else outlet
+        return _refined(claimant, named) if claimant else source
 
     claims: list[TroopClaim] = []
     for at, (sentence, figures) in enumerate(zip(parts, found, strict=True)):
@@ -747,7 +784,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
                     first = replace(first, kind=figure.kind)
                 again = claimant_of(at, figure)
                 if again in _BODIES.get(first.claimant, ()) or (
-                        first.claimant == outlet and again != outlet):
+                        first.claimant in (outlet, source) and again not in (outlet, source)):
                     first = replace(first, claimant=again)
                 claims[same] = first
                 continue

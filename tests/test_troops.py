@@ -238,6 +238,46 @@ def test_a_treaty_sentence_lends_no_claimant_to_a_figure() -> None:
     assert claims(text)[0].claimant == "Outlet"
 
 
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("Two North Korean prisoners of war held in Ukraine have asked to resettle in South "
+         "Korea, according to the human rights group Gyeore-eol Nation United.",
+         "Gyeore-eol Nation United"),
+        ("North Korea has lost 4,700 soldiers in Kursk, according to the Institute for the "
+         "Study of War.", "Institute for the Study of War"),
+        ("Об этом сообщает «Газета.Ru» со ссылкой на Reuters. В боях под Курском погибли "
+         "около 600 солдат КНДР.", "Reuters"),
+    ],
+)
+def test_a_source_outside_the_party_table_is_named_as_written(text: str, claimant: str
+                                                               ) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+def test_a_modifier_before_an_unnamed_source_is_no_name() -> None:
+    text = ("Two North Korean prisoners of war held in Ukraine want to defect, according to a "
+            "South Korean lawmaker who met them.")
+    assert claims(text)[0].claimant == "South Korea"
+
+
+def test_a_party_of_the_table_outranks_the_outlet_passing_it_on() -> None:
+    text = ("Zelensky said 11,000 North Korean soldiers are in the region, News.Az reports "
+            "citing CNN.")
+    assert claims(text)[0].claimant == "Zelensky"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Pentagon said, citing Seoul, that 11,000 North Korean soldiers are in Kursk.",
+        "Пентагон со ссылкой на Сеул сообщил, что в Курской области 11 тысяч военных КНДР.",
+    ],
+)
+def test_the_source_a_party_cites_is_the_claimant(text: str) -> None:
+    assert claims(text)[0].claimant == "South Korea"
+
+
 # --- not figures -------------------------------------------------------------------------------
 
 
