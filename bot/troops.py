@@ -527,7 +527,18 @@ _CITING_BEFORE = re.compile(
     r"(?:citing|quoting|со\s+ссылкои\s+на|ссылаясь\s+на)\s+(?:the\s+|a\s+|an\s+)?"
     r"(?:[\w.'’«\"“-]+\s+){0,3}[«\"“]?$"
 )
-_KO_CITED_AFTER = re.compile(r"^\s?(?:[가-힣]*\s?){0,2}?(?:을|를)?\s?인용")
+# A party whose report another party passes on: "citing X", "X를 인용해", "со ссылкой на
+# X", and the report of X ("confirmed the NIS report", "국정원 보고를 확인", "백악관의 발표를
+# 언급하며", "South Korean intelligence regarding …", "подтвердил данные разведки Южной Кореи").
+_KO_CITED_AFTER = re.compile(
+    r"^\s?(?:(?:[가-힣]*\s?){0,2}?(?:을|를)?\s?인용|의?\s?(?:보고|발표|주장|분석|평가|추정|집계)"
+    r"(?:를|을|에|와|도|가|는|서)?(?![가-힣]))")
+_REPORT_OF_AFTER = re.compile(
+    r"^(?:'s|’s)?\s*(?:report|reports|estimate|estimates|assessment|assessments|data|figures|"
+    r"findings|announcement|intelligence\s+regarding|regarding)(?!\w)")
+_REPORT_OF_BEFORE = re.compile(
+    r"(?:(?:report|reports|estimate|estimates|assessment|data|figures|findings)\s+(?:of|from|by)|"
+    r"(?:данн|оценк|доклад|отчет|сведени)\w*)\s+(?:the\s+)?$")
 
 
 def _named(original: str) -> list[str]:
@@ -560,7 +571,9 @@ def _mentions(sentence: str) -> list[_Mention]:
             taken.append((m.start(), m.end()))
             if _NEGATED_AFTER.match(after):
                 continue
-            cited = bool(_CITING_BEFORE.search(before[-60:]) or _KO_CITED_AFTER.match(after))
+            cited = bool(_CITING_BEFORE.search(before[-60:]) or _KO_CITED_AFTER.match(after)
+                         or _REPORT_OF_AFTER.match(after)
+                         or _REPORT_OF_BEFORE.search(before[-30:]))
             found.append(_Mention(party, m.start(), m.end(),
                                   cited or _credited(before, after, inverted=not party.country),
                                   cited))

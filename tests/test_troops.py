@@ -278,6 +278,23 @@ def test_the_source_a_party_cites_is_the_claimant(text: str) -> None:
     assert claims(text)[0].claimant == "South Korea"
 
 
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("The Pentagon confirmed the NIS report that at least 100 North Korean soldiers were "
+         "killed in Kursk.", "NIS"),
+        ("미국 국방부는 북한군이 최소 100여 명 숨졌다는 국정원 보고를 공식 확인했습니다.", "NIS"),
+        ("국방부 부대변인은 북한군 1천 명 이상이 숨지거나 다쳤다는 백악관의 발표를 언급했습니다.",
+         "White House"),
+        ("Пентагон подтвердил данные южнокорейской разведки о гибели 100 военных КНДР в "
+         "Курской области.", "NIS"),
+    ],
+)
+def test_a_party_whose_report_another_passes_on_is_the_claimant(text: str, claimant: str
+                                                                 ) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
 # --- not figures -------------------------------------------------------------------------------
 
 
