@@ -822,11 +822,12 @@ _CONTINUES = re.compile(
     r"our\s+(?:estimates?|assessment|intelligence|data)|we\s+(?:estimate|believe|assess|"
     r"know)|according\s+to\s+(?:him|her))(?!\w)|그에\s?따르면"
 )
-# Attribution to no one: "amid unconfirmed reports", "reportedly", "…로 알려졌다",
-# "…한 것으로 관측된다", "сообщается", "по неподтвержденным данным".
+# Attribution to no one: "amid unconfirmed reports", "reports indicate", "reportedly",
+# "…로 알려졌다", "…한 것으로 관측된다", "сообщается", "по неподтвержденным данным".
 _ANONYMOUS = re.compile(
     r"(?<!\w)(?:reportedly|unconfirmed\s+reports?|(?:media|press|news)\s+reports?|"
-    r"reports\s+(?:say|said|suggest\w*)|rumou?r\w*|(?:is|are|was|were)\s+(?:believed|"
+    r"reports\s+(?:say|said|suggest\w*|indicat\w*|show\w*)|according\s+to\s+reports|"
+    r"rumou?r\w*|(?:is|are|was|were)\s+(?:believed|"
     r"understood|thought|rumou?red)\s+to|сообщается|по\s+(?:имеющимся|неподтвержденным|"
     r"некоторым|неофициальным)\s+(?:данным|сведениям)|по\s+данным\s+сми)(?!\w)|알려졌|알려진다|관측된|관측되|전해졌|전해진다"
 )

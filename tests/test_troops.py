@@ -208,6 +208,12 @@ def test_the_outlet_claims_what_nobody_is_credited_with() -> None:
     assert claims(text)[0].claimant == "Outlet"
 
 
+def test_a_figure_that_reports_indicate_is_the_outlets() -> None:
+    text = ("The soldiers were handed over to the Security Service of Ukraine. Reports indicate "
+            "that around 11,000 North Korean troops are deployed in the Kursk region.")
+    assert claims(text)[0].claimant == "Outlet"
+
+
 def test_the_claimant_carries_over_to_the_next_sentence() -> None:
     text = ("North Korea will send troops to Russia, the NIS said on Friday. According to the "
             "spy agency, the North has decided to dispatch 12,000 troops.")
