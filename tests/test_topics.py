@@ -47,6 +47,13 @@ def test_a_guard_in_the_sentence_vetoes_the_term() -> None:
     assert m.analyse(item("KCNA reported the visit")).topic_names == ("kcna",)
 
 
+def test_a_guard_vetoes_a_regex_in_its_sentence_only() -> None:
+    m = Matcher({"troops": Rule(any=("re:north korean? (troops|soldiers) -- dmz|border",))}, {})
+    assert m.analyse(item("North Korean soldiers crossed the DMZ")).topic_names == ()
+    assert m.analyse(item("Seoul watches the DMZ.", "North Korean troops are in Kursk.")
+                     ).topic_names == ("troops",)
+
+
 def test_the_why_shows_the_alternatives_that_matched() -> None:
     m = Matcher({"treaty": Rule(any=("treaty|pact + russia* + north korea|dprk",))}, {})
     assert m.analyse(item("DPRK signs pact with Russian side")).topics[0].terms == (
@@ -236,6 +243,9 @@ def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text
     [
         "Russia could deploy troops to support North Korea in a crisis",
         "북한군 30여명이 군사분계선을 넘었다가 돌아갔다",
+        "South Korea fires warning shots after North Korean soldiers briefly cross the border",
+        "Around 20 North Korean troops briefly crossed into the Demilitarized Zone",
+        "Северокорейские военные пересекли линию разграничения в демилитаризованной зоне",
         "South Korean troops train near the border with North Korea",
         "The North Korean Workers' Party newspaper said Russia is a friend",
     ],
