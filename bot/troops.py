@@ -201,7 +201,7 @@ _OTHER_FORCES = re.compile(
 # of Pyongyang's troops in Russia to 3,000", "the total likely to climb to around 10,000".
 _TOTAL_BEFORE = re.compile(
     r"(?:total|number|tally|count|contingent|deployment|strength|casualt\w*|fatalit\w*|"
-    r"injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)[^.;]{0,60}?"
+    r"injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)[^.;]{0,80}?"
     r"(?<!\w)(?:to|at|reach\w*|of|exceed\w*|surpass\w*|top\w*|hit|hits|stand\w*\s+at|"
     r"stood\s+at|number\w*|totall?\w*|is|are|was|were)\s+(?:(?:about|around|some|"
     r"approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)\s+)?$"
@@ -713,7 +713,8 @@ def _figures(sentence: str) -> list[_Figure]:
             # "3만~4만명", "10–12 тысяч военных": the first end reads the words of the last
             after = sentence[nxt.end():]
         prev_end = matches[i - 1].end() if i else 0
-        if not (_personnel_after(after)
+        personnel = _personnel_after(after)
+        if not (personnel
                 or _total_of_troops(sentence[prev_end : m.start()], sentence[: m.start()])):
             continue
         next_start = nxt.start() if nxt is not None else len(sentence)
@@ -723,8 +724,11 @@ def _figures(sentence: str) -> list[_Figure]:
         # list of figures ("3만~4만명, 어쩌면 50만명을 더 데려올 수 있다").
         listed = korean and _KO_LIST.match(sentence[m.end() : next_start])
         kind = _kind(before, after if listed else sentence[m.end():next_start], korean)
+        total = None if personnel else _TOTAL_BEFORE.search(before)
         if (_CASUALTY_TOTAL.search(before) or _CASUALTY_AFTER.match(after)
-                or _CASUALTY_VERB_AFTER.match(after)):
+                or _CASUALTY_VERB_AFTER.match(after)
+                # a total of losses: "the number of killed and wounded … exceeded 3,000"
+                or (total is not None and _CASUALTY.search(total.group()))):
             kind = "casualties"
         elif found and _SHARED_VERB.match(before):
             kind = found[-1].kind  # "will send 1,000 sappers and 5,000 builders"

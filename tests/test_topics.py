@@ -314,3 +314,45 @@ def test_the_north_korean_military_is_troops_beside_the_war(matcher: Matcher) ->
 )
 def test_not_troops_for_the_military_as_an_institution(matcher: Matcher, text: str) -> None:
     assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia is recruiting foreign fighters for its war, enlisting Cubans, North Koreans and "
+        "migrants",
+        "Россия вербует для войны против Украины кубинцев, северокорейцев и мигрантов",
+    ],
+)
+def test_troops_for_north_koreans_among_russias_foreign_recruits(matcher: Matcher,
+                                                                 text: str) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+def test_not_troops_for_north_koreans_recruited_as_workers(matcher: Matcher) -> None:
+    text = "Russia is recruiting North Koreans as construction workers for its factories"
+    assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Россия никогда не забудет помощи КНДР в разминировании Курской области",
+        "Korean fighters who helped liberate the Kursk region will be remembered, Pyongyang "
+        "said",
+    ],
+)
+def test_troops_for_the_dprks_part_in_clearing_and_liberating_kursk(matcher: Matcher,
+                                                                    text: str) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The number of North Korean killed or wounded in Kursk now exceeds 3,000",
+        "The number of North Korean occupiers killed in Kursk has grown",
+    ],
+)
+def test_troops_for_north_korean_losses_and_occupiers(matcher: Matcher, text: str) -> None:
+    assert "troops" in topics(matcher, text)

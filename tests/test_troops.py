@@ -163,6 +163,12 @@ def test_an_increment_stays_apart_from_a_total_of_another_kind() -> None:
         ("about", "deployed"), ("additional", "planned")]
 
 
+def test_a_total_of_losses_is_casualties_past_a_long_noun_phrase() -> None:
+    (claim,) = claims("According to preliminary estimates, the number of killed and wounded "
+                      "North Korean occupiers in Kursk has already exceeded 3,000 people.")
+    assert (claim.figure, claim.qualifier, claim.kind) == (3000, "more than", "casualties")
+
+
 # --- claimants ---------------------------------------------------------------------------------
 
 
