@@ -827,13 +827,15 @@ _CONTINUES = re.compile(
     r"know)|according\s+to\s+(?:him|her))(?!\w)|그에\s?따르면"
 )
 # Attribution to no one: "amid unconfirmed reports", "reports indicate", "reportedly",
-# "…로 알려졌다", "…한 것으로 관측된다", "сообщается", "по неподтвержденным данным".
+# "…로 알려졌다", "…한 것으로 관측된다", "сообщается", "по неподтвержденным данным"; an
+# estimate with no estimator ("is estimated to", "…으로 추정된다", "оценивается в").
 _ANONYMOUS = re.compile(
     r"(?<!\w)(?:reportedly|unconfirmed\s+reports?|(?:media|press|news)\s+reports?|"
     r"reports\s+(?:say|said|suggest\w*|indicat\w*|show\w*)|according\s+to\s+reports|"
     r"rumou?r\w*|(?:is|are|was|were)\s+(?:believed|"
-    r"understood|thought|rumou?red)\s+to|сообщается|по\s+(?:имеющимся|неподтвержденным|"
-    r"некоторым|неофициальным)\s+(?:данным|сведениям)|по\s+данным\s+сми)(?!\w)|알려졌|알려진다|관측된|관측되|전해졌|전해진다"
+    r"understood|thought|rumou?red|estimated)\s+to|сообщается|по\s+(?:имеющимся|неподтвержденным|"
+    r"некоторым|неофициальным)\s+(?:данным|сведениям)|по\s+данным\s+сми|оценива\w*ся)(?!\w)|"
+    r"알려졌|알려진다|관측된|관측되|전해졌|전해진다|추정된다|추정됐다"
 )
 
 

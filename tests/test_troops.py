@@ -214,6 +214,19 @@ def test_the_outlet_claims_what_nobody_is_credited_with() -> None:
     assert claims(text)[0].claimant == "Outlet"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "국정원은 북한군이 다시 투입됐다고 밝혔다. 규모는 1천여 명에서 많게는 약 3천 명으로 "
+        "추정된다.",
+        "The NIS briefed lawmakers on Friday. About 3,000 more North Korean troops are estimated "
+        "to have arrived in Russia.",
+    ],
+)
+def test_an_estimate_with_no_estimator_is_the_outlets(text: str) -> None:
+    assert claims(text)[-1].claimant == "Outlet"
+
+
 def test_a_figure_that_reports_indicate_is_the_outlets() -> None:
     text = ("The soldiers were handed over to the Security Service of Ukraine. Reports indicate "
             "that around 11,000 North Korean troops are deployed in the Kursk region.")
