@@ -447,6 +447,8 @@ _PARTIES = (
            country=True),
 )
 
+_COUNTRIES = frozenset(p.name for p in _PARTIES if p.country)
+
 # Speech and belief verbs that follow their subject: "X said", "X는 … 밝혔다", "X сообщил".
 _SAYS = re.compile(
     r"(?<!\w)(?:said|says|say|told|tells|estimat\w*|believ\w*|reported|reports|claim\w*|"
@@ -545,6 +547,41 @@ def _named(original: str) -> list[str]:
     """The sources outside the party table that a sentence's attribution frames name."""
     names = (m.group("name").rstrip(".") for m in _NAMED_FRAME.finditer(original))
     return [n for n in names if not any(p.pattern.search(fold(n)) for p in _PARTIES)]
+
+
+# A speaker the sentence names by role only ("according to a South Korean lawmaker", "an
+# activist said", "a human rights organisation told AFP"), whom the next sentence names.
+_ROLE = (r"(?:lawmakers?|legislators?|activists?|analysts?|experts?|researchers?|governors?|"
+         r"groups?|organi[sz]ations?|think\s+tanks?|institutes?|monitors?)")
+_UNNAMED_SPEAKER = re.compile(
+    rf"(?:according\s+to|citing)\s+(?:a|an)\s+(?:[\w'’-]+\s+){{0,4}}?{_ROLE}(?!\w)"
+    rf"|(?<!\w)(?:a|an)\s+(?:[\w'’-]+\s+){{0,4}}?{_ROLE}\s+(?:said|says|told|tells|claimed|"
+    r"claims|estimated|estimates)(?!\w)"
+)
+_PROPER = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3}"
+# How the next sentence names them: after a title ("Rep. Yu Yong-weon met …"), as its subject
+# in apposition ("Jang Se-yul, head of …"), or in apposition to the role ("the organisation,
+# Gyeore-eol Nation United, helped …").
+_IDENTIFIED = re.compile(
+    rf"(?:(?<!\w)(?:Rep|Sen|Gov|Dr)\.\s+|(?i:{_ROLE}|governor|head|chief|director)\s+)"
+    rf"(?P<titled>{_PROPER})(?=[\s,.])"
+    rf"|^\W*(?P<subject>{_PROPER}),"
+    rf"|(?i:{_ROLE}),\s+(?P<apposed>{_PROPER}),"
+)
+
+
+def _identified(sentence: str, following: str) -> str | None:
+    """The name the following sentence gives a speaker this one names only by role."""
+    if not _UNNAMED_SPEAKER.search(fold(sentence)):
+        return None
+    for m in _IDENTIFIED.finditer(following):
+        name = next(g for g in m.groups() if g)
+        folded = fold(name)
+        # not a party of the table, nor a country of the war ("North Korea, which …")
+        if not (_NK.search(folded) or _WAR.search(folded)
+                or any(p.pattern.search(folded) for p in _PARTIES)):
+            return name
+    return None
 
 
 def _mentions(sentence: str) -> list[_Mention]:
@@ -780,6 +817,10 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         sentence = folded_parts[at]
         claimant = (_own_clause(sentence, figure.start, speakers[at]) or own[at]
                     or _referred(own, folded_parts, anaphoric, at))
+        if claimant is None or claimant in _COUNTRIES:
+            # a speaker named by role, then by name: the name, not the country of the role
+            following = parts[at + 1] if at + 1 < len(parts) else ""
+            claimant = _identified(parts[at], following) or claimant
         if _anonymous(sentence, figure.start, [s for s, _ in speakers[at]],
                       claimant is not None):
             return outlet

@@ -286,6 +286,31 @@ def test_a_modifier_before_an_unnamed_source_is_no_name() -> None:
     assert claims(text)[0].claimant == "South Korea"
 
 
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("Two North Korean prisoners of war in Ukraine want to defect, according to a South "
+         "Korean lawmaker who interviewed them. People Power Party Rep. Yu Yong-weon met the "
+         "two soldiers on Tuesday.", "Yu Yong-weon"),
+        ("Two North Korean prisoners of war in Ukraine asked to be brought to Seoul, an "
+         "activist said Friday. Jang Se-yul, head of a defectors' group, disclosed the "
+         "meeting.", "Jang Se-yul"),
+        ("Two North Korean prisoners of war held in Ukraine want to live in Seoul, a human "
+         "rights organisation told AFP. The film that the organisation, Gyeore-eol Nation "
+         "United, helped coordinate will air soon.", "Gyeore-eol Nation United"),
+    ],
+)
+def test_a_speaker_named_by_role_is_the_name_the_next_sentence_gives(text: str,
+                                                                     claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+def test_a_country_opening_the_next_sentence_is_no_speakers_name() -> None:
+    text = ("Two North Korean prisoners of war in Ukraine want to defect, an activist said. "
+            "North Korea, which denies sending troops, made no comment.")
+    assert claims(text)[0].claimant == "Outlet"
+
+
 def test_a_party_of_the_table_outranks_the_outlet_passing_it_on() -> None:
     text = ("Zelensky said 11,000 North Korean soldiers are in the region, News.Az reports "
             "citing CNN.")
