@@ -310,6 +310,8 @@ def test_the_north_korean_military_is_troops_beside_the_war(matcher: Matcher) ->
         "The North Korean military test-fired a ballistic missile",
         "Russia's defence minister held talks with North Korean military and political leaders",
         "Договор о взаимной военной помощи России и КНДР вступил в силу",
+        "Kim Jong Un watched the training of special operation units of the Korean People's "
+        "Army",
     ],
 )
 def test_not_troops_for_the_military_as_an_institution(matcher: Matcher, text: str) -> None:
