@@ -508,6 +508,7 @@ _INTELLIGENCE_OF = {"южнокореиск": "South Korea", "украинск":
                     "u.s.": "US", "us": "US", "american": "US", "south korean": "South Korea",
                     "ukrainian": "Ukraine", "western": "Western intelligence",
                     "british": "British intelligence"}
+_JOINT = (_JOINT_INTELLIGENCE, _JOINT_INTELLIGENCE_RU)
 # Between two parties that share one verb: "South Korea, Ukraine and the United States say".
 _COORDINATION = re.compile(r"^\s*(?:,|and|&|и|과|와|및|,\s*and)\s*(?:the\s+)?$")
 
@@ -796,6 +797,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     lent: list[str | None] = []
     named: list[str] = []
     speakers: list[list[tuple[int, str]]] = []  # where each sentence credits whom
+    several: list[bool] = []  # whether a sentence credits several countries' intelligence
     anaphoric = [bool(_ANAPHORA.search(s)) for s in folded_parts]
     for s, refers in zip(folded_parts, anaphoric, strict=True):
         every = _mentions(s)
@@ -803,6 +805,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
             named += [m.party.name for m in every]
         mentions = _chosen(every)
         own.append(_joined([m.party.name for m in mentions]))
+        several.append(bool(mentions) and all(m.party.pattern in _JOINT for m in mentions))
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
         lent.append(own[-1] if lends else None)
         speakers.append([(m.start, m.party.name) for m in every if m.credited])
@@ -825,6 +828,8 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
                       claimant is not None):
             return outlet
         claimant = claimant or _nearest(lent, at) or headline
+        if several[at] and claimant == own[at]:
+            return claimant  # several countries' services: no one body of the first
         return _refined(claimant, named) if claimant else source
 
     claims: list[TroopClaim] = []

@@ -610,6 +610,12 @@ def test_several_countries_intelligence_is_credited_to_the_first_named(
     assert claims(text)[0].claimant == claimant
 
 
+def test_several_countries_intelligence_is_not_one_body_the_item_names() -> None:
+    text = ("South Korean and Western intelligence agencies say Pyongyang sent more than 10,000 "
+            "troops to Russia. Lee said the NIS believes 6,000 more soldiers will go.")
+    assert [c.claimant for c in claims(text)] == ["South Korea", "NIS"]
+
+
 def test_a_korean_sentence_reporting_such_content_credits_the_figure_before_it() -> None:
     text = ("북한군 1만여 명이 러시아에 파병된 것으로 알려졌다. "
             "국정원은 이런 내용을 국회에 보고했다.")
