@@ -13,8 +13,12 @@ A figure is a number written in any of the ways reports write one ("12,000", "12
 - its claimant: a party the sentence's grammar credits ("according to X", "X said",
   "X는 … 밝혔다", "по данным X", "X сообщил", a headline's "… - X"), never a party the
   sentence negates ("a claim the Kremlin has not confirmed") or a country that is only a
-  place or an object ("the war against Ukraine"). A sentence that credits nobody takes the
-  party the rest of the item credits; an item that credits nobody, the outlet.
+  place or an object ("the war against Ukraine"); the party whose report another passes on
+  ("citing Seoul", "confirmed the NIS report"); a speaker named only by role, the name the
+  next sentence gives them ("an activist said. Jang Se-yul, head of …"). A sentence that
+  credits nobody takes the party the rest of the item credits; an item that credits no
+  party of the table, the source it names as written ("according to Reuters"), else the
+  outlet.
 """
 
 from __future__ import annotations
