@@ -324,7 +324,8 @@ _CASUALTY = re.compile(
     r"(?<!\w)(?:killed|dead|died|deaths?|wounded|injured|casualt\w*|captured|taken\s+prisoner|"
     r"prisoners?|pows?|losses|lost|kia|injur\w*|fatalit\w*|died|die|"
     r"погиб\w*|убит\w*|ранен\w*|потер\w*|пленн\w*|плен(?!\w)|пленен\w*|уничтож\w*|ликвидир\w*|пленил\w*|раненых|отдав\w*\s+жизн\w*|gave\s+their\s+lives)|사상자|사망|전사|부상|포로|생포|사상|"
-    r"목숨"
+    # Korean verbs of dying and being hurt: 숨졌다, 숨진, 숨지거나, 다쳤다, 다친
+    r"목숨|숨지|숨졌|숨진|숨져|다쳤|다친|다치"
 )
 _PLANNED = re.compile(
     r"(?<!\w)(?:will|would|plans?\s+to|planned|planning|plan\s+to|intends?|expected|expects|"
@@ -345,9 +346,9 @@ def _kind(before: str, after: str, korean: bool) -> str:
     # Casualty words sit next to the figure ("4,000 killed", "사상자 3000명", "погибли
     # 300 военных"); the rest of the sentence may be about deployment.
     # Korean: not past the figure's clause ("1만5000여 명을 파병했으며, 사망한 600명").
-    ends = r"(?:며|고|으나|지만),?\s|했다\.|다\."
-    near = before[-30:] + " " + (re.split(ends, after[:40], maxsplit=1)[0] if korean
-                                 else after[:40])
+    ends = r"(?:며|고|으나|지만),?\s|했다\.|다\.|…|\.\.\."  # a headline's "…" parts two clauses
+    near = (re.split(ends, before)[-1][-30:] + " " + re.split(ends, after[:40], maxsplit=1)[0]
+            if korean else before[-30:] + " " + after[:40])
     if _CASUALTY.search(near):
         return "casualties"
     # Whether the figure is planned is its clause's verb: before the figure in English and

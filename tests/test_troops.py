@@ -654,6 +654,30 @@ def test_a_korean_casualty_word_in_the_next_clause_is_not_the_figures_kind() -> 
                                                           (600, "casualties")]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "전투에 투입된 북한군이 최소 100여 명 숨졌다는 보고가 나왔다.",
+        "쿠르스크에서 북한군 1천 명 이상이 숨지거나 다쳤다.",
+    ],
+)
+def test_korean_verbs_of_dying_and_being_hurt_make_casualties(text: str) -> None:
+    assert [c.kind for c in claims(text)] == ["casualties"]
+
+
+def test_a_korean_headlines_ellipsis_ends_the_figures_clause() -> None:
+    text = '국정원 "北 3차 파병, 전투공병 1000명 러시아 현지 도착…전사자 2000여명 추산"'
+    assert [(c.figure, c.kind) for c in claims(text)] == [(1000, "deployed"),
+                                                          (2000, "casualties")]
+
+
+def test_a_korean_casualty_word_in_the_clause_before_is_not_the_figures_kind() -> None:
+    text = ('젤렌스키 대통령은 "북한에서 1만2000명을 파병했고 3800명이 죽거나 다쳤다"며 "그들은 '
+            '향후 3만~4만명을 더 데려올 수 있다"고 말했다.')
+    assert [(c.figure, c.kind) for c in claims(text)][1:3] == [(3800, "casualties"),
+                                                               (30000, "planned")]
+
+
 def test_a_long_noun_phrase_before_the_verb_of_loss_is_still_casualties() -> None:
     text = ("Around 2,000 North Korean soldiers deployed to help Russia fight against Ukrainian "
             "forces are believed to have been killed.")
