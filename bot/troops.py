@@ -740,7 +740,8 @@ class _Figure:
 
 
 _RANGE = re.compile(r"\s?[~∼–-]\s?")
-_KO_LIST = re.compile(r"^(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s)?$")
+_KO_LIST = re.compile(
+    r"^\s?(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s){0,3}$")
 
 
 def _figures(sentence: str) -> list[_Figure]:

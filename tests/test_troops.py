@@ -665,6 +665,11 @@ def test_korean_verbs_of_dying_and_being_hurt_make_casualties(text: str) -> None
     assert [c.kind for c in claims(text)] == ["casualties"]
 
 
+def test_korean_figures_listed_with_a_spaced_counter_and_a_long_noun_share_the_verb() -> None:
+    text = "북한이 건설 노동자 5000 명과 지뢰 제거 전문가 1000 명을 러시아에 파견하기로 합의했다."
+    assert [(c.figure, c.kind) for c in claims(text)] == [(5000, "planned"), (1000, "planned")]
+
+
 def test_a_korean_headlines_ellipsis_ends_the_figures_clause() -> None:
     text = '국정원 "北 3차 파병, 전투공병 1000명 러시아 현지 도착…전사자 2000여명 추산"'
     assert [(c.figure, c.kind) for c in claims(text)] == [(1000, "deployed"),
