@@ -100,6 +100,7 @@ def test_kcna_by_its_hosts(matcher: Matcher, title: str, summary: str) -> None:
         "North Korea's state TV KCTV aired the ceremony.",
         "Сюжет показали в эфире Центрального телевидения Северной Кореи.",
         "На ТВ КНДР впервые вышел репортаж о церемонии.",
+        "«Родон Синмун», главная газета Трудовой партии Кореи, опубликовала статью о договоре.",
     ],
 )
 def test_kcna_when_north_koreas_state_media_speak(matcher: Matcher, text: str) -> None:
@@ -128,10 +129,12 @@ def test_kcna_when_state_media_of_both_countries_speak(matcher: Matcher) -> None
     [
         "The Russian state news agency TASS reported that North Korea ratified the treaty.",
         "Российское телевидение показало репортаж о КНДР.",
+        "Xi wished North Korea well on its founding anniversary, Chinese state media reported.",
+        "중국 관영 매체는 시진핑 주석이 북한에 축전을 보냈다고 보도했다.",
     ],
 )
-def test_not_kcna_when_russias_agency_or_television_is_named(matcher: Matcher,
-                                                              text: str) -> None:
+def test_not_kcna_when_russias_or_chinas_agency_or_television_is_named(matcher: Matcher,
+                                                                       text: str) -> None:
     assert "kcna" not in topics(matcher, text)
 
 
