@@ -92,7 +92,8 @@ class Rule(_Strict):
     `re:` starts a regular expression; a trailing `*` matches any word ending
     (Russian inflections); Korean terms allow trailing particles by themselves.
     `a|b + c|d -- e|f` is a sentence term: one sentence holds one of each part's
-    alternatives and none of the guard's (bot/match.py). `sources` match where an
+    alternatives and none of the guard's (bot/match.py); `re:x -- e|f` is a regex
+    whose sentence holds none of the guard's alternatives. `sources` match where an
     item comes from: its link's host, its outlet, its feed's title.
     """
 
@@ -113,10 +114,13 @@ class Rule(_Strict):
                 if any(not alt.strip() for p in parts for alt in p.split("|")):
                     raise ValueError(f"empty alternative in sentence term {term!r}")
             elif term.startswith("re:"):
+                pattern, guarded, guard = term[3:].partition(" -- ")
                 try:
-                    re.compile(term[3:])
+                    re.compile(pattern)
                 except re.error as exc:
-                    raise ValueError(f"bad regex {term[3:]!r}: {exc}") from None
+                    raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+                if guarded and any(not alt.strip() for alt in guard.split("|")):
+                    raise ValueError(f"empty alternative in the guard of {term!r}")
         return terms
 
     @model_validator(mode="after")

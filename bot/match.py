@@ -76,7 +76,10 @@ class SentenceTerm:
 
 
 def is_sentence_term(term: str) -> bool:
-    return not term.startswith("re:") and ("+" in term or "|" in term or " -- " in term)
+    """`a|b + c`, `a -- b`; a regex only with a guard (`re:… -- b`), as its one part."""
+    if term.startswith("re:"):
+        return " -- " in term
+    return "+" in term or "|" in term or " -- " in term
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,8 @@ def _topic_rules(rules: Mapping[str, Rule]) -> _Rules:
     sentence_terms: list[SentenceTerm] = []
 
     def alts(group: str) -> tuple[int, ...]:
-        words = [w.strip() for w in group.split("|")]
+        group = group.strip()
+        words = [group] if group.startswith("re:") else [w.strip() for w in group.split("|")]
         alternatives.extend(words)
         return tuple(range(len(alternatives) - len(words), len(alternatives)))
 
@@ -102,7 +106,8 @@ def _topic_rules(rules: Mapping[str, Rule]) -> _Rules:
         for term in group:
             if is_sentence_term(term):
                 positive, _, guard = term.partition(" -- ")
-                parts = tuple(alts(p) for p in positive.split(" + "))
+                parts = ((alts(positive),) if positive.startswith("re:")
+                         else tuple(alts(p) for p in positive.split(" + ")))
                 sentence_terms.append(
                     SentenceTerm.of(len(terms), parts, alts(guard) if guard.strip() else ()))
             terms.append(term)

@@ -165,8 +165,8 @@ class TermSet:
 
     def occurrences(self, text: Text, only: set[int] | None = None
                     ) -> Iterator[tuple[int, int, int]]:
-        """(term index, first word, word after the last) of every plain-term occurrence, or
-        of the terms in `only`: a word is looked for only if it may start one of them."""
+        """(term index, first word, word after the last) of every term's occurrence, or of
+        the terms in `only`: a word is looked for only if it may start one of them."""
         words = text.words
         for word in text.wordset & self._single.keys():
             indices = self._single[word]
@@ -184,6 +184,13 @@ class TermSet:
                 for index, tail in candidates:
                     if _continues(words, at, tail):
                         yield index, at, at + 1 + len(tail)
+        folded = text.folded
+        for index, rx, _ in self._regexes:
+            if only is None or index in only:
+                for m in rx.finditer(folded):
+                    # the words before and through the match, counted as Text splits them
+                    yield (index, len(_WORD.findall(folded, 0, m.start())),
+                           len(_WORD.findall(folded, 0, m.end())))
 
     def _starts(self, text: Text) -> list[tuple[str, list[tuple[int, tuple[_Word, ...]]]]]:
         """Words of the text that may start a term, with the rest of each such term."""

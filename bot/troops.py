@@ -13,8 +13,12 @@ A figure is a number written in any of the ways reports write one ("12,000", "12
 - its claimant: a party the sentence's grammar credits ("according to X", "X said",
   "X는 … 밝혔다", "по данным X", "X сообщил", a headline's "… - X"), never a party the
   sentence negates ("a claim the Kremlin has not confirmed") or a country that is only a
-  place or an object ("the war against Ukraine"). A sentence that credits nobody takes the
-  party the rest of the item credits; an item that credits nobody, the outlet.
+  place or an object ("the war against Ukraine"); the party whose report another passes on
+  ("citing Seoul", "confirmed the NIS report"); a speaker named only by role, the name the
+  next sentence gives them ("an activist said. Jang Se-yul, head of …"). A sentence that
+  credits nobody takes the party the rest of the item credits; an item that credits no
+  party of the table, the source it names as written ("according to Reuters"), else the
+  outlet.
 """
 
 from __future__ import annotations
@@ -201,7 +205,7 @@ _OTHER_FORCES = re.compile(
 # of Pyongyang's troops in Russia to 3,000", "the total likely to climb to around 10,000".
 _TOTAL_BEFORE = re.compile(
     r"(?:total|number|tally|count|contingent|deployment|strength|casualt\w*|fatalit\w*|"
-    r"injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)[^.;]{0,60}?"
+    r"injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)[^.;]{0,80}?"
     r"(?<!\w)(?:to|at|reach\w*|of|exceed\w*|surpass\w*|top\w*|hit|hits|stand\w*\s+at|"
     r"stood\s+at|number\w*|totall?\w*|is|are|was|were)\s+(?:(?:about|around|some|"
     r"approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)\s+)?$"
@@ -320,7 +324,8 @@ _CASUALTY = re.compile(
     r"(?<!\w)(?:killed|dead|died|deaths?|wounded|injured|casualt\w*|captured|taken\s+prisoner|"
     r"prisoners?|pows?|losses|lost|kia|injur\w*|fatalit\w*|died|die|"
     r"погиб\w*|убит\w*|ранен\w*|потер\w*|пленн\w*|плен(?!\w)|пленен\w*|уничтож\w*|ликвидир\w*|пленил\w*|раненых|отдав\w*\s+жизн\w*|gave\s+their\s+lives)|사상자|사망|전사|부상|포로|생포|사상|"
-    r"목숨"
+    # Korean verbs of dying and being hurt: 숨졌다, 숨진, 숨지거나, 다쳤다, 다친
+    r"목숨|숨지|숨졌|숨진|숨져|다쳤|다친|다치"
 )
 _PLANNED = re.compile(
     r"(?<!\w)(?:will|would|plans?\s+to|planned|planning|plan\s+to|intends?|expected|expects|"
@@ -341,9 +346,9 @@ def _kind(before: str, after: str, korean: bool) -> str:
     # Casualty words sit next to the figure ("4,000 killed", "사상자 3000명", "погибли
     # 300 военных"); the rest of the sentence may be about deployment.
     # Korean: not past the figure's clause ("1만5000여 명을 파병했으며, 사망한 600명").
-    ends = r"(?:며|고|으나|지만),?\s|했다\.|다\."
-    near = before[-30:] + " " + (re.split(ends, after[:40], maxsplit=1)[0] if korean
-                                 else after[:40])
+    ends = r"(?:며|고|으나|지만),?\s|했다\.|다\.|…|\.\.\."  # a headline's "…" parts two clauses
+    near = (re.split(ends, before)[-1][-30:] + " " + re.split(ends, after[:40], maxsplit=1)[0]
+            if korean else before[-30:] + " " + after[:40])
     if _CASUALTY.search(near):
         return "casualties"
     # Whether the figure is planned is its clause's verb: before the figure in English and
@@ -447,6 +452,8 @@ _PARTIES = (
            country=True),
 )
 
+_COUNTRIES = frozenset(p.name for p in _PARTIES if p.country)
+
 # Speech and belief verbs that follow their subject: "X said", "X는 … 밝혔다", "X сообщил".
 _SAYS = re.compile(
     r"(?<!\w)(?:said|says|say|told|tells|estimat\w*|believ\w*|reported|reports|claim\w*|"
@@ -488,6 +495,7 @@ class _Mention:
     start: int
     end: int
     credited: bool  # in an attribution, not a mere mention
+    cited: bool = False  # the source another party cites ("citing X", "со ссылкой на X")
 
 
 # "U.S., South Korean and Ukrainian intelligence": several services, no single one, so the
@@ -505,8 +513,81 @@ _INTELLIGENCE_OF = {"южнокореиск": "South Korea", "украинск":
                     "u.s.": "US", "us": "US", "american": "US", "south korean": "South Korea",
                     "ukrainian": "Ukraine", "western": "Western intelligence",
                     "british": "British intelligence"}
+_JOINT = (_JOINT_INTELLIGENCE, _JOINT_INTELLIGENCE_RU)
 # Between two parties that share one verb: "South Korea, Ukraine and the United States say".
 _COORDINATION = re.compile(r"^\s*(?:,|and|&|и|과|와|및|,\s*and)\s*(?:the\s+)?$")
+
+
+# An attribution frame, then a name outside the party table: "according to the human rights
+# group Gyeore-eol Nation United", "citing Reuters", "со ссылкой на Reuters". The name is the
+# run of capitalised words that heads the frame's noun phrase, as written (not a modifier:
+# "according to a South Korean lawmaker", "according to Monday's report").
+_NAMED_FRAME = re.compile(
+    r"(?<!\w)(?i:according\s+to|citing|quoting|cited\s+by|as\s+reported\s+by|"
+    r"со\s+ссылко[йи]\s+на|ссылаясь\s+на|по\s+данным|по\s+информации|по\s+словам|"
+    r"согласно)"
+    r"\s+[«\"“]?(?:[a-zа-яё][\w-]*\s+){0,4}?"
+    r"(?P<name>[A-Z][\w'’&.-]*(?:\s+(?:(?:of|for|and|on)\s+(?:the\s+)?)?[A-Z][\w'’&.-]*)*)"
+    r"[»\"”]?(?=\s*(?:$|[.,;:()]|\s(?:said|says|reported|reports|which|who|that|on|in|as|"
+    r"and|в|и|о)(?!\w)))"
+)
+_CITING_BEFORE = re.compile(
+    r"(?:citing|quoting|со\s+ссылкои\s+на|ссылаясь\s+на)\s+(?:the\s+|a\s+|an\s+)?"
+    r"(?:[\w.'’«\"“-]+\s+){0,3}[«\"“]?$"
+)
+# A party whose report another party passes on: "citing X", "X를 인용해", "со ссылкой на
+# X", and the report of X ("confirmed the NIS report", "국정원 보고를 확인", "백악관의 발표를
+# 언급하며", "South Korean intelligence regarding …", "подтвердил данные разведки Южной Кореи").
+_KO_CITED_AFTER = re.compile(
+    r"^\s?(?:(?:[가-힣]*\s?){0,2}?(?:을|를)?\s?인용|의?\s?(?:보고|발표|주장|분석|평가|추정|집계)"
+    r"(?:를|을|에|와|도|가|는|서)?(?![가-힣]))")
+_REPORT_OF_AFTER = re.compile(
+    r"^(?:'s|’s)?\s*(?:report|reports|estimate|estimates|assessment|assessments|data|figures|"
+    r"findings|announcement|intelligence\s+regarding|regarding)(?!\w)")
+_REPORT_OF_BEFORE = re.compile(
+    r"(?:(?:report|reports|estimate|estimates|assessment|data|figures|findings)\s+(?:of|from|by)|"
+    r"(?:данн|оценк|доклад|отчет|сведени)\w*)\s+(?:the\s+)?$")
+
+
+def _named(original: str) -> list[str]:
+    """The sources outside the party table that a sentence's attribution frames name."""
+    names = (m.group("name").rstrip(".") for m in _NAMED_FRAME.finditer(original))
+    return [n for n in names if not any(p.pattern.search(fold(n)) for p in _PARTIES)]
+
+
+# A speaker the sentence names by role only ("according to a South Korean lawmaker", "an
+# activist said", "a human rights organisation told AFP"), whom the next sentence names.
+_ROLE = (r"(?:lawmakers?|legislators?|activists?|analysts?|experts?|researchers?|governors?|"
+         r"groups?|organi[sz]ations?|think\s+tanks?|institutes?|monitors?)")
+_UNNAMED_SPEAKER = re.compile(
+    rf"(?:according\s+to|citing)\s+(?:a|an)\s+(?:[\w'’-]+\s+){{0,4}}?{_ROLE}(?!\w)"
+    rf"|(?<!\w)(?:a|an)\s+(?:[\w'’-]+\s+){{0,4}}?{_ROLE}\s+(?:said|says|told|tells|claimed|"
+    r"claims|estimated|estimates)(?!\w)"
+)
+_PROPER = r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,3}"
+# How the next sentence names them: after a title ("Rep. Yu Yong-weon met …"), as its subject
+# in apposition ("Jang Se-yul, head of …"), or in apposition to the role ("the organisation,
+# Gyeore-eol Nation United, helped …").
+_IDENTIFIED = re.compile(
+    rf"(?:(?<!\w)(?:Rep|Sen|Gov|Dr)\.\s+|(?i:{_ROLE}|governor|head|chief|director)\s+)"
+    rf"(?P<titled>{_PROPER})(?=[\s,.])"
+    rf"|^\W*(?P<subject>{_PROPER}),"
+    rf"|(?i:{_ROLE}),\s+(?P<apposed>{_PROPER}),"
+)
+
+
+def _identified(sentence: str, following: str) -> str | None:
+    """The name the following sentence gives a speaker this one names only by role."""
+    if not _UNNAMED_SPEAKER.search(fold(sentence)):
+        return None
+    for m in _IDENTIFIED.finditer(following):
+        name = next(g for g in m.groups() if g)
+        folded = fold(name)
+        # not a party of the table, nor a country of the war ("North Korea, which …")
+        if not (_NK.search(folded) or _WAR.search(folded)
+                or any(p.pattern.search(folded) for p in _PARTIES)):
+            return name
+    return None
 
 
 def _mentions(sentence: str) -> list[_Mention]:
@@ -533,8 +614,12 @@ def _mentions(sentence: str) -> list[_Mention]:
             taken.append((m.start(), m.end()))
             if _NEGATED_AFTER.match(after):
                 continue
+            cited = bool(_CITING_BEFORE.search(before[-60:]) or _KO_CITED_AFTER.match(after)
+                         or _REPORT_OF_AFTER.match(after)
+                         or _REPORT_OF_BEFORE.search(before[-30:]))
             found.append(_Mention(party, m.start(), m.end(),
-                                  _credited(before, after, inverted=not party.country)))
+                                  cited or _credited(before, after, inverted=not party.country),
+                                  cited))
     found.sort(key=lambda x: x.start)
     # A verb after the last of coordinated parties credits them all: "South Korea, Ukraine
     # and the United States say" (a comma alone is not a coordination: "in Ukraine, Seoul
@@ -548,7 +633,7 @@ def _mentions(sentence: str) -> list[_Mention]:
             continue
         chain_has_and = chain_has_and or link.strip() != ","
         if nxt.credited and chain_has_and:
-            found[i] = _Mention(here.party, here.start, here.end, True)
+            found[i] = _Mention(here.party, here.start, here.end, True, nxt.cited)
     return [m for m in found if not m.party.country or _speaks(sentence, m)]
 
 
@@ -561,6 +646,8 @@ def _speaks(sentence: str, m: _Mention) -> bool:
     """Whether a country is a speaker, not a place or an object: credited, not after
     "against/to/with…", after "in" only right before its verb ("in Seoul, officials said"
     is not, "В Сеуле говорят" is), and in Korean only as the topic ("러시아 측은")."""
+    if m.cited:  # "citing Seoul", "со ссылкой на Сеул": a source, not an object
+        return True
     before, after = sentence[: m.start], sentence[m.end :]
     if not m.credited or _OBJECT_BEFORE.search(before[-24:]):
         return False
@@ -603,9 +690,11 @@ _SAYS_BEFORE = re.compile(
 
 
 def _chosen(mentions: list[_Mention]) -> list[_Mention]:
-    """Who a sentence credits: the parties in attributions, else the specific parties it
-    names (agencies and people, not countries)."""
-    return [m for m in mentions if m.credited] or [m for m in mentions if not m.party.country]
+    """Who a sentence credits: the sources cited ("the Pentagon said, citing Seoul": the most
+    specific), else the parties in attributions, else the specific parties it names
+    (agencies and people, not countries)."""
+    return ([m for m in mentions if m.cited] or [m for m in mentions if m.credited]
+            or [m for m in mentions if not m.party.country])
 
 
 # A country's bodies: a report that credits the country and names its body means the body
@@ -651,7 +740,8 @@ class _Figure:
 
 
 _RANGE = re.compile(r"\s?[~∼–-]\s?")
-_KO_LIST = re.compile(r"^(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s)?$")
+_KO_LIST = re.compile(
+    r"^\s?(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s){0,3}$")
 
 
 def _figures(sentence: str) -> list[_Figure]:
@@ -667,7 +757,8 @@ def _figures(sentence: str) -> list[_Figure]:
             # "3만~4만명", "10–12 тысяч военных": the first end reads the words of the last
             after = sentence[nxt.end():]
         prev_end = matches[i - 1].end() if i else 0
-        if not (_personnel_after(after)
+        personnel = _personnel_after(after)
+        if not (personnel
                 or _total_of_troops(sentence[prev_end : m.start()], sentence[: m.start()])):
             continue
         next_start = nxt.start() if nxt is not None else len(sentence)
@@ -677,8 +768,11 @@ def _figures(sentence: str) -> list[_Figure]:
         # list of figures ("3만~4만명, 어쩌면 50만명을 더 데려올 수 있다").
         listed = korean and _KO_LIST.match(sentence[m.end() : next_start])
         kind = _kind(before, after if listed else sentence[m.end():next_start], korean)
+        total = None if personnel else _TOTAL_BEFORE.search(before)
         if (_CASUALTY_TOTAL.search(before) or _CASUALTY_AFTER.match(after)
-                or _CASUALTY_VERB_AFTER.match(after)):
+                or _CASUALTY_VERB_AFTER.match(after)
+                # a total of losses: "the number of killed and wounded … exceeded 3,000"
+                or (total is not None and _CASUALTY.search(total.group()))):
             kind = "casualties"
         elif found and _SHARED_VERB.match(before):
             kind = found[-1].kind  # "will send 1,000 sappers and 5,000 builders"
@@ -709,6 +803,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     lent: list[str | None] = []
     named: list[str] = []
     speakers: list[list[tuple[int, str]]] = []  # where each sentence credits whom
+    several: list[bool] = []  # whether a sentence credits several countries' intelligence
     anaphoric = [bool(_ANAPHORA.search(s)) for s in folded_parts]
     for s, refers in zip(folded_parts, anaphoric, strict=True):
         every = _mentions(s)
@@ -716,21 +811,32 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
             named += [m.party.name for m in every]
         mentions = _chosen(every)
         own.append(_joined([m.party.name for m in mentions]))
+        several.append(bool(mentions) and all(m.party.pattern in _JOINT for m in mentions))
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
         lent.append(own[-1] if lends else None)
         speakers.append([(m.start, m.party.name) for m in every if m.credited])
     headline = _headline_claimant(title)
+    # A text that credits no party of the table may still name its source: "according to
+    # the human rights group Gyeore-eol Nation United", "…, сообщает X со ссылкой на Reuters".
+    # Below every party of the table: "X reports citing CNN" passes on Zelensky's figure.
+    source = next((n for p in parts for n in _named(p)), outlet)
     at_war = bool(_WAR.search(folded))
 
     def claimant_of(at: int, figure: _Figure) -> str:
         sentence = folded_parts[at]
         claimant = (_own_clause(sentence, figure.start, speakers[at]) or own[at]
                     or _referred(own, folded_parts, anaphoric, at))
+        if claimant is None or claimant in _COUNTRIES:
+            # a speaker named by role, then by name: the name, not the country of the role
+            following = parts[at + 1] if at + 1 < len(parts) else ""
+            claimant = _identified(parts[at], following) or claimant
         if _anonymous(sentence, figure.start, [s for s, _ in speakers[at]],
                       claimant is not None):
             return outlet
         claimant = claimant or _nearest(lent, at) or headline
-        return _refined(claimant, named) if claimant else outlet
+        if several[at] and claimant == own[at]:
+            return claimant  # several countries' services: no one body of the first
+        return _refined(claimant, named) if claimant else source
 
     claims: list[TroopClaim] = []
     for at, (sentence, figures) in enumerate(zip(parts, found, strict=True)):
@@ -747,7 +853,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
                     first = replace(first, kind=figure.kind)
                 again = claimant_of(at, figure)
                 if again in _BODIES.get(first.claimant, ()) or (
-                        first.claimant == outlet and again != outlet):
+                        first.claimant in (outlet, source) and again not in (outlet, source)):
                     first = replace(first, claimant=again)
                 claims[same] = first
                 continue
@@ -772,13 +878,16 @@ _CONTINUES = re.compile(
     r"our\s+(?:estimates?|assessment|intelligence|data)|we\s+(?:estimate|believe|assess|"
     r"know)|according\s+to\s+(?:him|her))(?!\w)|그에\s?따르면"
 )
-# Attribution to no one: "amid unconfirmed reports", "reportedly", "…로 알려졌다",
-# "…한 것으로 관측된다", "сообщается", "по неподтвержденным данным".
+# Attribution to no one: "amid unconfirmed reports", "reports indicate", "reportedly",
+# "…로 알려졌다", "…한 것으로 관측된다", "сообщается", "по неподтвержденным данным"; an
+# estimate with no estimator ("is estimated to", "…으로 추정된다", "оценивается в").
 _ANONYMOUS = re.compile(
     r"(?<!\w)(?:reportedly|unconfirmed\s+reports?|(?:media|press|news)\s+reports?|"
-    r"reports\s+(?:say|said|suggest\w*)|rumou?r\w*|(?:is|are|was|were)\s+(?:believed|"
-    r"understood|thought|rumou?red)\s+to|сообщается|по\s+(?:имеющимся|неподтвержденным|"
-    r"некоторым|неофициальным)\s+(?:данным|сведениям)|по\s+данным\s+сми)(?!\w)|알려졌|알려진다|관측된|관측되|전해졌|전해진다"
+    r"reports\s+(?:say|said|suggest\w*|indicat\w*|show\w*)|according\s+to\s+reports|"
+    r"rumou?r\w*|(?:is|are|was|were)\s+(?:believed|"
+    r"understood|thought|rumou?red|estimated)\s+to|сообщается|по\s+(?:имеющимся|неподтвержденным|"
+    r"некоторым|неофициальным)\s+(?:данным|сведениям)|по\s+данным\s+сми|оценива\w*ся)(?!\w)|"
+    r"알려졌|알려진다|관측된|관측되|전해졌|전해진다|추정된다|추정됐다"
 )
 
 

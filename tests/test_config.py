@@ -70,6 +70,13 @@ def test_bad_regex_is_reported_with_the_term(tmp_path: Path) -> None:
     assert ": topics.troops.any: bad regex '(unclosed'" in message
 
 
+def test_empty_alternative_in_a_regex_guard(tmp_path: Path) -> None:
+    data = base()
+    data["topics"]["troops"]["any"].append("re:north korean troops -- dmz||mdl")
+    message = error_of(tmp_path, data)
+    assert "empty alternative in the guard of 're:north korean troops -- dmz||mdl'" in message
+
+
 def test_unknown_time_zone(tmp_path: Path) -> None:
     data = base()
     data["digest"]["timezone"] = "Mars/Olympus"

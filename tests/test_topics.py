@@ -47,6 +47,13 @@ def test_a_guard_in_the_sentence_vetoes_the_term() -> None:
     assert m.analyse(item("KCNA reported the visit")).topic_names == ("kcna",)
 
 
+def test_a_guard_vetoes_a_regex_in_its_sentence_only() -> None:
+    m = Matcher({"troops": Rule(any=("re:north korean? (troops|soldiers) -- dmz|border",))}, {})
+    assert m.analyse(item("North Korean soldiers crossed the DMZ")).topic_names == ()
+    assert m.analyse(item("Seoul watches the DMZ.", "North Korean troops are in Kursk.")
+                     ).topic_names == ("troops",)
+
+
 def test_the_why_shows_the_alternatives_that_matched() -> None:
     m = Matcher({"treaty": Rule(any=("treaty|pact + russia* + north korea|dprk",))}, {})
     assert m.analyse(item("DPRK signs pact with Russian side")).topics[0].terms == (
@@ -93,6 +100,7 @@ def test_kcna_by_its_hosts(matcher: Matcher, title: str, summary: str) -> None:
         "North Korea's state TV KCTV aired the ceremony.",
         "Сюжет показали в эфире Центрального телевидения Северной Кореи.",
         "На ТВ КНДР впервые вышел репортаж о церемонии.",
+        "«Родон Синмун», главная газета Трудовой партии Кореи, опубликовала статью о договоре.",
     ],
 )
 def test_kcna_when_north_koreas_state_media_speak(matcher: Matcher, text: str) -> None:
@@ -121,10 +129,12 @@ def test_kcna_when_state_media_of_both_countries_speak(matcher: Matcher) -> None
     [
         "The Russian state news agency TASS reported that North Korea ratified the treaty.",
         "Российское телевидение показало репортаж о КНДР.",
+        "Xi wished North Korea well on its founding anniversary, Chinese state media reported.",
+        "중국 관영 매체는 시진핑 주석이 북한에 축전을 보냈다고 보도했다.",
     ],
 )
-def test_not_kcna_when_russias_agency_or_television_is_named(matcher: Matcher,
-                                                              text: str) -> None:
+def test_not_kcna_when_russias_or_chinas_agency_or_television_is_named(matcher: Matcher,
+                                                                       text: str) -> None:
     assert "kcna" not in topics(matcher, text)
 
 
@@ -236,6 +246,9 @@ def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text
     [
         "Russia could deploy troops to support North Korea in a crisis",
         "북한군 30여명이 군사분계선을 넘었다가 돌아갔다",
+        "South Korea fires warning shots after North Korean soldiers briefly cross the border",
+        "Around 20 North Korean troops briefly crossed into the Demilitarized Zone",
+        "Северокорейские военные пересекли линию разграничения в демилитаризованной зоне",
         "South Korean troops train near the border with North Korea",
         "The North Korean Workers' Party newspaper said Russia is a friend",
     ],
@@ -300,7 +313,51 @@ def test_the_north_korean_military_is_troops_beside_the_war(matcher: Matcher) ->
         "The North Korean military test-fired a ballistic missile",
         "Russia's defence minister held talks with North Korean military and political leaders",
         "Договор о взаимной военной помощи России и КНДР вступил в силу",
+        "Kim Jong Un watched the training of special operation units of the Korean People's "
+        "Army",
     ],
 )
 def test_not_troops_for_the_military_as_an_institution(matcher: Matcher, text: str) -> None:
     assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia is recruiting foreign fighters for its war, enlisting Cubans, North Koreans and "
+        "migrants",
+        "Россия вербует для войны против Украины кубинцев, северокорейцев и мигрантов",
+    ],
+)
+def test_troops_for_north_koreans_among_russias_foreign_recruits(matcher: Matcher,
+                                                                 text: str) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+def test_not_troops_for_north_koreans_recruited_as_workers(matcher: Matcher) -> None:
+    text = "Russia is recruiting North Koreans as construction workers for its factories"
+    assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Россия никогда не забудет помощи КНДР в разминировании Курской области",
+        "Korean fighters who helped liberate the Kursk region will be remembered, Pyongyang "
+        "said",
+    ],
+)
+def test_troops_for_the_dprks_part_in_clearing_and_liberating_kursk(matcher: Matcher,
+                                                                    text: str) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The number of North Korean killed or wounded in Kursk now exceeds 3,000",
+        "The number of North Korean occupiers killed in Kursk has grown",
+    ],
+)
+def test_troops_for_north_korean_losses_and_occupiers(matcher: Matcher, text: str) -> None:
+    assert "troops" in topics(matcher, text)

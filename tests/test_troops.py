@@ -163,6 +163,12 @@ def test_an_increment_stays_apart_from_a_total_of_another_kind() -> None:
         ("about", "deployed"), ("additional", "planned")]
 
 
+def test_a_total_of_losses_is_casualties_past_a_long_noun_phrase() -> None:
+    (claim,) = claims("According to preliminary estimates, the number of killed and wounded "
+                      "North Korean occupiers in Kursk has already exceeded 3,000 people.")
+    assert (claim.figure, claim.qualifier, claim.kind) == (3000, "more than", "casualties")
+
+
 # --- claimants ---------------------------------------------------------------------------------
 
 
@@ -208,6 +214,25 @@ def test_the_outlet_claims_what_nobody_is_credited_with() -> None:
     assert claims(text)[0].claimant == "Outlet"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "국정원은 북한군이 다시 투입됐다고 밝혔다. 규모는 1천여 명에서 많게는 약 3천 명으로 "
+        "추정된다.",
+        "The NIS briefed lawmakers on Friday. About 3,000 more North Korean troops are estimated "
+        "to have arrived in Russia.",
+    ],
+)
+def test_an_estimate_with_no_estimator_is_the_outlets(text: str) -> None:
+    assert claims(text)[-1].claimant == "Outlet"
+
+
+def test_a_figure_that_reports_indicate_is_the_outlets() -> None:
+    text = ("The soldiers were handed over to the Security Service of Ukraine. Reports indicate "
+            "that around 11,000 North Korean troops are deployed in the Kursk region.")
+    assert claims(text)[0].claimant == "Outlet"
+
+
 def test_the_claimant_carries_over_to_the_next_sentence() -> None:
     text = ("North Korea will send troops to Russia, the NIS said on Friday. According to the "
             "spy agency, the North has decided to dispatch 12,000 troops.")
@@ -236,6 +261,88 @@ def test_a_treaty_sentence_lends_no_claimant_to_a_figure() -> None:
     text = ("The treaty entered into force, KCNA said. North Korea is believed to have sent "
             "more than 10,000 troops to Russia.")
     assert claims(text)[0].claimant == "Outlet"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("Two North Korean prisoners of war held in Ukraine have asked to resettle in South "
+         "Korea, according to the human rights group Gyeore-eol Nation United.",
+         "Gyeore-eol Nation United"),
+        ("North Korea has lost 4,700 soldiers in Kursk, according to the Institute for the "
+         "Study of War.", "Institute for the Study of War"),
+        ("Об этом сообщает «Газета.Ru» со ссылкой на Reuters. В боях под Курском погибли "
+         "около 600 солдат КНДР.", "Reuters"),
+    ],
+)
+def test_a_source_outside_the_party_table_is_named_as_written(text: str, claimant: str
+                                                               ) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+def test_a_modifier_before_an_unnamed_source_is_no_name() -> None:
+    text = ("Two North Korean prisoners of war held in Ukraine want to defect, according to a "
+            "South Korean lawmaker who met them.")
+    assert claims(text)[0].claimant == "South Korea"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("Two North Korean prisoners of war in Ukraine want to defect, according to a South "
+         "Korean lawmaker who interviewed them. People Power Party Rep. Yu Yong-weon met the "
+         "two soldiers on Tuesday.", "Yu Yong-weon"),
+        ("Two North Korean prisoners of war in Ukraine asked to be brought to Seoul, an "
+         "activist said Friday. Jang Se-yul, head of a defectors' group, disclosed the "
+         "meeting.", "Jang Se-yul"),
+        ("Two North Korean prisoners of war held in Ukraine want to live in Seoul, a human "
+         "rights organisation told AFP. The film that the organisation, Gyeore-eol Nation "
+         "United, helped coordinate will air soon.", "Gyeore-eol Nation United"),
+    ],
+)
+def test_a_speaker_named_by_role_is_the_name_the_next_sentence_gives(text: str,
+                                                                     claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+def test_a_country_opening_the_next_sentence_is_no_speakers_name() -> None:
+    text = ("Two North Korean prisoners of war in Ukraine want to defect, an activist said. "
+            "North Korea, which denies sending troops, made no comment.")
+    assert claims(text)[0].claimant == "Outlet"
+
+
+def test_a_party_of_the_table_outranks_the_outlet_passing_it_on() -> None:
+    text = ("Zelensky said 11,000 North Korean soldiers are in the region, News.Az reports "
+            "citing CNN.")
+    assert claims(text)[0].claimant == "Zelensky"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Pentagon said, citing Seoul, that 11,000 North Korean soldiers are in Kursk.",
+        "Пентагон со ссылкой на Сеул сообщил, что в Курской области 11 тысяч военных КНДР.",
+    ],
+)
+def test_the_source_a_party_cites_is_the_claimant(text: str) -> None:
+    assert claims(text)[0].claimant == "South Korea"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("The Pentagon confirmed the NIS report that at least 100 North Korean soldiers were "
+         "killed in Kursk.", "NIS"),
+        ("미국 국방부는 북한군이 최소 100여 명 숨졌다는 국정원 보고를 공식 확인했습니다.", "NIS"),
+        ("국방부 부대변인은 북한군 1천 명 이상이 숨지거나 다쳤다는 백악관의 발표를 언급했습니다.",
+         "White House"),
+        ("Пентагон подтвердил данные южнокорейской разведки о гибели 100 военных КНДР в "
+         "Курской области.", "NIS"),
+    ],
+)
+def test_a_party_whose_report_another_passes_on_is_the_claimant(text: str, claimant: str
+                                                                 ) -> None:
+    assert claims(text)[0].claimant == claimant
 
 
 # --- not figures -------------------------------------------------------------------------------
@@ -503,6 +610,12 @@ def test_several_countries_intelligence_is_credited_to_the_first_named(
     assert claims(text)[0].claimant == claimant
 
 
+def test_several_countries_intelligence_is_not_one_body_the_item_names() -> None:
+    text = ("South Korean and Western intelligence agencies say Pyongyang sent more than 10,000 "
+            "troops to Russia. Lee said the NIS believes 6,000 more soldiers will go.")
+    assert [c.claimant for c in claims(text)] == ["South Korea", "NIS"]
+
+
 def test_a_korean_sentence_reporting_such_content_credits_the_figure_before_it() -> None:
     text = ("북한군 1만여 명이 러시아에 파병된 것으로 알려졌다. "
             "국정원은 이런 내용을 국회에 보고했다.")
@@ -539,6 +652,35 @@ def test_a_korean_casualty_word_in_the_next_clause_is_not_the_figures_kind() -> 
     text = "북한은 러시아에 1만5000여 명을 파병했으며, 사망한 600명을 포함해 사상자가 발생했다."
     assert [(c.figure, c.kind) for c in claims(text)] == [(15000, "deployed"),
                                                           (600, "casualties")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "전투에 투입된 북한군이 최소 100여 명 숨졌다는 보고가 나왔다.",
+        "쿠르스크에서 북한군 1천 명 이상이 숨지거나 다쳤다.",
+    ],
+)
+def test_korean_verbs_of_dying_and_being_hurt_make_casualties(text: str) -> None:
+    assert [c.kind for c in claims(text)] == ["casualties"]
+
+
+def test_korean_figures_listed_with_a_spaced_counter_and_a_long_noun_share_the_verb() -> None:
+    text = "북한이 건설 노동자 5000 명과 지뢰 제거 전문가 1000 명을 러시아에 파견하기로 합의했다."
+    assert [(c.figure, c.kind) for c in claims(text)] == [(5000, "planned"), (1000, "planned")]
+
+
+def test_a_korean_headlines_ellipsis_ends_the_figures_clause() -> None:
+    text = '국정원 "北 3차 파병, 전투공병 1000명 러시아 현지 도착…전사자 2000여명 추산"'
+    assert [(c.figure, c.kind) for c in claims(text)] == [(1000, "deployed"),
+                                                          (2000, "casualties")]
+
+
+def test_a_korean_casualty_word_in_the_clause_before_is_not_the_figures_kind() -> None:
+    text = ('젤렌스키 대통령은 "북한에서 1만2000명을 파병했고 3800명이 죽거나 다쳤다"며 "그들은 '
+            '향후 3만~4만명을 더 데려올 수 있다"고 말했다.')
+    assert [(c.figure, c.kind) for c in claims(text)][1:3] == [(3800, "casualties"),
+                                                               (30000, "planned")]
 
 
 def test_a_long_noun_phrase_before_the_verb_of_loss_is_still_casualties() -> None:
