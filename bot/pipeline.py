@@ -36,13 +36,7 @@ from bot.parse import ParseError, parse_feed
 from bot.text import one_line
 from bot.treaty import TreatyIndex
 from bot.workers import default_worker
-from storage import (
-    FeedState,
-    NewItem,
-    StorageError,
-    Store,
-    StoryGoneError,
-)
+from storage import FeedState, NewItem, StorageError, Store, StoryGoneError
 
 log = logging.getLogger(__name__)
 _DUE_PER_SLOT = 8  # due feeds read per free slot, to find ones whose host has room
