@@ -84,6 +84,8 @@ class Acts:
     side_owner: tuple[str, ...]  # term index -> side
     voice_terms: TermSet
     voice_owner: tuple[str, ...]  # term index -> voice
+    headline_voice_terms: TermSet
+    headline_voice_owner: tuple[str, ...]
     undone_terms: TermSet  # a plan or an expectation, next to the act
     stage_terms: TermSet  # a step before the act, anywhere in its line
 
@@ -94,10 +96,14 @@ class Acts:
         owner = tuple(i for i, name in enumerate(names) for _ in data["acts"][name])
         sides = [(side, t) for side, ts in data["sides"].items() for t in ts]
         voices = [(voice, t) for voice, ts in data["voices"].items() for t in ts]
+        headline_voices = [(voice, t) for voice, ts in data["headline_voices"].items()
+                           for t in ts]
         return cls(names, TermSet.build(terms), owner, frozenset(data["by_side"]),
                    frozenset(data["background"]),
                    TermSet.build(t for _, t in sides), tuple(s for s, _ in sides),
                    TermSet.build(t for _, t in voices), tuple(v for v, _ in voices),
+                   TermSet.build(t for _, t in headline_voices),
+                   tuple(v for v, _ in headline_voices),
                    TermSet.build(data["undone"]), TermSet.build(data["stage"]))
 
     def main_act(self, headline: str, lead: str = "") -> str | None:
@@ -113,11 +119,14 @@ class Acts:
     def read(self, headline: str, lead: str = "") -> tuple[str | None, tuple[str, ...], bool,
                                                             tuple[str, ...]]:
         """What the fold compares, read once: the main act, whose word the headline and the
-        lead's first sentence report, whether the act is reported not done, and every act
-        those lines name (what a confirmation can be the confirmation of)."""
+        lead's first sentence report (a head of state's, the headline's only), whether the
+        act is reported not done, and every act those lines name (what a confirmation can be
+        the confirmation of)."""
         found = self._main(headline, lead)
         opening = Text.of("\n".join([headline, *sentences(lead)[:1]]))
         voices = {self.voice_owner[i] for i in self.voice_terms.found_indices(opening)}
+        voices |= {self.headline_voice_owner[i]
+                   for i in self.headline_voice_terms.found_indices(Text.of(headline))}
         named = {self.names[self.owner[i]] for i in self.terms.found_indices(opening)}
         return (found.act if found else None, tuple(sorted(voices)), self._undone(found),
                 tuple(sorted(named)))

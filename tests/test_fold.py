@@ -289,7 +289,30 @@ def test_a_briefing_by_a_source_may_join_the_act_it_reports() -> None:
 
 
 def test_the_city_a_meeting_is_held_in_is_no_voice() -> None:
-    assert features("Путин встретился с Ким Чен Ыном в Пекине", "").voices == ()
+    assert "CN" not in features("Путин встретился с Ким Чен Ыном в Пекине", "").voices
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Putin says deploying North Korean troops is Russia's own business",
+        "푸틴 \"북한군 파병, 우리가 알아서 할 일\"",
+        "Путин прокомментировал заявления о снимках северокорейских военных",
+    ],
+)
+def test_the_russian_president_named_in_the_headline_is_a_voice(headline: str) -> None:
+    assert features(headline, "").voices == ("RU-PRESIDENT",)
+
+
+def test_the_russian_president_named_only_in_the_lead_is_no_voice() -> None:
+    lead = "The treaty Putin and Kim Jong Un signed in June has entered into force."
+    assert features("Russia-North Korea treaty takes effect", lead).voices == ()
+
+
+def test_the_presidents_word_and_the_pentagons_the_same_day_are_two_events() -> None:
+    putin = features("Putin does not deny North Korean troops are in Russia", "")
+    pentagon = features("Pentagon confirms North Korean troops in Russia", "")
+    assert veto(putin, pentagon, timedelta(hours=12)) is not None
 
 
 @pytest.mark.parametrize(
