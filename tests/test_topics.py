@@ -355,6 +355,34 @@ def test_troops_for_the_dprks_part_in_clearing_and_liberating_kursk(matcher: Mat
 @pytest.mark.parametrize(
     "text",
     [
+        "Lavrov: Russia is grateful to the DPRK for its allied help in liberating the Kursk region",
+        "Лавров: РФ признательна КНДР за помощь в освобождении Курской области",
+        "Россия признательна КНДР за помощь в освобождении Курской области от бойцов "
+        "вооруженных сил Украины",
+    ],
+)
+def test_not_troops_for_thanks_for_the_dprks_help_in_liberating_kursk_naming_no_soldiers(
+    matcher: Matcher, text: str
+) -> None:
+    assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The militaries of Russia and the DPRK showed their brotherhood in liberating the "
+        "Kursk Region",
+        "Военнослужащие КНДР участвовали в освобождении Курской области",
+    ],
+)
+def test_troops_for_the_dprks_soldiers_named_in_liberating_kursk(matcher: Matcher,
+                                                                 text: str) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "The number of North Korean killed or wounded in Kursk now exceeds 3,000",
         "The number of North Korean occupiers killed in Kursk has grown",
     ],
