@@ -262,6 +262,22 @@ def test_not_troops_for_other_forces_or_the_inter_korean_border(
 @pytest.mark.parametrize(
     "text",
     [
+        "합동참모본부는 북한군이 우리 군의 경고사격에 바로 북상했다는 점에서 단순 침범으로 "
+        "판단하고 있다.",
+        "북한군 일부가 MDL을 내려온 것은 지난해 6월 이후 처음이다.",
+        "About 10 armed North Korean soldiers returned to the North after the South Korean "
+        "military fired warning shots in an eastern front-line area",
+    ],
+)
+def test_not_troops_for_north_korean_soldiers_turned_back_at_the_border(
+    matcher: Matcher, text: str
+) -> None:
+    assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Kim Jong Un greets the officers of the overseas operations units",
         "North Korea builds a museum of its overseas military operations",
         "김정은, 해외 작전 부대 지휘관들에게 축전",
