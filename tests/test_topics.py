@@ -218,6 +218,25 @@ def test_treaty_by_its_korean_short_name_written_as_one_word(matcher: Matcher) -
     assert "treaty" in topics(matcher, "푸틴, 북러협정은 방어적")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The deal marks Russia's fourth such agreement in two years, following similar pacts "
+        "with China, North Korea and Iran.",
+        "Это четвертый подобный документ после аналогичных договоров с Китаем, КНДР и Ираном.",
+    ],
+)
+def test_treaty_when_russias_pacts_are_listed_with_north_korea_among_their_parties(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" in topics(matcher, text)
+
+
+def test_pacts_listed_without_north_korea_are_not_the_treaty(matcher: Matcher) -> None:
+    text = "Russia signed the deal following similar pacts with China and Iran."
+    assert "treaty" not in topics(matcher, text)
+
+
 # --- troops -------------------------------------------------------------------------------------
 
 
