@@ -329,7 +329,9 @@ _CASUALTY = re.compile(
 )
 _PLANNED = re.compile(
     r"(?<!\w)(?:will|would|plans?\s+to|planned|planning|plan\s+to|intends?|expected|expects|"
-    r"may|might|could|to\s+be\s+(?:sent|deployed|dispatched)|decided\s+to|decides\s+to|deciding\s+to|is\s+set\s+to|"
+    # "there could be 12,000 troops in Russia" estimates a presence; "could be sent" plans
+    r"(?:may|might|could)(?!\s+(?:now\s+)?be\s+(?!sent|deployed|dispatched|transferred))|"
+    r"to\s+be\s+(?:sent|deployed|dispatched)|decided\s+to|decides\s+to|deciding\s+to|is\s+set\s+to|"
     r"are\s+set\s+to|preparing\s+to|prepares\s+to|likely\s+to|by\s+(?:the\s+end|december|"
     r"year-end)|"
     r"планир\w*|намерен\w*|собира\w*|направят|отправят|направит|отправит|пошлет|пошлют|"
@@ -739,7 +741,7 @@ class _Figure:
     start: int  # where it stands in its sentence
 
 
-_RANGE = re.compile(r"\s?[~∼–-]\s?")
+_RANGE = re.compile(r"\s?[~∼–-]\s?|\sto\s")  # "11,000 to 12,000"
 _KO_LIST = re.compile(
     r"^\s?(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s){0,3}$")
 

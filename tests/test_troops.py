@@ -379,6 +379,21 @@ def test_both_ends_of_a_korean_range_are_figures() -> None:
     assert figures(text) == [30000, 40000]
 
 
+def test_both_ends_of_a_range_in_words_are_figures() -> None:
+    text = "Ryder said there could be 11,000 to 12,000 North Korean troops inside of Russia."
+    assert figures(text) == [11000, 12000]
+
+
+def test_there_could_be_n_troops_estimates_a_presence_not_a_plan() -> None:
+    text = "Ryder said there could be closer to 11,000 North Korean troops inside of Russia."
+    assert [c.kind for c in claims(text)] == ["deployed"]
+
+
+def test_troops_that_could_be_sent_are_planned() -> None:
+    text = "Another 10,000 North Korean troops could be sent to Russia, the NIS said."
+    assert [c.kind for c in claims(text)] == ["planned"]
+
+
 def test_working_visas_are_no_personnel() -> None:
     text = "Ежегодно гражданам КНДР в России выдавали по 12-15 тысяч рабочих виз."
     assert figures(text) == []
