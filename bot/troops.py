@@ -835,6 +835,8 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         if _anonymous(sentence, figure.start, [s for s, _ in speakers[at]],
                       claimant is not None):
             return outlet
+        if claimant is None and _BACKGROUND.match(sentence):
+            return source  # the outlet's own background, no neighbour's estimate
         claimant = claimant or _nearest(lent, at) or headline
         if several[at] and claimant == own[at]:
             return claimant  # several countries' services: no one body of the first
@@ -872,6 +874,13 @@ _ANAPHORA = re.compile(
     r"|(?<!\w)(?:об\s+этом|так(?:ое|ие|ую|ои)\s+(?:заявлени\w*|данн\w*|информаци\w*|оценк\w*)|"
     r"эти\s+данн\w*|these\s+(?:figures|estimates|numbers)|this\s+(?:figure|estimate|number))"
     r"(?!\w)|이같이|이\s?같은\s?(?:내용|사실)|이런\s?(?:내용|사실)"
+)
+# A sentence that opens with North Korea having sent its troops states the outlet's
+# background ("Pyongyang sent around 1,000 engineer troops to Kursk …", "North Korea has
+# sent more than 10,000 troops …"): no neighbour's party is lent to it.
+_BACKGROUND = re.compile(
+    r"\W*(?:north\s+korea|pyongyang|the\s+north)\s+(?:has\s+|had\s+)?(?:also\s+)?"
+    r"(?:sent|dispatched|deployed)(?!\w)"
 )
 # A sentence that goes on in the last speaker's words: a quotation opening it, or a first
 # person ("По нашим оценкам, …", "We estimate …").

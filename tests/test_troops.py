@@ -263,6 +263,18 @@ def test_a_treaty_sentence_lends_no_claimant_to_a_figure() -> None:
     assert claims(text)[0].claimant == "Outlet"
 
 
+def test_north_korea_having_sent_its_troops_is_the_outlets_background_not_a_neighbours() -> None:
+    text = ("Kim paid tribute to nine soldiers killed there, the Korean Central News Agency "
+            "reported. Pyongyang sent about 1,000 engineer troops to Kursk in August.")
+    assert [(c.figure, c.claimant) for c in claims(text)] == [(9, "KCNA"), (1000, "Outlet")]
+
+
+def test_a_neighbours_party_is_still_lent_to_a_figure_it_may_estimate() -> None:
+    text = ("The NIS briefed lawmakers on Wednesday. About 1,000 North Korean engineer troops "
+            "are in Kursk.")
+    assert claims(text)[0].claimant == "NIS"
+
+
 @pytest.mark.parametrize(
     ("text", "claimant"),
     [
