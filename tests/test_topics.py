@@ -54,6 +54,14 @@ def test_a_guard_vetoes_a_regex_in_its_sentence_only() -> None:
                      ).topic_names == ("troops",)
 
 
+def test_a_text_term_takes_its_parts_from_any_sentences() -> None:
+    m = Matcher({"treaty": Rule(any=("text: treaty + russia + north korea -- iran",))}, {})
+    assert m.analyse(item("Russia signs a treaty.", "North Korea watches.")
+                     ).topics[0].terms == ("text: treaty + russia + north korea",)
+    assert m.analyse(item("Russia signs a treaty.", "Iran and North Korea watch.")
+                     ).topic_names == ()
+
+
 def test_the_why_shows_the_alternatives_that_matched() -> None:
     m = Matcher({"treaty": Rule(any=("treaty|pact + russia* + north korea|dprk",))}, {})
     assert m.analyse(item("DPRK signs pact with Russian side")).topics[0].terms == (
@@ -184,7 +192,7 @@ def test_the_two_countries_of_the_1961_treaty_with_china_are_not_the_treaty(
         "Россия и Белоруссия подписали договор о гарантиях безопасности",
         "The 1961 treaty between Moscow and Pyongyang lapsed in the 1990s",
         "러시아와 이란이 포괄적 전략적 동반자 조약에 서명했다",
-        "Russia signs a treaty. North Korea tests a missile.",
+        "Russia signs a treaty with Belarus. North Korea tests a missile.",
     ],
 )
 def test_other_treaties_are_not_the_treaty(matcher: Matcher, text: str) -> None:
@@ -230,6 +238,30 @@ def test_treaty_when_russias_pacts_are_listed_with_north_korea_among_their_parti
     matcher: Matcher, text: str
 ) -> None:
     assert "treaty" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Путин ответил на вопрос о КНДР. Сегодня ратифицирован договор, где есть статья о "
+        "военной помощи.",
+        '김정은, 푸틴 생일에 축전. "6월 신조약, 불패의 동맹관계로 승격"',
+        "Kim met Russia's Shoigu in Pyongyang. He vowed to observe a mutual defense treaty "
+        "signed by the two leaders.",
+    ],
+)
+def test_treaty_when_a_text_names_a_treaty_and_both_parties_in_different_sentences(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" in topics(matcher, text)
+
+
+def test_a_text_naming_another_treatys_party_is_not_the_treaty_by_its_sentences_apart(
+    matcher: Matcher,
+) -> None:
+    text = ("Putin met Kim Jong Un in Pyongyang. Russia ratified its treaty with Iran on "
+            "Tuesday.")
+    assert "treaty" not in topics(matcher, text)
 
 
 def test_pacts_listed_without_north_korea_are_not_the_treaty(matcher: Matcher) -> None:
