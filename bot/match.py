@@ -263,15 +263,8 @@ class Matcher:
         topics: list[TopicMatch] = []
         forced = self._feed_topics.get(item.feed, ())
         source: Text | None = None
-        articles = _article_refs(folded.folded) if _may_cite(folded) else ()
         for rule in rules.topics:
             terms = rule.match(hits)
-            if terms is None and articles and rule.name == "treaty":
-                # An article cited by number is this treaty's (article_refs sets other
-                # documents' aside), so the text invokes it though no sentence names both
-                # parties ("in accordance with article 4 of the Comprehensive Strategic
-                # Partnership Treaty").
-                terms = tuple(f"article {n}" for n in articles)
             if terms is None and rule.sources.terms:
                 source = source or Text.of(
                     f"{urlsplit(item.link).hostname or ''}\n{item.outlet or item.channel}")
@@ -281,6 +274,7 @@ class Matcher:
                 topics.append(TopicMatch(rule.name, terms))
             elif rule.name in forced:
                 topics.append(TopicMatch(rule.name, (f"feed:{item.feed}",)))
+        articles = _article_refs(folded.folded) if _may_cite(folded) else ()
         return Analysis(tuple(topics), articles, troop_claims(text, item.source))
 
     def term_hits(self, text: str, folded: Text | None = None) -> dict[int, str]:

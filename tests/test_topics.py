@@ -269,26 +269,6 @@ def test_pacts_listed_without_north_korea_are_not_the_treaty(matcher: Matcher) -
     assert "treaty" not in topics(matcher, text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Its soldiers took part in the operation in accordance with article 4 of the treaty, "
-        "the ministry said.",
-        "Сегодня ратифицирован договор, там есть статья 4.",
-        "한국 군인들이 포괄적 전략적 파트너십 조약 제4조에 따라 작전에 참여했다.",
-    ],
-)
-def test_treaty_when_an_article_is_cited_by_number_though_no_sentence_names_both_parties(
-    matcher: Matcher, text: str
-) -> None:
-    assert "treaty" in topics(matcher, text)
-
-
-def test_an_article_of_another_document_is_not_the_treaty(matcher: Matcher) -> None:
-    text = "Moscow invoked Article 51 of the UN Charter to justify the operation."
-    assert "treaty" not in topics(matcher, text)
-
-
 # --- troops -------------------------------------------------------------------------------------
 
 
