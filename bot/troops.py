@@ -413,7 +413,8 @@ _PARTIES = (
                             r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
                             r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국",
            estimates=True),
-    _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine",
+    _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine|"
+                  r"служб\w*\s+безопасности\s+украин\w*|우크라이나\s?보안국",
            estimates=True),
     _party("Ukrainian General Staff", rf"{_UKRAINE_ADJ}\s+general\s+staff|генштаб\w*\s+всу|"
                                       r"генеральн\w*\s+штаб\w*\s+всу|우크라이나\s?총참모부",

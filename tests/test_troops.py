@@ -263,6 +263,17 @@ def test_a_treaty_sentence_lends_no_claimant_to_a_figure() -> None:
     assert claims(text)[0].claimant == "Outlet"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "우크라이나 보안국이 쿠르스크에서 생포한 북한군 2명의 심문 영상을 공개했다.",
+        "Служба безопасности Украины сообщила, что взяла в плен двух солдат КНДР.",
+    ],
+)
+def test_the_sbu_is_named_in_korean_and_russian(text: str) -> None:
+    assert claims(text)[0].claimant == "SBU"
+
+
 def test_north_korea_having_sent_its_troops_is_the_outlets_background_not_a_neighbours() -> None:
     text = ("Kim paid tribute to nine soldiers killed there, the Korean Central News Agency "
             "reported. Pyongyang sent about 1,000 engineer troops to Kursk in August.")
