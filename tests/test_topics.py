@@ -264,6 +264,34 @@ def test_a_text_naming_another_treatys_party_is_not_the_treaty_by_its_sentences_
     assert "treaty" not in topics(matcher, text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kim vows to solidify the comprehensive strategic partnership with Russia: KCNA",
+        "Захарова: противники пытаются помешать стратегическому партнерству с КНДР",
+        "김정은, 러시아와 포괄적 전략적 동반자 관계 강화 다짐",
+    ],
+)
+def test_a_strategic_partnership_with_no_treaty_named_is_not_the_treaty(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Comprehensive Strategic Partnership Treaty with the DPRK took effect in December",
+        "Госдума ратифицировала договор о всеобъемлющем стратегическом партнерстве с КНДР",
+        "북한, 포괄적 전략적 동반자 조약 이행 강조",
+    ],
+)
+def test_the_strategic_partnership_treaty_beside_the_dprk_alone_is_the_treaty(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" in topics(matcher, text)
+
+
 def test_pacts_listed_without_north_korea_are_not_the_treaty(matcher: Matcher) -> None:
     text = "Russia signed the deal following similar pacts with China and Iran."
     assert "treaty" not in topics(matcher, text)
