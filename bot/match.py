@@ -89,7 +89,7 @@ def is_sentence_term(term: str) -> bool:
     one part."""
     if term.startswith("re:"):
         return " -- " in term
-    return "+" in term or "|" in term or " -- " in term
+    return term.startswith(TEXT_TERM) or "+" in term or "|" in term or " -- " in term
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,11 @@ def test_a_text_term_takes_its_parts_from_any_sentences() -> None:
                      ).topic_names == ()
 
 
+def test_a_text_term_of_one_part_is_that_part_anywhere() -> None:
+    m = Matcher({"kcna": Rule(any=("text: kcna",))}, {})
+    assert m.analyse(item("Pyongyang said.", "KCNA reported it.")).topic_names == ("kcna",)
+
+
 def test_the_why_shows_the_alternatives_that_matched() -> None:
     m = Matcher({"treaty": Rule(any=("treaty|pact + russia* + north korea|dprk",))}, {})
     assert m.analyse(item("DPRK signs pact with Russian side")).topics[0].terms == (
