@@ -92,7 +92,8 @@ class Rule(_Strict):
     `re:` starts a regular expression; a trailing `*` matches any word ending
     (Russian inflections); Korean terms allow trailing particles by themselves.
     `a|b + c|d -- e|f` is a sentence term: one sentence holds one of each part's
-    alternatives and none of the guard's (bot/match.py); `re:x -- e|f` is a regex
+    alternatives and none of the guard's (bot/match.py); `text: a|b + c|d -- e|f` is the
+    same over the whole text, its parts in any sentences; `re:x -- e|f` is a regex
     whose sentence holds none of the guard's alternatives. `sources` match where an
     item comes from: its link's host, its outlet, its feed's title.
     """

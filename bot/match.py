@@ -50,19 +50,21 @@ class TopicRule:
 @dataclass(frozen=True, slots=True)
 class SentenceTerm:
     """`a|b + c|d -- e|f`: one sentence holds an alternative of every part and none of the
-    guard's. Alternatives are indices into the TermSet of all sentence terms' words."""
+    guard's; `text: a|b + c|d -- e|f`: the whole text does. Alternatives are indices into
+    the TermSet of all sentence terms' words."""
 
     index: int  # the term's index among the topic terms
     parts: tuple[tuple[int, ...], ...]
     guard: tuple[int, ...]
+    whole: bool = False  # the text, not one sentence, holds the parts
     # The same as sets: one set operation in C per part, not a Python loop per alternative.
     part_sets: tuple[frozenset[int], ...] = ()
     guard_set: frozenset[int] = frozenset()
 
     @classmethod
-    def of(cls, index: int, parts: tuple[tuple[int, ...], ...], guard: tuple[int, ...]
-           ) -> SentenceTerm:
-        return cls(index, parts, guard, tuple(map(frozenset, parts)), frozenset(guard))
+    def of(cls, index: int, parts: tuple[tuple[int, ...], ...], guard: tuple[int, ...],
+           whole: bool = False) -> SentenceTerm:
+        return cls(index, parts, guard, whole, tuple(map(frozenset, parts)), frozenset(guard))
 
     def possible(self, hits: set[int]) -> bool:
         return all(not part.isdisjoint(hits) for part in self.part_sets)
@@ -71,15 +73,23 @@ class SentenceTerm:
         return self.possible(hits) and self.guard_set.isdisjoint(hits)
 
     def shown(self, hits: set[int], alternatives: tuple[str, ...]) -> str:
-        """The alternatives a sentence held, one per part: "treaty + russia + north korea"."""
-        return " + ".join(alternatives[next(i for i in part if i in hits)] for part in self.parts)
+        """The alternatives a sentence held, one per part: "treaty + russia + north korea"
+        ("text: treaty + …" when they stand in the text apart)."""
+        shown = " + ".join(alternatives[next(i for i in part if i in hits)]
+                           for part in self.parts)
+        return f"{TEXT_TERM} {shown}" if self.whole else shown
+
+
+# A sentence term whose parts may stand in different sentences of the text.
+TEXT_TERM = "text:"
 
 
 def is_sentence_term(term: str) -> bool:
-    """`a|b + c`, `a -- b`; a regex only with a guard (`re:… -- b`), as its one part."""
+    """`a|b + c`, `a -- b`, `text: a + b`; a regex only with a guard (`re:… -- b`), as its
+    one part."""
     if term.startswith("re:"):
         return " -- " in term
-    return "+" in term or "|" in term or " -- " in term
+    return term.startswith(TEXT_TERM) or "+" in term or "|" in term or " -- " in term
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +115,12 @@ def _topic_rules(rules: Mapping[str, Rule]) -> _Rules:
     def add(group: tuple[str, ...]) -> tuple[int, ...]:
         for term in group:
             if is_sentence_term(term):
-                positive, _, guard = term.partition(" -- ")
+                whole = term.startswith(TEXT_TERM)
+                positive, _, guard = term.removeprefix(TEXT_TERM).partition(" -- ")
                 parts = ((alts(positive),) if positive.startswith("re:")
                          else tuple(alts(p) for p in positive.split(" + ")))
-                sentence_terms.append(
-                    SentenceTerm.of(len(terms), parts, alts(guard) if guard.strip() else ()))
+                sentence_terms.append(SentenceTerm.of(
+                    len(terms), parts, alts(guard) if guard.strip() else (), whole))
             terms.append(term)
         return tuple(range(len(terms) - len(group), len(terms)))
 
@@ -285,7 +296,13 @@ class Matcher:
         # Which alternatives the text holds at all (no positions) decides which terms may
         # hold; only their alternatives are then placed in sentences.
         whole = rules.alternatives.found_indices(folded)
-        pending = [t for t in rules.sentence_terms if t.possible(whole)]
+        pending = []
+        for term in rules.sentence_terms:
+            if term.whole:
+                if term.holds(whole):
+                    found[term.index] = term.shown(whole, rules.alternatives.terms)
+            elif term.possible(whole):
+                pending.append(term)
         if not pending:
             return found
         wanted = {i for t in pending for part in (*t.parts, t.guard) for i in part}

@@ -329,7 +329,9 @@ _CASUALTY = re.compile(
 )
 _PLANNED = re.compile(
     r"(?<!\w)(?:will|would|plans?\s+to|planned|planning|plan\s+to|intends?|expected|expects|"
-    r"may|might|could|to\s+be\s+(?:sent|deployed|dispatched)|decided\s+to|decides\s+to|deciding\s+to|is\s+set\s+to|"
+    # "there could be 12,000 troops in Russia" estimates a presence; "could be sent" plans
+    r"(?:may|might|could)(?!\s+(?:now\s+)?be\s+(?!sent|deployed|dispatched|transferred))|"
+    r"to\s+be\s+(?:sent|deployed|dispatched)|decided\s+to|decides\s+to|deciding\s+to|is\s+set\s+to|"
     r"are\s+set\s+to|preparing\s+to|prepares\s+to|likely\s+to|by\s+(?:the\s+end|december|"
     r"year-end)|"
     r"планир\w*|намерен\w*|собира\w*|направят|отправят|направит|отправит|пошлет|пошлют|"
@@ -411,7 +413,8 @@ _PARTIES = (
                             r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
                             r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국",
            estimates=True),
-    _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine",
+    _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine|"
+                  r"служб\w*\s+безопасности\s+украин\w*|우크라이나\s?보안국",
            estimates=True),
     _party("Ukrainian General Staff", rf"{_UKRAINE_ADJ}\s+general\s+staff|генштаб\w*\s+всу|"
                                       r"генеральн\w*\s+штаб\w*\s+всу|우크라이나\s?총참모부",
@@ -739,7 +742,7 @@ class _Figure:
     start: int  # where it stands in its sentence
 
 
-_RANGE = re.compile(r"\s?[~∼–-]\s?")
+_RANGE = re.compile(r"\s?[~∼–-]\s?|\sto\s")  # "11,000 to 12,000"
 _KO_LIST = re.compile(
     r"^\s?(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s){0,3}$")
 
@@ -833,6 +836,8 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         if _anonymous(sentence, figure.start, [s for s, _ in speakers[at]],
                       claimant is not None):
             return outlet
+        if claimant is None and _BACKGROUND.match(sentence):
+            return source  # the outlet's own background, no neighbour's estimate
         claimant = claimant or _nearest(lent, at) or headline
         if several[at] and claimant == own[at]:
             return claimant  # several countries' services: no one body of the first
@@ -870,6 +875,13 @@ _ANAPHORA = re.compile(
     r"|(?<!\w)(?:об\s+этом|так(?:ое|ие|ую|ои)\s+(?:заявлени\w*|данн\w*|информаци\w*|оценк\w*)|"
     r"эти\s+данн\w*|these\s+(?:figures|estimates|numbers)|this\s+(?:figure|estimate|number))"
     r"(?!\w)|이같이|이\s?같은\s?(?:내용|사실)|이런\s?(?:내용|사실)"
+)
+# A sentence that opens with North Korea having sent its troops states the outlet's
+# background ("Pyongyang sent around 1,000 engineer troops to Kursk …", "North Korea has
+# sent more than 10,000 troops …"): no neighbour's party is lent to it.
+_BACKGROUND = re.compile(
+    r"\W*(?:north\s+korea|pyongyang|the\s+north)\s+(?:has\s+|had\s+)?(?:also\s+)?"
+    r"(?:sent|dispatched|deployed)(?!\w)"
 )
 # A sentence that goes on in the last speaker's words: a quotation opening it, or a first
 # person ("По нашим оценкам, …", "We estimate …").

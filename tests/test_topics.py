@@ -54,6 +54,19 @@ def test_a_guard_vetoes_a_regex_in_its_sentence_only() -> None:
                      ).topic_names == ("troops",)
 
 
+def test_a_text_term_takes_its_parts_from_any_sentences() -> None:
+    m = Matcher({"treaty": Rule(any=("text: treaty + russia + north korea -- iran",))}, {})
+    assert m.analyse(item("Russia signs a treaty.", "North Korea watches.")
+                     ).topics[0].terms == ("text: treaty + russia + north korea",)
+    assert m.analyse(item("Russia signs a treaty.", "Iran and North Korea watch.")
+                     ).topic_names == ()
+
+
+def test_a_text_term_of_one_part_is_that_part_anywhere() -> None:
+    m = Matcher({"kcna": Rule(any=("text: kcna",))}, {})
+    assert m.analyse(item("Pyongyang said.", "KCNA reported it.")).topic_names == ("kcna",)
+
+
 def test_the_why_shows_the_alternatives_that_matched() -> None:
     m = Matcher({"treaty": Rule(any=("treaty|pact + russia* + north korea|dprk",))}, {})
     assert m.analyse(item("DPRK signs pact with Russian side")).topics[0].terms == (
@@ -184,7 +197,7 @@ def test_the_two_countries_of_the_1961_treaty_with_china_are_not_the_treaty(
         "Россия и Белоруссия подписали договор о гарантиях безопасности",
         "The 1961 treaty between Moscow and Pyongyang lapsed in the 1990s",
         "러시아와 이란이 포괄적 전략적 동반자 조약에 서명했다",
-        "Russia signs a treaty. North Korea tests a missile.",
+        "Russia signs a treaty with Belarus. North Korea tests a missile.",
     ],
 )
 def test_other_treaties_are_not_the_treaty(matcher: Matcher, text: str) -> None:
@@ -216,6 +229,77 @@ def test_our_treaty_beside_another_country_is_not_the_treaty(matcher: Matcher, t
 
 def test_treaty_by_its_korean_short_name_written_as_one_word(matcher: Matcher) -> None:
     assert "treaty" in topics(matcher, "푸틴, 북러협정은 방어적")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The deal marks Russia's fourth such agreement in two years, following similar pacts "
+        "with China, North Korea and Iran.",
+        "Это четвертый подобный документ после аналогичных договоров с Китаем, КНДР и Ираном.",
+    ],
+)
+def test_treaty_when_russias_pacts_are_listed_with_north_korea_among_their_parties(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Путин ответил на вопрос о КНДР. Сегодня ратифицирован договор, где есть статья о "
+        "военной помощи.",
+        '김정은, 푸틴 생일에 축전. "6월 신조약, 불패의 동맹관계로 승격"',
+        "Kim met Russia's Shoigu in Pyongyang. He vowed to observe a mutual defense treaty "
+        "signed by the two leaders.",
+    ],
+)
+def test_treaty_when_a_text_names_a_treaty_and_both_parties_in_different_sentences(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" in topics(matcher, text)
+
+
+def test_a_text_naming_another_treatys_party_is_not_the_treaty_by_its_sentences_apart(
+    matcher: Matcher,
+) -> None:
+    text = ("Putin met Kim Jong Un in Pyongyang. Russia ratified its treaty with Iran on "
+            "Tuesday.")
+    assert "treaty" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kim vows to solidify the comprehensive strategic partnership with Russia: KCNA",
+        "Захарова: противники пытаются помешать стратегическому партнерству с КНДР",
+        "김정은, 러시아와 포괄적 전략적 동반자 관계 강화 다짐",
+    ],
+)
+def test_a_strategic_partnership_with_no_treaty_named_is_not_the_treaty(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Comprehensive Strategic Partnership Treaty with the DPRK took effect in December",
+        "Госдума ратифицировала договор о всеобъемлющем стратегическом партнерстве с КНДР",
+        "북한, 포괄적 전략적 동반자 조약 이행 강조",
+    ],
+)
+def test_the_strategic_partnership_treaty_beside_the_dprk_alone_is_the_treaty(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" in topics(matcher, text)
+
+
+def test_pacts_listed_without_north_korea_are_not_the_treaty(matcher: Matcher) -> None:
+    text = "Russia signed the deal following similar pacts with China and Iran."
+    assert "treaty" not in topics(matcher, text)
 
 
 # --- troops -------------------------------------------------------------------------------------
@@ -254,6 +338,22 @@ def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text
     ],
 )
 def test_not_troops_for_other_forces_or_the_inter_korean_border(
+    matcher: Matcher, text: str
+) -> None:
+    assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "합동참모본부는 북한군이 우리 군의 경고사격에 바로 북상했다는 점에서 단순 침범으로 "
+        "판단하고 있다.",
+        "북한군 일부가 MDL을 내려온 것은 지난해 6월 이후 처음이다.",
+        "About 10 armed North Korean soldiers returned to the North after the South Korean "
+        "military fired warning shots in an eastern front-line area",
+    ],
+)
+def test_not_troops_for_north_korean_soldiers_turned_back_at_the_border(
     matcher: Matcher, text: str
 ) -> None:
     assert "troops" not in topics(matcher, text)
@@ -349,6 +449,34 @@ def test_not_troops_for_north_koreans_recruited_as_workers(matcher: Matcher) -> 
 )
 def test_troops_for_the_dprks_part_in_clearing_and_liberating_kursk(matcher: Matcher,
                                                                     text: str) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lavrov: Russia is grateful to the DPRK for its allied help in liberating the Kursk region",
+        "Лавров: РФ признательна КНДР за помощь в освобождении Курской области",
+        "Россия признательна КНДР за помощь в освобождении Курской области от бойцов "
+        "вооруженных сил Украины",
+    ],
+)
+def test_not_troops_for_thanks_for_the_dprks_help_in_liberating_kursk_naming_no_soldiers(
+    matcher: Matcher, text: str
+) -> None:
+    assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The militaries of Russia and the DPRK showed their brotherhood in liberating the "
+        "Kursk Region",
+        "Военнослужащие КНДР участвовали в освобождении Курской области",
+    ],
+)
+def test_troops_for_the_dprks_soldiers_named_in_liberating_kursk(matcher: Matcher,
+                                                                 text: str) -> None:
     assert "troops" in topics(matcher, text)
 
 

@@ -264,6 +264,29 @@ def test_a_treaty_sentence_lends_no_claimant_to_a_figure() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "우크라이나 보안국이 쿠르스크에서 생포한 북한군 2명의 심문 영상을 공개했다.",
+        "Служба безопасности Украины сообщила, что взяла в плен двух солдат КНДР.",
+    ],
+)
+def test_the_sbu_is_named_in_korean_and_russian(text: str) -> None:
+    assert claims(text)[0].claimant == "SBU"
+
+
+def test_north_korea_having_sent_its_troops_is_the_outlets_background_not_a_neighbours() -> None:
+    text = ("Kim paid tribute to nine soldiers killed there, the Korean Central News Agency "
+            "reported. Pyongyang sent about 1,000 engineer troops to Kursk in August.")
+    assert [(c.figure, c.claimant) for c in claims(text)] == [(9, "KCNA"), (1000, "Outlet")]
+
+
+def test_a_neighbours_party_is_still_lent_to_a_figure_it_may_estimate() -> None:
+    text = ("The NIS briefed lawmakers on Wednesday. About 1,000 North Korean engineer troops "
+            "are in Kursk.")
+    assert claims(text)[0].claimant == "NIS"
+
+
+@pytest.mark.parametrize(
     ("text", "claimant"),
     [
         ("Two North Korean prisoners of war held in Ukraine have asked to resettle in South "
@@ -377,6 +400,21 @@ def test_a_hundred_in_words_and_a_plus_sign_are_more_than_100(text: str) -> None
 def test_both_ends_of_a_korean_range_are_figures() -> None:
     text = '젤렌스키 "북한이 러시아에 3만~4만명 더 데려올 듯"'
     assert figures(text) == [30000, 40000]
+
+
+def test_both_ends_of_a_range_in_words_are_figures() -> None:
+    text = "Ryder said there could be 11,000 to 12,000 North Korean troops inside of Russia."
+    assert figures(text) == [11000, 12000]
+
+
+def test_there_could_be_n_troops_estimates_a_presence_not_a_plan() -> None:
+    text = "Ryder said there could be closer to 11,000 North Korean troops inside of Russia."
+    assert [c.kind for c in claims(text)] == ["deployed"]
+
+
+def test_troops_that_could_be_sent_are_planned() -> None:
+    text = "Another 10,000 North Korean troops could be sent to Russia, the NIS said."
+    assert [c.kind for c in claims(text)] == ["planned"]
 
 
 def test_working_visas_are_no_personnel() -> None:
