@@ -31,7 +31,8 @@ TOPICS = ("treaty", "troops", "kcna")
 QUALIFIERS = frozenset({"about", "up to", "more than", "at least", "additional"})
 KINDS = frozenset({"deployed", "planned", "casualties"})
 SPLITS = ("tune", "seen", "held")
-GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l"))  # the files of each round
+# The files of each round of labelling.
+GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l"))
 BLIND_FILES = ("k", "l")  # the next blind round; its files do not exist yet
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
