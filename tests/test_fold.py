@@ -519,6 +519,13 @@ def test_a_report_dated_the_day_after_a_storys_first_joins_it() -> None:
     assert (decision.how, decision.story_id) == ("event", 9)
 
 
+def test_a_report_late_on_the_day_after_a_storys_first_joins_it() -> None:
+    # Counted in days, not hours: 40 hours on, but still the first report's next day.
+    first = report(WIRE, story_id=11, published=T0)
+    decision = fold(KOREAN, T0 + timedelta(hours=40), first)
+    assert (decision.how, decision.story_id) == ("event", 11)
+
+
 def test_a_report_dated_two_days_after_a_storys_first_is_a_new_story() -> None:
     # Dated to the day only, the third day's report is 48 hours on: another day's event
     # (the return flight, the next statement), even when the story's last report is of
