@@ -12,8 +12,8 @@ Three ways to join a story, tried in order:
     recommendation is not the vote, an expected signing not the signing), another acting
     side (Russia's ratification is not North Korea's), or another voice (the NIS's briefing
     is not the White House's, the Pentagon's figure not NATO's). A story spans two days at
-    most, so that every join sees the whole story, and two stories are merged only when both
-    first reports are in view.
+    most (its first report's and the next), so that every join sees the whole story, and two
+    stories are merged only when both first reports are in view.
 """
 
 from __future__ import annotations
@@ -42,8 +42,11 @@ EVENT_WINDOW = timedelta(hours=48)
 # A report that names no acting side may be either side's act: only the same day's reports
 # of that act can be told to be the same.
 UNKNOWN_SIDE_WINDOW = timedelta(hours=24)
-# How long after a story's first report an item can still join it.
-STORY_SPAN = timedelta(hours=48)
+# The days after a story's first report (UTC calendar days) an item can still join it: the
+# first report's day and the next, not a third. Counted in days, not hours, as most reports
+# are dated to the day only: 48 hours would take the third day's news (the return flight
+# after the landing), 24 would drop the next day's reports of the event itself.
+STORY_DAYS = 1
 # How close (mean cosine) an item must be to a story's reports within EVENT_WINDOW, with the
 # background taken out (see `_stories`). All of these figures were chosen on the tune part of
 # benchmarks/data/realnews (README, "Story folding").
@@ -484,7 +487,8 @@ def _stories(vector: np.ndarray, published: datetime,
     near = [c for c in candidates
             if c.vector is not None and abs(c.published - published) <= EVENT_WINDOW]
     # A story reported for days grows no further: the news of the third day is another event.
-    near = [c for c in near if c.story_first is None or published - c.story_first <= STORY_SPAN]
+    near = [c for c in near if c.story_first is None
+            or (published.date() - c.story_first.date()).days <= STORY_DAYS]
     if not near:
         return []
     matrix = np.stack([c.vector for c in near])  # type: ignore[misc]

@@ -512,6 +512,29 @@ def test_a_story_takes_no_report_more_than_two_days_after_its_first() -> None:
     assert fold(KOREAN, T0 + timedelta(days=2, hours=2), late).how == "new"
 
 
+def test_a_report_dated_the_day_after_a_storys_first_joins_it() -> None:
+    # Reports dated to the day only are taken at noon: the next day's is 24 hours on.
+    first = report(WIRE, story_id=9, published=T0)
+    decision = fold(KOREAN, T0 + timedelta(days=1), first)
+    assert (decision.how, decision.story_id) == ("event", 9)
+
+
+def test_a_report_late_on_the_day_after_a_storys_first_joins_it() -> None:
+    # Counted in days, not hours: 40 hours on, but still the first report's next day.
+    first = report(WIRE, story_id=11, published=T0)
+    decision = fold(KOREAN, T0 + timedelta(hours=40), first)
+    assert (decision.how, decision.story_id) == ("event", 11)
+
+
+def test_a_report_dated_two_days_after_a_storys_first_is_a_new_story() -> None:
+    # Dated to the day only, the third day's report is 48 hours on: another day's event
+    # (the return flight, the next statement), even when the story's last report is of
+    # the day before.
+    first = report(WIRE, story_id=10, published=T0)
+    later = Candidate(next(_ids), 10, T0 + timedelta(days=1), *item(KOREAN), story_first=T0)
+    assert fold(RUSSIAN, T0 + timedelta(days=2), first, later).how == "new"
+
+
 def test_two_stories_are_merged_only_when_both_are_in_view() -> None:
     # The item is close to both stories; the English one's first report is out of view (in
     # a burst storage returns the reports nearest in time only), so they are not merged.
