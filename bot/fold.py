@@ -97,16 +97,9 @@ class Acts:
         names = tuple(data["acts"])
         terms = [t for name in names for t in data["acts"][name]]
         owner = tuple(i for i, name in enumerate(names) for _ in data["acts"][name])
-        sides = [(side, t) for side, ts in data["sides"].items() for t in ts]
-        voices = [(voice, t) for voice, ts in data["voices"].items() for t in ts]
-        headline_voices = [(voice, t) for voice, ts in data["headline_voices"].items()
-                           for t in ts]
         return cls(names, TermSet.build(terms), owner, frozenset(data["by_side"]),
-                   frozenset(data["background"]),
-                   TermSet.build(t for _, t in sides), tuple(s for s, _ in sides),
-                   TermSet.build(t for _, t in voices), tuple(v for v, _ in voices),
-                   TermSet.build(t for _, t in headline_voices),
-                   tuple(v for v, _ in headline_voices),
+                   frozenset(data["background"]), *_owned(data["sides"]),
+                   *_owned(data["voices"]), *_owned(data["headline_voices"]),
                    TermSet.build(data["undone"]), TermSet.build(data["stage"]))
 
     def main_act(self, headline: str, lead: str = "") -> str | None:
@@ -242,6 +235,12 @@ _DATELINE = re.compile(
     rf"^\s*(?:\([^()\n]{{1,60}}\)(?:\s*[^=\n]{{0,20}}=)?|\[[^\[\]\n]{{1,40}}\](?:\s*[^=\n]{{0,20}}=)?"
     rf"|{_PLACE}\s*{_AGENCY}\s*(?:--|[-–—:])?"
     rf"|{_PLACE}(?:\s+(?:--|[-–—])|:)|[A-ZА-ЯЁ][\w'’-]*:)\s*")
+
+
+def _owned(table: dict[str, list[str]]) -> tuple[TermSet, tuple[str, ...]]:
+    """One TermSet of a table's terms, and each term's owner (its side, its voice)."""
+    pairs = [(owner, term) for owner, terms in table.items() for term in terms]
+    return TermSet.build(t for _, t in pairs), tuple(o for o, _ in pairs)
 
 
 def without_dateline(lead: str) -> str:
