@@ -11,6 +11,7 @@ back from the store, so a late merge of two stories counts.
     python -m benchmarks.quality --split held     # once, at the end
     python -m benchmarks.quality --errors         # what went wrong, item by item
     python -m benchmarks.quality --json           # the figures as JSON
+    python -m benchmarks.quality --split dev --files ijkl  # only items_i … items_l
 
 Figures:
 - story pairs: precision, recall and F1 over all pairs of items in the split (off-topic
@@ -312,12 +313,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="the figures as JSON")
     parser.add_argument("--errors", action="store_true", help="list what went wrong")
     parser.add_argument("--config", type=Path, help="a feeds.yaml (default: the bundled one)")
+    parser.add_argument("--files", metavar="LETTERS",
+                        help="only the items of these files, e.g. 'ijkl' for items_i to items_l:"
+                             " checks a rule on rounds whose errors it was not written from")
     args = parser.parse_args(argv)
     if args.errors and args.split in ("held", "all"):
         print(f"warning: --errors on {args.split!r} shows the held-out items; tune only on "
               "the dev split", file=sys.stderr)
     config = load_config(args.config) if args.config else bundled_config()
-    report = run(args.split, config)
+    items = load()
+    if args.files:
+        items = [i for i in items if i.source.removeprefix("items_")[:1] in args.files]
+    report = run(args.split, config, items)
     if args.json:
         figures = report.as_dict() | ({"errors": report.errors} if args.errors else {})
         print(json.dumps(figures, ensure_ascii=False, indent=2))

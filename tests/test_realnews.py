@@ -181,3 +181,9 @@ def test_errors_on_the_held_split_warn_and_json_carries_them(
     assert "warning" in err and "held" in err
     assert figures["split"] == "held" and isinstance(figures["errors"], list)
     assert figures["items"] == len(select(load(), "held"))
+
+
+def test_the_scorer_can_keep_to_some_files(capsys: pytest.CaptureFixture[str]) -> None:
+    assert quality.main(["--split", "dev", "--files", "l", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["items"] == sum(1 for i in select(load(), "dev") if i.source == "items_l.yaml")
