@@ -185,7 +185,9 @@ class Acts:
 
     def _side(self, line: str, head_final: bool) -> str:
         """The side doing the act: the subject, which English and Russian name first, and
-        Korean marks with a particle (은/는/이/가/도). Pairs ("북러") name no side."""
+        Korean marks with a particle (은/는/이/가/도), the topic's (은/는/도) first: in "러시아가
+        탈환을 주장한 가운데 북한은 … 확인", 이/가 marks the subject of a clause. Pairs ("북러")
+        name no side."""
         if head_final:
             # "北, 러시아 파병 확인": a Korean headline's topic, set off by a comma, is its
             # subject (and "북, 러" no pair).
@@ -204,6 +206,10 @@ class Acts:
         if head_final:
             marked = [side for s, e, side in sides
                       if text.words[e - 1].endswith(_SUBJECT_PARTICLES)]
+            topics = [side for s, e, side in sides
+                      if text.words[e - 1].endswith(_TOPIC_PARTICLES)]
+            if topics:
+                return topics[0]
             if marked:
                 return marked[0]
         return sides[0][2] if sides else "?"
@@ -213,6 +219,7 @@ class Acts:
 _UNDONE_GAP = 3
 _CLAUSE_BREAK = re.compile(r"…|\.\.\.|⋯")
 _SUBJECT_PARTICLES = ("은", "는", "이", "가", "도")
+_TOPIC_PARTICLES = ("은", "는", "도")
 # A Korean act in a relative clause ("체결한 조약", the treaty that was signed) describes a
 # noun; the headline's own act is elsewhere.
 _ATTRIBUTIVE = ("한", "된", "하는", "할")

@@ -168,6 +168,13 @@ def test_a_korean_headline_names_the_acting_side_by_its_subject_particle() -> No
     assert main_act("러시아 이어 북한도 북·러 조약 비준…김정은 서명") == "RATIFY:KP"
 
 
+def test_a_korean_topic_names_the_acting_side_over_the_subject_of_a_clause() -> None:
+    # "As Russia claims Kursk retaken, the North confirms its dispatch": 러시아가 is the
+    # subject of the clause, 북한은 (the topic) the one who confirms.
+    headline = "러시아가 쿠르스크 탈환을 주장한 가운데 북한은 파병 사실을 공식 확인"
+    assert main_act(headline) == "CONFIRM:KP"
+
+
 def test_a_korean_headlines_topic_before_a_comma_names_the_acting_side() -> None:
     # "The North, confirms its dispatch to Russia": 北 is the subject, "北, 러" no pair.
     assert main_act("北, 러시아 파병·전사자 첫 공식 확인") == "CONFIRM:KP"
