@@ -374,9 +374,10 @@ class Decision:
 # Acts that say how a report came (confirms): another act of the same event can be reported
 # that way ("Seoul confirms the North sent troops"), so they veto only each other.
 WEAK = frozenset({"CONFIRM"})
-# Voices that only react to the parties' acts (a third government, Seoul's offices): their
-# word is another event than the act it is about (the Duma's vote, Seoul's concern over it).
-REACTIONS = frozenset({"JP", "CN", "KR-PRESIDENT", "KR-DIPLOMACY"})
+# Voices that only react to the parties' acts (a third government, Seoul's offices, a third
+# government's foreign ministry): their word is another event than the act it is about (the
+# Duma's vote, Seoul's concern over it; North Korea's confirmation, the State Department's).
+REACTIONS = frozenset({"JP", "CN", "KR-PRESIDENT", "KR-DIPLOMACY", "US-STATE"})
 
 
 def veto(a: Features, b: Features, gap: timedelta, acts: Acts | None = None) -> str | None:

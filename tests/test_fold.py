@@ -293,6 +293,12 @@ def test_a_third_governments_reaction_is_another_event_than_the_act() -> None:
     assert veto(vote, seoul, timedelta(hours=12)) is not None
 
 
+def test_the_state_departments_comment_is_another_event_than_the_act() -> None:
+    confirmed = features("North Korea confirms sending troops to Russia", "")
+    comment = features("State Department voices concern over North Korea's role in Kursk", "")
+    assert veto(confirmed, comment, timedelta(hours=12)) == "US-STATE reacts vs the news itself"
+
+
 def test_a_briefing_by_a_source_may_join_the_act_it_reports() -> None:
     nis = features("North Korea sent 3,000 troops to Russia, NIS says", "")
     kcna = features("North Korea sends troops to Russia", "")
