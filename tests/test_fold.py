@@ -385,6 +385,18 @@ def test_a_committees_step_or_a_plan_reports_the_act_not_done(headline: str) -> 
 @pytest.mark.parametrize(
     "headline",
     [
+        "Zelensky says he is ready to hand over captured North Korean soldiers",
+        "Зеленский готов передать пленных солдат КНДР в обмен на украинцев",
+        "젤렌스키, 북한군 포로 교환 용의",
+    ],
+)
+def test_an_offer_reports_the_act_not_done(headline: str) -> None:
+    assert features(headline, "").undone
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
         "Austin cannot confirm reports of North Korean troops in Russia",
         "В США еще не подтверждают отправку Северной Кореей военных в Россию",
         "미 국방부, 북한군 러시아 파병 확인 못해",
