@@ -153,6 +153,11 @@ def test_the_act_is_the_headlines_main_act_in_english_korean_and_russian(
     assert main_act(headline) == act
 
 
+def test_a_leader_receiving_a_visitor_is_a_meeting() -> None:
+    # 접견: Kim receives Russia's defence minister; another event than his arrival.
+    assert main_act("김정은, 러 국방장관 접견…\"평양은 모스크바와 함께 있을 것\"") == "MEET"
+
+
 def test_an_earlier_act_in_a_clause_of_the_headline_is_not_its_act() -> None:
     assert main_act("Russia ratifies treaty signed in June") == "RATIFY:RU"
     assert main_act("6월 체결한 북러 조약, 러시아 하원서 비준") == "RATIFY:RU"
