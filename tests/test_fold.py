@@ -153,6 +153,18 @@ def test_the_act_is_the_headlines_main_act_in_english_korean_and_russian(
     assert main_act(headline) == act
 
 
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "First direct flight from Moscow lands in Pyongyang",
+        "Первый прямой авиарейс из Москвы приземлился в Пхеньяне",
+        "모스크바발 첫 직항편, 평양 착륙",
+    ],
+)
+def test_a_landing_is_an_arrival(headline: str) -> None:
+    assert main_act(headline) == "DEPLOY"
+
+
 def test_a_leader_receiving_a_visitor_is_a_meeting() -> None:
     # 접견: Kim receives Russia's defence minister; another event than his arrival.
     assert main_act("김정은, 러 국방장관 접견…\"평양은 모스크바와 함께 있을 것\"") == "MEET"
