@@ -102,16 +102,6 @@ class Acts:
                    *_owned(data["voices"]), *_owned(data["headline_voices"]),
                    TermSet.build(data["undone"]), TermSet.build(data["stage"]))
 
-    def main_act(self, headline: str, lead: str = "") -> str | None:
-        """The headline's main act, with the acting side where the act is one side's; if
-        the headline names none, the act of the lead's first sentence that is not background.
-
-        English and Russian headlines name the main act first ("Russia ratifies treaty
-        signed in June"); Korean ones last ("6월 체결한 북러 조약 비준").
-        """
-        found = self._main(headline, lead)
-        return found.act if found else None
-
     def read(self, headline: str, lead: str = "") -> tuple[str | None, tuple[str, ...], bool,
                                                             tuple[str, ...]]:
         """What the fold compares, read once: the main act, whose word the headline and the
@@ -144,6 +134,12 @@ class Acts:
         return False
 
     def _main(self, headline: str, lead: str) -> _Found | None:
+        """The headline's main act, with the acting side where the act is one side's; if
+        the headline names none, the act of the lead's first sentence that is not background.
+
+        English and Russian headlines name the main act first ("Russia ratifies treaty
+        signed in June"); Korean ones last ("6월 체결한 북러 조약 비준").
+        """
         found = self._act(headline, frozenset())
         if found is None:
             for first in sentences(lead)[:1]:
@@ -189,7 +185,9 @@ class Acts:
 
     def _side(self, line: str, head_final: bool) -> str:
         """The side doing the act: the subject, which English and Russian name first, and
-        Korean marks with a particle (은/는/이/가/도). Pairs ("북러") name no side."""
+        Korean marks with a particle (은/는/이/가/도), the topic's (은/는/도) first: in "러시아가
+        탈환을 주장한 가운데 북한은 … 확인", 이/가 marks the subject of a clause. Pairs ("북러")
+        name no side."""
         if head_final:
             # "北, 러시아 파병 확인": a Korean headline's topic, set off by a comma, is its
             # subject (and "북, 러" no pair).
@@ -208,6 +206,10 @@ class Acts:
         if head_final:
             marked = [side for s, e, side in sides
                       if text.words[e - 1].endswith(_SUBJECT_PARTICLES)]
+            topics = [side for s, e, side in sides
+                      if text.words[e - 1].endswith(_TOPIC_PARTICLES)]
+            if topics:
+                return topics[0]
             if marked:
                 return marked[0]
         return sides[0][2] if sides else "?"
@@ -217,6 +219,7 @@ class Acts:
 _UNDONE_GAP = 3
 _CLAUSE_BREAK = re.compile(r"…|\.\.\.|⋯")
 _SUBJECT_PARTICLES = ("은", "는", "이", "가", "도")
+_TOPIC_PARTICLES = ("은", "는", "도")
 # A Korean act in a relative clause ("체결한 조약", the treaty that was signed) describes a
 # noun; the headline's own act is elsewhere.
 _ATTRIBUTIVE = ("한", "된", "하는", "할")
@@ -371,18 +374,20 @@ class Decision:
 # Acts that say how a report came (confirms): another act of the same event can be reported
 # that way ("Seoul confirms the North sent troops"), so they veto only each other.
 WEAK = frozenset({"CONFIRM"})
-# Voices that only react to the parties' acts (a third government, Seoul's offices): their
-# word is another event than the act it is about (the Duma's vote, Seoul's concern over it).
-REACTIONS = frozenset({"JP", "CN", "KR-PRESIDENT", "KR-DIPLOMACY"})
+# Voices that only react to the parties' acts (a third government, Seoul's offices, a third
+# government's foreign ministry): their word is another event than the act it is about (the
+# Duma's vote, Seoul's concern over it; North Korea's confirmation, the State Department's).
+REACTIONS = frozenset({"JP", "CN", "KR-PRESIDENT", "KR-DIPLOMACY", "US-STATE"})
 
 
-def veto(a: Features, b: Features, gap: timedelta) -> str | None:
+def veto(a: Features, b: Features, gap: timedelta, acts: Acts | None = None) -> str | None:
     """Why two reports `gap` apart cannot be one event, or None: their main acts differ and
     no act is reported by both (a confirmation joins only an act it names), or one reports
     the act not done (to come, denied) and the other done, or different sides doing a
     one-sided act, or one names no side and they are more than a day apart, or each reports
     someone's word and not the same one's.
-    A report that names no act (or no voice) vetoes nothing on that count."""
+    A report that names no act (or no voice) vetoes nothing on that count. `acts` are those
+    the features were read with (which of them are background)."""
     if a.voices and b.voices and not set(a.voices) & set(b.voices):
         return f"{'/'.join(a.voices)} vs {'/'.join(b.voices)} said"
     if bool(a.voices) != bool(b.voices):
@@ -393,7 +398,10 @@ def veto(a: Features, b: Features, gap: timedelta) -> str | None:
         return None
     (act_a, _, side_a), (act_b, _, side_b) = a.action.partition(":"), b.action.partition(":")
     if act_a != act_b:
-        if _confirms(a, act_b) or _confirms(b, act_a) or _reported(a) & _reported(b):
+        if _confirms(a, act_b) or _confirms(b, act_a):
+            return None
+        background = (acts or default_acts()).background
+        if _reported(a, background) & _reported(b, background):
             return None
         return f"{a.action} vs {b.action}"
     if a.undone != b.undone:
@@ -408,7 +416,7 @@ def veto(a: Features, b: Features, gap: timedelta) -> str | None:
     return f"{a.action} vs {b.action}"
 
 
-def _reported(report: Features) -> set[str]:
+def _reported(report: Features, background: frozenset[str]) -> set[str]:
     """The acts a report can be the news of: its main act, and every other act its opening
     names, save the background ones it recalls ("the treaty signed in June"). Which of them a
     line names first differs from report to report of one event ("troops deployed to Russia
@@ -416,7 +424,7 @@ def _reported(report: Features) -> set[str]:
     act may be of it whatever their main acts. A confirmation is no such act (below)."""
     if report.action is None:
         return set()
-    named = set(report.named) - default_acts().background
+    named = set(report.named) - background
     return ({report.action.partition(":")[0]} | named) - WEAK
 
 
@@ -510,9 +518,10 @@ def _unit(a: np.ndarray) -> np.ndarray:
     return a / np.where(norms == 0, 1, norms)
 
 
-def _vetoed(item: Features, published: datetime, members: Iterable[Candidate]) -> str | None:
+def _vetoed(item: Features, published: datetime, members: Iterable[Candidate],
+            acts: Acts | None) -> str | None:
     for m in members:
-        reason = veto(item, m.features, abs(m.published - published))
+        reason = veto(item, m.features, abs(m.published - published), acts)
         if reason:
             return reason
     return None
@@ -527,7 +536,7 @@ def _in_view(story: _Story) -> bool:
     return not firsts or min(m.published for m in story.members) <= min(firsts)
 
 
-def _joins(a: _Story, b: _Story) -> bool:
+def _joins(a: _Story, b: _Story, acts: Acts | None) -> bool:
     """Whether two stories the item matches are one event by the measure an item joins by:
     each report of the smaller is close enough to the other's reports, on average, and no
     two reports veto each other."""
@@ -536,16 +545,16 @@ def _joins(a: _Story, b: _Story) -> bool:
     for member, vector in zip(small.members, small.vectors(), strict=True):
         if float((theirs @ vector).mean()) < big.threshold:
             return False
-        if _vetoed(member.features, member.published, big.members):
+        if _vetoed(member.features, member.published, big.members, acts):
             return False
     return True
 
 
 def decide(
     item: Features, vector: np.ndarray | None, published: datetime,
-    candidates: Sequence[Candidate],
+    candidates: Sequence[Candidate], acts: Acts | None = None,
 ) -> Decision:
-    """Which story the item joins, and why."""
+    """Which story the item joins, and why; `acts` those its features were read with."""
     copy = _copy_of(item, published, candidates)
     if copy:
         sim, cand = copy
@@ -559,7 +568,7 @@ def decide(
         score = story.score()
         if not story.close(item.action):
             break
-        reason = _vetoed(item, published, story.members)
+        reason = _vetoed(item, published, story.members, acts)
         if reason:
             vetoed.append({"story": story.story_id, "score": round(score, 3), "veto": reason})
         else:
@@ -572,7 +581,7 @@ def decide(
         return Decision(None, "new", detail=detail)
     best = matches[0]
     also = tuple(sorted(s.story_id for s in matches[1:]
-                        if _in_view(best) and _in_view(s) and _joins(best, s)))
+                        if _in_view(best) and _in_view(s) and _joins(best, s, acts)))
     refused = [s.story_id for s in matches[1:] if s.story_id not in also]
     detail = {"action": item.action, "nearest": best.nearest()}
     if vetoed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
@@ -80,6 +81,10 @@ def report(text: tuple[str, str], story_id: int, published: datetime = T0) -> Ca
     return Candidate(next(_ids), story_id, published, feats, vector, story_first=published)
 
 
+def main_act(headline: str, lead: str = "") -> str | None:
+    return default_acts().read(headline, lead)[0]
+
+
 def fold(text: tuple[str, str], published: datetime, *stories: Candidate) -> Decision:
     feats, vector = item(text)
     return decide(feats, vector, published, stories)
@@ -145,39 +150,62 @@ def test_only_a_report_found_by_a_near_copy_key_is_taken_for_a_copy() -> None:
 def test_the_act_is_the_headlines_main_act_in_english_korean_and_russian(
     headline: str, act: str
 ) -> None:
-    assert default_acts().main_act(headline) == act
+    assert main_act(headline) == act
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "First direct flight from Moscow lands in Pyongyang",
+        "Первый прямой авиарейс из Москвы приземлился в Пхеньяне",
+        "모스크바발 첫 직항편, 평양 착륙",
+    ],
+)
+def test_a_landing_is_an_arrival(headline: str) -> None:
+    assert main_act(headline) == "DEPLOY"
+
+
+def test_a_leader_receiving_a_visitor_is_a_meeting() -> None:
+    # 접견: Kim receives Russia's defence minister; another event than his arrival.
+    assert main_act("김정은, 러 국방장관 접견…\"평양은 모스크바와 함께 있을 것\"") == "MEET"
 
 
 def test_an_earlier_act_in_a_clause_of_the_headline_is_not_its_act() -> None:
-    assert default_acts().main_act("Russia ratifies treaty signed in June") == "RATIFY:RU"
-    assert default_acts().main_act("6월 체결한 북러 조약, 러시아 하원서 비준") == "RATIFY:RU"
+    assert main_act("Russia ratifies treaty signed in June") == "RATIFY:RU"
+    assert main_act("6월 체결한 북러 조약, 러시아 하원서 비준") == "RATIFY:RU"
 
 
 def test_before_a_colon_is_a_label_and_the_act_is_read_after_it() -> None:
-    acts = default_acts()
-    assert acts.main_act("Pyongyang talks: Russia and North Korea sign defence pact") == "SIGN"
-    assert acts.main_act("Russia ratifies treaty: what it means") == "RATIFY:RU"
+    assert main_act("Pyongyang talks: Russia and North Korea sign defence pact") == "SIGN"
+    assert main_act("Russia ratifies treaty: what it means") == "RATIFY:RU"
 
 
 def test_a_korean_headline_names_the_acting_side_by_its_subject_particle() -> None:
     # "Following Russia, North Korea too ratifies…": 북한도 is the subject.
-    assert default_acts().main_act("러시아 이어 북한도 북·러 조약 비준…김정은 서명") == "RATIFY:KP"
+    assert main_act("러시아 이어 북한도 북·러 조약 비준…김정은 서명") == "RATIFY:KP"
+
+
+def test_a_korean_topic_names_the_acting_side_over_the_subject_of_a_clause() -> None:
+    # "As Russia claims Kursk retaken, the North confirms its dispatch": 러시아가 is the
+    # subject of the clause, 북한은 (the topic) the one who confirms.
+    headline = "러시아가 쿠르스크 탈환을 주장한 가운데 북한은 파병 사실을 공식 확인"
+    assert main_act(headline) == "CONFIRM:KP"
 
 
 def test_a_korean_headlines_topic_before_a_comma_names_the_acting_side() -> None:
     # "The North, confirms its dispatch to Russia": 北 is the subject, "北, 러" no pair.
-    assert default_acts().main_act("北, 러시아 파병·전사자 첫 공식 확인") == "CONFIRM:KP"
-    assert default_acts().main_act("북, 러 파병 공식 확인") == "CONFIRM:KP"
+    assert main_act("北, 러시아 파병·전사자 첫 공식 확인") == "CONFIRM:KP"
+    assert main_act("북, 러 파병 공식 확인") == "CONFIRM:KP"
 
 
 def test_without_an_act_in_the_headline_the_leads_first_sentence_names_it() -> None:
-    act = default_acts().main_act(
+    act = main_act(
         "Treaty news", "The State Duma ratified the treaty with North Korea. Putin signed it.")
     assert act == "RATIFY:RU"
 
 
 def test_a_signing_recalled_in_the_lead_is_background_not_the_act() -> None:
-    act = default_acts().main_act(
+    act = main_act(
         "A new era for the pact", "The treaty Putin and Kim signed in June is a turning point.")
     assert act is None
 
@@ -282,6 +310,12 @@ def test_a_third_governments_reaction_is_another_event_than_the_act() -> None:
     assert veto(vote, seoul, timedelta(hours=12)) is not None
 
 
+def test_the_state_departments_comment_is_another_event_than_the_act() -> None:
+    confirmed = features("North Korea confirms sending troops to Russia", "")
+    comment = features("State Department voices concern over North Korea's role in Kursk", "")
+    assert veto(confirmed, comment, timedelta(hours=12)) == "US-STATE reacts vs the news itself"
+
+
 def test_a_briefing_by_a_source_may_join_the_act_it_reports() -> None:
     nis = features("North Korea sent 3,000 troops to Russia, NIS says", "")
     kcna = features("North Korea sends troops to Russia", "")
@@ -368,6 +402,18 @@ def test_a_committees_step_or_a_plan_reports_the_act_not_done(headline: str) -> 
 @pytest.mark.parametrize(
     "headline",
     [
+        "Zelensky says he is ready to hand over captured North Korean soldiers",
+        "Зеленский готов передать пленных солдат КНДР в обмен на украинцев",
+        "젤렌스키, 북한군 포로 교환 용의",
+    ],
+)
+def test_an_offer_reports_the_act_not_done(headline: str) -> None:
+    assert features(headline, "").undone
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
         "Austin cannot confirm reports of North Korean troops in Russia",
         "В США еще не подтверждают отправку Северной Кореей военных в Россию",
         "미 국방부, 북한군 러시아 파병 확인 못해",
@@ -435,6 +481,13 @@ def test_an_act_recalled_as_background_does_not_make_two_acts_one() -> None:
     text = Features("PUBLISH_TEXT", (), (), named=("PUBLISH_TEXT", "SIGN"))
     signing = Features("SIGN", (), (), named=("SIGN",))
     assert veto(text, signing, timedelta(hours=12)) == "PUBLISH_TEXT vs SIGN"
+
+
+def test_what_is_background_comes_from_the_acts_the_features_were_read_with() -> None:
+    text = Features("PUBLISH_TEXT", (), (), named=("PUBLISH_TEXT", "SIGN"))
+    signing = Features("SIGN", (), (), named=("SIGN",))
+    no_background = replace(default_acts(), background=frozenset())
+    assert veto(text, signing, timedelta(hours=12), no_background) is None
 
 
 def test_a_committees_recommendation_and_the_chambers_vote_veto_a_join() -> None:
