@@ -388,6 +388,11 @@ def _party(name: str, pattern: str, country: bool = False, estimates: bool = Fal
 
 _SOUTH = r"(?:south\s+korea(?:n|'s|’s)?|seoul(?:'s|’s)?|southern)"
 _UKRAINE_ADJ = r"(?:ukrain\w*(?:'s|’s)?|kyiv(?:'s|’s)?)"
+# Korean names of the countries whose ministries the news quotes, in full and short
+# (美, 러): a ministry after one is that country's.
+_KO_COUNTRY = ("미국", "미", "美", "러시아", "러", "露", "우크라이나", "우크라", "烏", "영국", "英",
+               "일본", "日", "중국", "中", "북한", "北", "프랑스", "독일")
+_KO_UNQUALIFIED = "".join(rf"(?<!{c})(?<!{c}\s)" for c in _KO_COUNTRY)
 # The order is the order of preference when one span matches two parties.
 _PARTIES = (
     _party("NIS", rf"(?<!\w)nis(?!\w)|national\s+intelligence\s+service|국정원|국가정보원|"
@@ -405,8 +410,9 @@ _PARTIES = (
            estimates=True),
     _party("South Korean military (JCS)",
            rf"joint\s+chiefs|(?<!\w)jcs(?!\w)|합참|합동참모본부|{_SOUTH}\s+military|"
-           # 국방부 is Seoul's unless it is 미(국) 국방부, the Pentagon
-           r"(?<!\w)군\s?당국|(?<!미)(?<!미\s)(?<!미국)(?<!미국\s)국방부|"
+           # 국방부 is Seoul's unless a country names it: 미국 국방부 is the Pentagon,
+           # 러시아 국방부 Russia's
+           rf"(?<!\w)군\s?당국|{_KO_UNQUALIFIED}국방부|"
            r"south\s+korean\s+defen[cs]e\s+ministry|"
            r"объединенн\w*\s+комитет\w*\s+начальник\w*", estimates=True),
     _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
@@ -421,7 +427,7 @@ _PARTIES = (
            estimates=True),
     _party("Pentagon", r"pentagon|department\s+of\s+defen[cs]e|defen[cs]e\s+department|"
                        r"sabrina\s+singh|lloyd\s+austin|(?<!\w)austin(?!\w)|hegseth|펜타곤|"
-                       r"미\s?국방부|미국\s?국방부|пентагон\w*|(?:министерств\w*\s+обороны|минобороны)\s+сша|"
+                       r"(?:미|미국|美)\s?국방부|пентагон\w*|(?:министерств\w*\s+обороны|минобороны)\s+сша|"
                        r"американск\w*\s+(?:министерств\w*\s+обороны|минобороны)",
            estimates=True),
     _party("Zelensky", r"zelensk\w*|зеленск\w*|젤렌스키"),
@@ -449,9 +455,11 @@ _PARTIES = (
                           r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
     _party("US", r"united\s+states|washington|(?<!\w)u\.s\.(?!\w)|(?<!\w)us(?!\w)|america(?!n)|"
                  r"미국|сша|штат\w*", country=True),
-    _party("Ukraine", r"ukraine(?:'s|’s)?(?!\w)|kyiv(?:'s|’s)?(?!\w)|우크라이나|украин\w*|киев\w*",
+    _party("Ukraine", r"ukraine(?:'s|’s)?(?!\w)|kyiv(?:'s|’s)?(?!\w)|"
+                      r"(?:우크라이나|우크라|烏)\s?국방부|우크라이나|украин\w*|киев\w*",
            country=True),
-    _party("Russia", r"russia(?:'s|’s)?(?!\w)|moscow(?:'s|’s)?(?!\w)|росси\w*|москв\w*|러시아",
+    _party("Russia", r"russia(?:'s|’s)?(?!\w)|moscow(?:'s|’s)?(?!\w)|росси\w*|москв\w*|"
+                    r"(?:러시아|러|露)\s?국방부|러시아",
            country=True),
 )
 

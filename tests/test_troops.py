@@ -730,3 +730,16 @@ def test_a_long_noun_phrase_before_the_verb_of_loss_is_still_casualties() -> Non
 def test_korean_at_most_before_about_is_up_to() -> None:
     text = "러시아에 파병된 북한군은 1천여 명에서 많게는 약 3천 명으로 추정된다."
     assert [(c.figure, c.qualifier) for c in claims(text)] == [(1000, "about"), (3000, "up to")]
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ('美국방부 "北, 러에 약 1만 명 파병"', "Pentagon"),
+        ("러시아 국방부는 북한군 1천여 명이 쿠르스크에서 지뢰를 제거하고 있다고 밝혔다.", "Russia"),
+        ("국방부는 북한군 1만 명이 러시아에 파병됐다고 밝혔다.", "South Korean military (JCS)"),
+    ],
+)
+def test_a_korean_defence_ministry_is_the_country_that_names_it(text: str,
+                                                                 claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
