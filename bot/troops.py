@@ -417,7 +417,10 @@ _PARTIES = (
            r"объединенн\w*\s+комитет\w*\s+начальник\w*", estimates=True),
     _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
                             r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
-                            r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국",
+                            r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국|"
+                            # the directorate by its full name ("ГУР" spelled out)
+                            r"main\s+intelligence\s+directorate|"
+                            r"главн\w*\s+управлени\w*\s+разведки",
            estimates=True),
     _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine|"
                   r"служб\w*\s+безопасности\s+украин\w*|우크라이나\s?보안국",

@@ -743,3 +743,16 @@ def test_korean_at_most_before_about_is_up_to() -> None:
 def test_a_korean_defence_ministry_is_the_country_that_names_it(text: str,
                                                                  claimant: str) -> None:
     assert claims(text)[0].claimant == claimant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "More than 10,000 North Korean soldiers remain in Russia, said Vadym Skibitskyi, deputy "
+        "head of the Main Intelligence Directorate.",
+        "Более 10 000 солдат из Северной Кореи находятся в России. Об этом рассказал заместитель "
+        "начальника Главного управления разведки Министерства обороны Вадим Скибицкий.",
+    ],
+)
+def test_ukraines_military_intelligence_is_known_by_its_full_name(text: str) -> None:
+    assert claims(text)[0].claimant == "Ukraine's GUR"
