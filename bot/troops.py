@@ -440,7 +440,9 @@ _PARTIES = (
     _party("KCNA", r"(?<!\w)kcna(?!\w)|korean\s+central\s+news\s+agency|조선중앙통신|"
                    r"(?<!russian\s)(?<!russia's\s)(?<!russia’s\s)(?<!russian\sand\s)"
                    r"(?<!\w)state(?:-run)?\s+media(?!\w)|"
-                   r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*"),
+                   r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*|"
+                   # the party's paper, which carries the same accounts: filed under KCNA
+                   r"rodong(?:\s+sinmun)?|[노로]동신문|(?:нодон|родон)\s+синмун"),
     _party("KCTV", r"(?<!\w)kctv(?!\w)|korean\s+central\s+(?:television|tv)|"
                    r"조선중앙\s?(?:tv|텔레비전)|"
                    r"центральн\w*\s+телевидени\w*\s+(?:северн\w*\s+)?(?:коре\w*|кндр)|"

@@ -756,3 +756,15 @@ def test_a_korean_defence_ministry_is_the_country_that_names_it(text: str,
 )
 def test_ukraines_military_intelligence_is_known_by_its_full_name(text: str) -> None:
     assert claims(text)[0].claimant == "Ukraine's GUR"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "김정은 위원장은 “비록 9명의 안타까운 희생이 있었지만 모두가 돌아와주어 감사하다”고 "
+        "밝혔다고 노동신문이 보도했다. 러시아 쿠르스크에 파병된 공병부대가 귀국했다.",
+        "Nine North Korean sappers were killed in Russia's Kursk region, Rodong Sinmun reported.",
+    ],
+)
+def test_rodong_sinmuns_figures_are_filed_under_kcna(text: str) -> None:
+    assert claims(text)[0].claimant == "KCNA"
