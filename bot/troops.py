@@ -850,7 +850,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
                       claimant is not None):
             return outlet
         if claimant is None and _BACKGROUND.match(sentence):
-            return source  # the outlet's own background, no neighbour's estimate
+            return outlet  # the outlet's own background, no neighbour's estimate
         claimant = claimant or _nearest(lent, at) or headline
         if several[at] and claimant == own[at]:
             return claimant  # several countries' services: no one body of the first

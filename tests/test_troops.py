@@ -280,6 +280,13 @@ def test_north_korea_having_sent_its_troops_is_the_outlets_background_not_a_neig
     assert [(c.figure, c.claimant) for c in claims(text)] == [(9, "KCNA"), (1000, "Outlet")]
 
 
+def test_background_is_the_outlets_even_when_the_text_names_a_source_of_its_own() -> None:
+    text = ("Nine soldiers died there, according to the human rights group Gyeore-eol Nation "
+            "United. Pyongyang sent about 1,000 engineer troops to Kursk in August.")
+    assert [(c.figure, c.claimant) for c in claims(text)] == [
+        (9, "Gyeore-eol Nation United"), (1000, "Outlet")]
+
+
 def test_a_neighbours_party_is_still_lent_to_a_figure_it_may_estimate() -> None:
     text = ("The NIS briefed lawmakers on Wednesday. About 1,000 North Korean engineer troops "
             "are in Kursk.")
