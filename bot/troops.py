@@ -565,9 +565,36 @@ _REPORT_OF_BEFORE = re.compile(
     r"(?:данн|оценк|доклад|отчет|сведени)\w*)\s+(?:the\s+)?$")
 
 
+# Another medium whose report or programme a text passes on: "NK News reported", "MBC
+# 'PD수첩'의 … 방송에서는", "NK뉴스가 보도했다", "AFP 통신에 따르면" (its Latin name; 뉴스 is
+# "News"). A medium's name is an acronym or ends in a medium's noun (not "Thursday reported").
+_MEDIUM = (r"(?:[A-Z][A-Za-z0-9'’&.-]*\s+){0,3}(?:News|Agency|Times|Post|Herald|Journal|Daily|"
+           r"Press|TV|Radio|Television)(?![A-Za-z])|[A-Z]{2,6}(?![A-Za-z])")
+_REPORTED = re.compile(
+    rf"(?<![\w'’.])(?P<name>{_MEDIUM})\s+(?:reported|reports|said\s+in\s+a\s+report)(?!\w)"
+    rf"|(?<![\w'’.])(?P<ko>{_MEDIUM})\s?(?P<news>뉴스)?(?:\s?통신)?\s?(?:'[^']{{1,40}}'|‘[^’]{{1,40}}’)?"
+    r"(?:가|이|은|는|의)\s(?:[^.]{0,60}?\s)?(?:보도|방송에서|방송을\s?통해)"
+    rf"|(?<![\w'’.])(?P<by>{_MEDIUM})\s?(?P<by_news>뉴스)?(?:\s?통신)?\s?(?:보도)?에\s?따르면"
+)
+
+
+def _reported(original: str) -> list[str]:
+    names: list[str] = []
+    for m in _REPORTED.finditer(original):
+        if m.group("name"):
+            names.append(m.group("name"))
+        elif m.group("ko"):
+            names.append(f"{m.group('ko')} News" if m.group("news") else m.group("ko"))
+        else:
+            names.append(f"{m.group('by')} News" if m.group("by_news") else m.group("by"))
+    return names
+
+
 def _named(original: str) -> list[str]:
-    """The sources outside the party table that a sentence's attribution frames name."""
-    names = (m.group("name").rstrip(".") for m in _NAMED_FRAME.finditer(original))
+    """The sources outside the party table that a sentence's attribution frames name, and
+    the media whose reports it passes on."""
+    names = [*(m.group("name").rstrip(".") for m in _NAMED_FRAME.finditer(original)),
+             *_reported(original)]
     return [n for n in names if not any(p.pattern.search(fold(n)) for p in _PARTIES)]
 
 
@@ -835,7 +862,9 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     # A text that credits no party of the table may still name its source: "according to
     # the human rights group Gyeore-eol Nation United", "…, сообщает X со ссылкой на Reuters".
     # Below every party of the table: "X reports citing CNN" passes on Zelensky's figure.
-    source = next((n for p in parts for n in _named(p)), outlet)
+    # A medium the outlet carries ("Yonhap" in "Korea Herald (Yonhap)") is the outlet.
+    source = next((n for p in parts for n in _named(p) if n.lower() not in outlet.lower()),
+                  outlet)
     at_war = bool(_WAR.search(folded))
 
     def claimant_of(at: int, figure: _Figure) -> str:

@@ -775,3 +775,30 @@ def test_ukraines_military_intelligence_is_known_by_its_full_name(text: str) -> 
 )
 def test_rodong_sinmuns_figures_are_filed_under_kcna(text: str) -> None:
     assert claims(text)[0].claimant == "KCNA"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("Two North Korean soldiers captured in Kursk want to go to the South, NK News "
+         "reported.", "NK News"),
+        ("우크라이나에 억류된 북한군 포로 2명이 한국으로 가고 싶다는 의사를 밝혔다고 미국의 북한 "
+         "전문 매체 NK뉴스가 보도했다.", "NK News"),
+        ("우크라이나군에 생포된 북한군 포로 2명이 한국에 가고 싶다는 뜻을 밝혔다. MBC 'PD수첩'의 "
+         "방송에서 두 포로의 근황이 소개됐다.", "MBC"),
+    ],
+)
+def test_a_figure_from_another_mediums_report_is_that_mediums(text: str, claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+def test_the_medium_an_outlet_carries_is_the_outlet() -> None:
+    text = ("Two North Korean soldiers captured in Kursk want to go to the South, Yonhap News "
+            "Agency reported.")
+    assert troop_claims(text, "Korea Herald (Yonhap News Agency)")[0].claimant == (
+        "Korea Herald (Yonhap News Agency)")
+
+
+def test_a_weekday_before_reported_is_no_medium() -> None:
+    text = "Two North Korean soldiers were captured in Kursk, local media on Saturday reported."
+    assert claims(text)[0].claimant == "Outlet"
