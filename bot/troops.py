@@ -749,11 +749,13 @@ _BODIES = {"South Korea": ("NIS", "South Korean military (JCS)"),
 
 
 def _joined(names: list[str]) -> str | None:
+    """Parties credited together: the first named that is not a body of another (a figure
+    credited to two governments jointly is the first's)."""
     names = list(dict.fromkeys(names))
     if not names:
         return None
     kept = [n for n in names if not any(a in names for a in _BODIES.get(n, ()))]
-    return ", ".join(kept)
+    return kept[0]
 
 
 def _refined(claimant: str, named: list[str]) -> str:
