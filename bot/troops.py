@@ -474,8 +474,8 @@ _COUNTRIES = frozenset(p.name for p in _PARTIES if p.country)
 _SAYS = re.compile(
     r"(?<!\w)(?:said|says|say|told|tells|estimat\w*|believ\w*|reported|reports|claim\w*|"
     r"confirm\w*|announc\w*|assess\w*|stated|states|disclos\w*|revealed|reveals|noted|warned|"
-    r"thinks|put\s+the\s+number|puts\s+the\s+number|added|has\s+said|have\s+said|"
-    r"сообщ\w*|заяв\w*|счита\w*|оцени\w*|утвержда\w*|подтверд\w*|пишет|передает|"
+    r"thinks|accus\w*|put\s+the\s+number|puts\s+the\s+number|added|has\s+said|have\s+said|"
+    r"сообщ\w*|заяв\w*|обвин\w*|счита\w*|оцени\w*|утвержда\w*|подтверд\w*|пишет|передает|"
     r"информир\w*|говор\w*|сказал\w*|приводит|уточни\w*|рассказ\w*|отмети\w*|озвучи\w*)|밝혔|밝혀|밝힌|말했|전했|추정|판단|보고|예상|파악|분석|확인|발표|주장|설명|집계|"
     r"전망"
 )

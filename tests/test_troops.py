@@ -802,3 +802,17 @@ def test_the_medium_an_outlet_carries_is_the_outlet() -> None:
 def test_a_weekday_before_reported_is_no_medium() -> None:
     text = "Two North Korean soldiers were captured in Kursk, local media on Saturday reported."
     assert claims(text)[0].claimant == "Outlet"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("Kyiv and Seoul accused Pyongyang of preparing to send more than 10,000 military "
+         "personnel to assist Russia.", "Ukraine"),
+        ("The United States and South Korea have accused the North of sending more than 10,000 "
+         "soldiers to help Russia fight Ukraine.", "US"),
+        ("Сеул обвинил Пхеньян в отправке в Россию 10 тысяч военных.", "South Korea"),
+    ],
+)
+def test_an_accusation_credits_its_accusers(text: str, claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
