@@ -114,6 +114,8 @@ def test_kcna_by_its_hosts(matcher: Matcher, title: str, summary: str) -> None:
         "Сюжет показали в эфире Центрального телевидения Северной Кореи.",
         "На ТВ КНДР впервые вышел репортаж о церемонии.",
         "«Родон Синмун», главная газета Трудовой партии Кореи, опубликовала статью о договоре.",
+        "Kim Jong-un received a Russian military delegation, the Voice of Korea reported.",
+        "Об этом сообщила радиостанция «Голос Кореи».",
     ],
 )
 def test_kcna_when_north_koreas_state_media_speak(matcher: Matcher, text: str) -> None:
