@@ -116,6 +116,9 @@ def test_kcna_by_its_hosts(matcher: Matcher, title: str, summary: str) -> None:
         "«Родон Синмун», главная газета Трудовой партии Кореи, опубликовала статью о договоре.",
         "Kim Jong-un received a Russian military delegation, the Voice of Korea reported.",
         "Об этом сообщила радиостанция «Голос Кореи».",
+        "북한 통신사가 인용한 성명서에서 이같이 밝혔다.",
+        "Об этом сообщают «Вести» со ссылкой на эфир центрального ТВ-канала КНДР.",
+        "Церемония состоялась в Пхеньяне, сообщило Центральное информационное агентство Кореи.",
     ],
 )
 def test_kcna_when_north_koreas_state_media_speak(matcher: Matcher, text: str) -> None:
