@@ -481,7 +481,11 @@ _SAYS = re.compile(
 )
 _CREDITS_BEFORE = re.compile(
     r"(?:according\s+to|citing|cited\s+by|quoting|per|as\s+reported\s+by|as\s+estimated\s+by|"
-    r"reports\s+from|data\s+from|estimates\s+(?:by|from)|by|по\s+данным|по\s+оценкам|по\s+оценке|"
+    r"reports\s+from|data\s+from|estimates\s+(?:by|from)|"
+    # "by" credits a report's author ("the confirmation by the U.S."), not a deed's ("mines
+    # planted by Ukraine soldiers", "Ukrainians held by Russia")
+    r"(?:confirm\w*|announce\w*|assess\w*|estimat\w*|report\w*|statement|claim\w*|"
+    r"analys\w*|said|stated|disclos\w*|revealed)\s+by|по\s+данным|по\s+оценкам|по\s+оценке|"
     r"по\s+информации|по\s+словам|со\s+ссылкои\s+на|ссылаясь\s+на|согласно|от)"
     r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w.'’-]+\s+){0,3}$"
 )

@@ -816,3 +816,15 @@ def test_a_weekday_before_reported_is_no_medium() -> None:
 )
 def test_an_accusation_credits_its_accusers(text: str, claimant: str) -> None:
     assert claims(text)[0].claimant == claimant
+
+
+def test_by_before_a_deeds_agent_credits_no_one() -> None:
+    text = ("Pyongyang sent around 1,000 engineer troops to Kursk to remove mines that were "
+            "planted by Ukraine soldiers.")
+    assert claims(text)[0].claimant == "Outlet"
+
+
+def test_by_after_a_report_credits_its_author() -> None:
+    text = ("This move follows the confirmation by the U.S. of the deployment of up to 10,000 "
+            "North Korean troops to Russia.")
+    assert claims(text)[0].claimant == "US"
