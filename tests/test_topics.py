@@ -177,6 +177,21 @@ def test_treaty_when_a_pact_and_both_parties_share_a_sentence(matcher: Matcher, 
 @pytest.mark.parametrize(
     "text",
     [
+        "В разведке заявили о договоренности между РФ и КНДР направить 6000 военных.",
+        "Россия и КНДР договорились о развитии туризма.",
+    ],
+)
+def test_an_arrangement_or_agreeing_is_no_treaty(matcher: Matcher, text: str) -> None:
+    assert "treaty" not in topics(matcher, text)
+
+
+def test_the_treaty_in_russian_is_found_in_its_cases(matcher: Matcher) -> None:
+    assert "treaty" in topics(matcher, "Путин подписал закон о ратификации договора с КНДР.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "They vowed to uphold the mutual defense treaty of the two countries, Pyongyang said.",
         "양국이 맺은 조약을 지키겠다고 북한이 밝혔다.",
         "КНДР заявила, что договор двух стран будет исполняться.",
