@@ -185,6 +185,12 @@ def test_an_arrangement_or_agreeing_is_no_treaty(matcher: Matcher, text: str) ->
     assert "treaty" not in topics(matcher, text)
 
 
+def test_an_organisation_named_for_a_treaty_is_no_treaty(matcher: Matcher) -> None:
+    text = ("The North Atlantic Treaty Organization confirmed that the North Korean regime "
+            "deployed troops to Russia.")
+    assert "treaty" not in topics(matcher, text)
+
+
 def test_the_treaty_in_russian_is_found_in_its_cases(matcher: Matcher) -> None:
     assert "treaty" in topics(matcher, "Путин подписал закон о ратификации договора с КНДР.")
 
