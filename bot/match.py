@@ -325,5 +325,7 @@ class Matcher:
 
 
 # Where a sentence ends in folded text: a full stop (not after a one-letter word: "u.s.",
-# "n. korea"), a question or exclamation mark, a line break.
-_SENTENCE_END = re.compile(r"(?<!\b\w)[.!?。]+[\"'”’»)\]]*(?=\s)|\n")
+# "n. korea", nor after a Russian multiplier: "11 тыс. военных"), a question or exclamation
+# mark, a line break.
+_SENTENCE_END = re.compile(
+    r"(?<!\b\w)(?<!\bтыс)(?<!\bмлн)(?<!\bмлрд)[.!?。]+[\"'”’»)\]]*(?=\s)|\n")

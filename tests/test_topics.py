@@ -515,3 +515,8 @@ def test_troops_for_the_dprks_soldiers_named_in_liberating_kursk(matcher: Matche
 )
 def test_troops_for_north_korean_losses_and_occupiers(matcher: Matcher, text: str) -> None:
     assert "troops" in topics(matcher, text)
+
+
+def test_a_russian_thousand_abbreviated_does_not_end_the_sentence(matcher: Matcher) -> None:
+    text = "КНДР направит в Курскую область 1 тыс. саперов для разминирования."
+    assert "troops" in topics(matcher, text)
