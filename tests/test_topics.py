@@ -520,3 +520,15 @@ def test_troops_for_north_korean_losses_and_occupiers(matcher: Matcher, text: st
 def test_a_russian_thousand_abbreviated_does_not_end_the_sentence(matcher: Matcher) -> None:
     text = "КНДР направит в Курскую область 1 тыс. саперов для разминирования."
     assert "troops" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Путин отметил мужество и героизм воинов КНДР.",
+        "Kim attended a welcome ceremony for a North Korean engineering unit that had returned "
+        "home.",
+    ],
+)
+def test_troops_as_warriors_or_as_one_engineering_unit(matcher: Matcher, text: str) -> None:
+    assert "troops" in topics(matcher, text)
