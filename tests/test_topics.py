@@ -532,3 +532,8 @@ def test_a_russian_thousand_abbreviated_does_not_end_the_sentence(matcher: Match
 )
 def test_troops_as_warriors_or_as_one_engineering_unit(matcher: Matcher, text: str) -> None:
     assert "troops" in topics(matcher, text)
+
+
+def test_russian_soldiers_from_north_korea_are_troops(matcher: Matcher) -> None:
+    text = "Кубинцы станут самым большим контингентом, превысив количество солдат из КНДР."
+    assert "troops" in topics(matcher, text)
