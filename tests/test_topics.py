@@ -542,3 +542,9 @@ def test_russian_soldiers_from_north_korea_are_troops(matcher: Matcher) -> None:
 def test_north_korean_prisoners_of_ukraine_are_troops_in_korean(matcher: Matcher) -> None:
     text = "우크라이나군에 포로로 잡힌 북한군 중 한 명이 한국으로 귀순하고 싶다는 의사를 밝혔다."
     assert "troops" in topics(matcher, text)
+
+
+def test_by_military_means_is_no_soldiers(matcher: Matcher) -> None:
+    text = ("Договор России с КНДР — предупреждение для стран, решающих проблемы региона "
+            "военным путем.")
+    assert "troops" not in topics(matcher, text)
