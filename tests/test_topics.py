@@ -548,3 +548,8 @@ def test_by_military_means_is_no_soldiers(matcher: Matcher) -> None:
     text = ("Договор России с КНДР — предупреждение для стран, решающих проблемы региона "
             "военным путем.")
     assert "troops" not in topics(matcher, text)
+
+
+def test_a_north_korean_military_delegation_is_no_troops_in_korean(matcher: Matcher) -> None:
+    text = "모스크바 열병식에 참석한 북한군 대표단이 푸틴과 악수했다."
+    assert "troops" not in topics(matcher, text)
