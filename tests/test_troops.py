@@ -828,3 +828,8 @@ def test_by_after_a_report_credits_its_author() -> None:
     text = ("This move follows the confirmation by the U.S. of the deployment of up to 10,000 "
             "North Korean troops to Russia.")
     assert claims(text)[0].claimant == "US"
+
+
+def test_north_koreans_in_russian_are_counted() -> None:
+    text = "Ким Чен Ын решил направить в Курскую область для разминирования 6 тыс. северокорейцев."
+    assert figures(text) == [6000]
