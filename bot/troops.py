@@ -212,9 +212,10 @@ _TOTAL_BEFORE = re.compile(
 )
 
 
-# "another 4,100 have been injured", "300 were killed"
+# "another 4,100 have been injured", "300 were killed", "some 2,700 others were injured"
 _CASUALTY_AFTER = re.compile(
-    r"^\s*(?:have|has|had|were|was|are|is)\s+(?:been\s+|likely\s+been\s+)?"
+    r"^\s*(?:others\s+|more\s+)?(?:have|has|had|were|was|are|is)\s+"
+    r"(?:been\s+|likely\s+been\s+)?"
     r"(?:killed|wounded|injured|captured|taken\s+prisoner)"
 )
 # The figure is the subject of a verb of loss after its noun phrase: "100 North Korean

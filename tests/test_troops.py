@@ -833,3 +833,10 @@ def test_by_after_a_report_credits_its_author() -> None:
 def test_north_koreans_in_russian_are_counted() -> None:
     text = "Ким Чен Ын решил направить в Курскую область для разминирования 6 тыс. северокорейцев."
     assert figures(text) == [6000]
+
+
+def test_others_killed_or_injured_after_a_figure_are_casualties() -> None:
+    text = ("At least 300 North Korean soldiers were killed in combat with Ukraine. Some 2,700 "
+            "others were injured, the NIS told lawmakers.")
+    assert [(c.figure, c.kind) for c in claims(text)] == [(300, "casualties"),
+                                                          (2700, "casualties")]
