@@ -204,8 +204,8 @@ _OTHER_FORCES = re.compile(
 # A number with no noun after it that a sentence's troops lead up to: "bringing the number
 # of Pyongyang's troops in Russia to 3,000", "the total likely to climb to around 10,000".
 _TOTAL_BEFORE = re.compile(
-    r"(?:total|number|tally|count|contingent|deployment|strength|casualt\w*|fatalit\w*|"
-    r"injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)[^.;]{0,80}?"
+    r"(?:total|number|tally|count|contingent|deployment|strength|estimate|casualt\w*|"
+    r"fatalit\w*|injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)[^.;]{0,80}?"
     r"(?<!\w)(?:to|at|reach\w*|of|exceed\w*|surpass\w*|top\w*|hit|hits|stand\w*\s+at|"
     r"stood\s+at|number\w*|totall?\w*|is|are|was|were)\s+(?:(?:about|around|some|"
     r"approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)\s+)?$"

@@ -840,3 +840,9 @@ def test_others_killed_or_injured_after_a_figure_are_casualties() -> None:
             "others were injured, the NIS told lawmakers.")
     assert [(c.figure, c.kind) for c in claims(text)] == [(300, "casualties"),
                                                           (2700, "casualties")]
+
+
+def test_a_figure_after_an_estimate_of_troops_is_counted() -> None:
+    text = ("North Korea has sent some 10,000 troops to train in Russia, the Pentagon said, "
+            "raising Washington's previous estimate of 3,000 from last week.")
+    assert figures(text) == [10000, 3000]
