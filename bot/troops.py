@@ -207,6 +207,7 @@ _TOTAL_BEFORE = re.compile(
     r"(?:total|number|tally|count|contingent|deployment|strength|estimate|casualt\w*|"
     r"fatalit\w*|injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)[^.;]{0,80}?"
     r"(?<!\w)(?:to|at|reach\w*|of|exceed\w*|surpass\w*|top\w*|hit|hits|stand\w*\s+at|"
+    r"(?:risen|rose|rises?|increased|grown|grew|climbed)\s+by|"
     r"stood\s+at|number\w*|totall?\w*|is|are|was|were)\s+(?:(?:about|around|some|"
     r"approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)\s+)?$"
 )

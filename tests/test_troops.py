@@ -846,3 +846,10 @@ def test_a_figure_after_an_estimate_of_troops_is_counted() -> None:
     text = ("North Korea has sent some 10,000 troops to train in Russia, the Pentagon said, "
             "raising Washington's previous estimate of 3,000 from last week.")
     assert figures(text) == [10000, 3000]
+
+
+def test_a_rise_by_a_figure_in_the_number_of_troops_is_counted() -> None:
+    text = ("The number of North Korean troops in Russia's Kursk region has risen by about "
+            "2,000, the Pentagon said.")
+    assert [(c.figure, c.qualifier, c.kind) for c in claims(text)] == [
+        (2000, "about", "deployed")]
