@@ -807,6 +807,10 @@ def _figures(sentence: str) -> list[_Figure]:
         if nxt is not None and _RANGE.fullmatch(sentence[m.end() : nxt.start()]):
             # "3만~4만명", "10–12 тысяч военных": the first end reads the words of the last
             after = sentence[nxt.end():]
+            last = _value(nxt)
+            # and shares its thousands: "11 to 12,000", "10–12 тысяч" (not "300 to 2,700")
+            if last is not None and value < 1000 and last // 10 < value * 1000 < last:
+                value *= 1000
         prev_end = matches[i - 1].end() if i else 0
         personnel = _personnel_after(after)
         if not (personnel

@@ -853,3 +853,16 @@ def test_a_rise_by_a_figure_in_the_number_of_troops_is_counted() -> None:
             "2,000, the Pentagon said.")
     assert [(c.figure, c.qualifier, c.kind) for c in claims(text)] == [
         (2000, "about", "deployed")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("В Россию прибыли 10–12 тысяч военных КНДР.", [10000, 12000]),
+        ("There could be 11 to 12,000 North Korean troops in Russia.", [11000, 12000]),
+        ("Between 300 to 2,700 North Korean soldiers were wounded in Kursk.", [300, 2700]),
+    ],
+)
+def test_a_ranges_first_end_shares_the_thousands_of_the_last(text: str,
+                                                             expected: list[int]) -> None:
+    assert figures(text) == expected
