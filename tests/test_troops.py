@@ -866,3 +866,8 @@ def test_a_rise_by_a_figure_in_the_number_of_troops_is_counted() -> None:
 def test_a_ranges_first_end_shares_the_thousands_of_the_last(text: str,
                                                              expected: list[int]) -> None:
     assert figures(text) == expected
+
+
+def test_an_ellipsis_between_the_number_of_troops_and_its_figure_is_no_sentence_end() -> None:
+    text = "The total number of DPRK forces in Russia … could be closer to around 11,000."
+    assert [(c.figure, c.qualifier) for c in claims(text)] == [(11000, "about")]
