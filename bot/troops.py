@@ -814,7 +814,10 @@ def _figures(sentence: str) -> list[_Figure]:
                 value *= 1000
         prev_end = matches[i - 1].end() if i else 0
         personnel = _personnel_after(after)
-        if not (personnel
+        # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
+        ends_range = bool(found) and found[-1].start == matches[i - 1].start() and bool(
+            _RANGE.fullmatch(sentence[prev_end : m.start()]))
+        if not (personnel or ends_range
                 or _total_of_troops(sentence[prev_end : m.start()], sentence[: m.start()])):
             continue
         next_start = nxt.start() if nxt is not None else len(sentence)
@@ -830,9 +833,12 @@ def _figures(sentence: str) -> list[_Figure]:
                 # a total of losses: "the number of killed and wounded … exceeded 3,000"
                 or (total is not None and _CASUALTY.search(total.group()))):
             kind = "casualties"
-        elif found and _SHARED_VERB.match(before):
+        elif found and (ends_range or _SHARED_VERB.match(before)):
             kind = found[-1].kind  # "will send 1,000 sappers and 5,000 builders"
-        found.append(_Figure(value, _qualifier(before, after), kind, m.start()))
+        qualifier = _qualifier(before, after)
+        if ends_range and qualifier is None:
+            qualifier = found[-1].qualifier  # "around 11 to 12,000": both about
+        found.append(_Figure(value, qualifier, kind, m.start()))
     return found
 
 

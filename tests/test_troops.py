@@ -871,3 +871,9 @@ def test_a_ranges_first_end_shares_the_thousands_of_the_last(text: str,
 def test_an_ellipsis_between_the_number_of_troops_and_its_figure_is_no_sentence_end() -> None:
     text = "The total number of DPRK forces in Russia … could be closer to around 11,000."
     assert [(c.figure, c.qualifier) for c in claims(text)] == [(11000, "about")]
+
+
+def test_the_last_end_of_a_range_is_a_figure_with_the_first_ends_kind_and_qualifier() -> None:
+    text = "The total number of DPRK forces in Russia could be closer to around 11 to 12,000."
+    assert [(c.figure, c.qualifier, c.kind) for c in claims(text)] == [
+        (11000, "about", "deployed"), (12000, "about", "deployed")]
