@@ -288,7 +288,9 @@ _BEFORE_QUALIFIER = (
     ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|as\s+high\s+as|(?:최대|많게는)(?:\s?약)?|"
                          r"до)\s*$")),
     ("more than", re.compile(
-        r"(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|more\s+then|exceed\w*|"
+        # not a verb's "over" ("hand over two", "handed over 1,000")
+        r"(?:more\s+than|(?<!hand\s)(?<!hands\s)(?<!handed\s)(?<!handing\s)(?<!turn\s)"
+        r"(?<!turned\s)(?<!turning\s)over|upwards\s+of|in\s+excess\s+of|more\s+then|exceed\w*|"
         r"surpass\w*|более|свыше|больше|превыси\w*|более\s+чем)\s*$")),
     ("at least", re.compile(
         r"(?:at\s+least|최소|적어도|не\s+менее|по\s+меньшеи\s+мере|как\s+минимум)\s*$")),

@@ -877,3 +877,9 @@ def test_the_last_end_of_a_range_is_a_figure_with_the_first_ends_kind_and_qualif
     text = "The total number of DPRK forces in Russia could be closer to around 11 to 12,000."
     assert [(c.figure, c.qualifier, c.kind) for c in claims(text)] == [
         (11000, "about", "deployed"), (12000, "about", "deployed")]
+
+
+def test_a_verbs_over_is_no_qualifier() -> None:
+    text = ("Zelensky says he is willing to hand over 2 North Korean soldiers captured in Kursk "
+            "in exchange for Ukrainian prisoners of war in Russia.")
+    assert [(c.figure, c.qualifier) for c in claims(text)] == [(2, None)]
