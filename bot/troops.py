@@ -174,7 +174,7 @@ _EN_MODIFIERS = (
     r"north|korean|n\.|dprk|nk|kpa|military|combat|construction|engineering|engineer|"
     r"infantry|demining|mine-clearing|mine\s+clearance|"
     r"army|regular|trained|of|its|the|pyongyang'?s|reinforcement|reinforcements|"
-    r"such|other|active|-|\+)\s*){0,4}"
+    r"such|other|active|captured|wounded|-|\+)\s*){0,4}"
 )
 _EN_NOUN = (
     r"(?:troops|soldiers|servicemen|service\s*members|personnel|infantrymen|infantry|"

@@ -883,3 +883,9 @@ def test_a_verbs_over_is_no_qualifier() -> None:
     text = ("Zelensky says he is willing to hand over 2 North Korean soldiers captured in Kursk "
             "in exchange for Ukrainian prisoners of war in Russia.")
     assert [(c.figure, c.qualifier) for c in claims(text)] == [(2, None)]
+
+
+def test_captured_or_wounded_before_the_noun_still_counts_the_soldiers() -> None:
+    text = ("Zelensky says he is willing to hand over two captured soldiers from North Korea "
+            "in exchange for Ukrainian prisoners of war in Russia.")
+    assert [(c.figure, c.qualifier, c.kind) for c in claims(text)] == [(2, None, "casualties")]
