@@ -206,7 +206,7 @@ _OTHER_FORCES = re.compile(
 _TOTAL_BEFORE = re.compile(
     r"(?:total|number|tally|count|contingent|deployment|strength|estimate|casualt\w*|"
     r"fatalit\w*|injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)"
-    r"(?:[^.;]|\.\.\.){0,80}?"  # an ellipsis ("…", folded) is no sentence end
+    r"(?:[^.;]|\.\.\.){0,100}?"  # an ellipsis ("…", folded) is no sentence end
     r"(?<!\w)(?:to|at|reach\w*|of|exceed\w*|surpass\w*|top\w*|hit|hits|stand\w*\s+at|"
     r"(?:risen|rose|rises?|increased|grown|grew|climbed)\s+by|"
     r"stood\s+at|number\w*|totall?\w*|is|are|was|were)\s+(?:(?:about|around|some|"

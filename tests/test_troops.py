@@ -889,3 +889,9 @@ def test_captured_or_wounded_before_the_noun_still_counts_the_soldiers() -> None
     text = ("Zelensky says he is willing to hand over two captured soldiers from North Korea "
             "in exchange for Ukrainian prisoners of war in Russia.")
     assert [(c.figure, c.qualifier, c.kind) for c in claims(text)] == [(2, None, "casualties")]
+
+
+def test_the_number_of_troops_may_lead_a_long_way_up_to_its_figure() -> None:
+    text = ("The Pentagon estimates the number of soldiers that Kim Jong-un's regime has sent to "
+            "Russian territory for training at 10,000.")
+    assert [(c.figure, c.claimant) for c in claims(text)] == [(10000, "Pentagon")]
