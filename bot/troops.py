@@ -798,6 +798,10 @@ _KO_LIST = re.compile(
     r"^\s?(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s){0,3}$")
 
 
+_PARTITIVE = re.compile(
+    r"^\s+of\s+(?:the|them|those|these|its|their)(?!\w)|^\s+из\s+(?:них|этих)(?!\w)")
+
+
 def _figures(sentence: str) -> list[_Figure]:
     found: list[_Figure] = []
     matches = [m for m in _NUMBER.finditer(sentence)]
@@ -815,6 +819,8 @@ def _figures(sentence: str) -> list[_Figure]:
             if last is not None and value < 1000 and last // 10 < value * 1000 < last:
                 value *= 1000
         prev_end = matches[i - 1].end() if i else 0
+        if _PARTITIVE.match(after):
+            continue  # "one of the prisoners": some of a group, not a count
         personnel = _personnel_after(after)
         # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
         ends_range = bool(found) and found[-1].start == matches[i - 1].start() and bool(

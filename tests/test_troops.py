@@ -895,3 +895,9 @@ def test_the_number_of_troops_may_lead_a_long_way_up_to_its_figure() -> None:
     text = ("The Pentagon estimates the number of soldiers that Kim Jong-un's regime has sent to "
             "Russian territory for training at 10,000.")
     assert [(c.figure, c.claimant) for c in claims(text)] == [(10000, "Pentagon")]
+
+
+def test_one_of_a_group_is_no_count() -> None:
+    text = ("South Korea's NIS confirmed the capture of 2 North Korean soldiers in Kursk, adding "
+            "that one of the prisoners admitted heavy losses.")
+    assert figures(text) == [2]
