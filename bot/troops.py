@@ -642,8 +642,25 @@ def _identified(sentence: str, following: str) -> str | None:
     return None
 
 
-def _mentions(sentence: str) -> list[_Mention]:
-    """The parties a sentence names and does not negate, left to right, each span once."""
+# Another country's defence ministry named in full ("미국 국방부", "러시아 국방부"): a bare
+# 국방부 elsewhere in the same text is that one, not Seoul's ("팻 라이더 국방부 대변인").
+_FOREIGN_MINISTRY = re.compile(
+    r"(?P<us>(?:미|미국|美)\s?국방부)|(?P<ru>(?:러시아|러|露)\s?국방부)|"
+    r"(?P<ua>(?:우크라이나|우크라|烏)\s?국방부)")
+_MINISTRY_OF = {"us": "Pentagon", "ru": "Russia", "ua": "Ukraine"}
+
+
+def _foreign_ministry(folded: str) -> _Party | None:
+    m = _FOREIGN_MINISTRY.search(folded)
+    if m is None or m.lastgroup is None:
+        return None
+    name = _MINISTRY_OF[m.lastgroup]
+    return next(p for p in _PARTIES if p.name == name)
+
+
+def _mentions(sentence: str, ministry: _Party | None = None) -> list[_Mention]:
+    """The parties a sentence names and does not negate, left to right, each span once; a
+    bare 국방부 is `ministry` when the text names another country's."""
     found: list[_Mention] = []
     taken: list[tuple[int, int]] = []
     joint = [*_JOINT_INTELLIGENCE.finditer(sentence), *_JOINT_INTELLIGENCE_RU.finditer(sentence)]
@@ -666,11 +683,12 @@ def _mentions(sentence: str) -> list[_Mention]:
             taken.append((m.start(), m.end()))
             if _NEGATED_AFTER.match(after):
                 continue
+            who = ministry if ministry is not None and m.group() == "국방부" else party
             cited = bool(_CITING_BEFORE.search(before[-60:]) or _KO_CITED_AFTER.match(after)
                          or _REPORT_OF_AFTER.match(after)
                          or _REPORT_OF_BEFORE.search(before[-30:]))
-            found.append(_Mention(party, m.start(), m.end(),
-                                  cited or _credited(before, after, inverted=not party.country),
+            found.append(_Mention(who, m.start(), m.end(),
+                                  cited or _credited(before, after, inverted=not who.country),
                                   cited))
     found.sort(key=lambda x: x.start)
     # A verb after the last of coordinated parties credits them all: "South Korea, Ukraine
@@ -875,8 +893,9 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     speakers: list[list[tuple[int, str]]] = []  # where each sentence credits whom
     several: list[bool] = []  # whether a sentence credits several countries' intelligence
     anaphoric = [bool(_ANAPHORA.search(s)) for s in folded_parts]
+    ministry = _foreign_ministry(folded)
     for s, refers in zip(folded_parts, anaphoric, strict=True):
-        every = _mentions(s)
+        every = _mentions(s, ministry)
         if not refers:  # "Об этом сообщил X" names X for the sentence before, not the item
             named += [m.party.name for m in every]
         mentions = _chosen(every)

@@ -901,3 +901,9 @@ def test_one_of_a_group_is_no_count() -> None:
     text = ("South Korea's NIS confirmed the capture of 2 North Korean soldiers in Kursk, adding "
             "that one of the prisoners admitted heavy losses.")
     assert figures(text) == [2]
+
+
+def test_a_bare_defence_ministry_is_the_one_the_text_names_in_full() -> None:
+    text = ('미국 국방부가 북한군의 쿠르스크 이동을 확인했다. 팻 라이더 국방부 대변인은 "최소 1만 '
+            '명의 북한군이 쿠르스크에 있다"고 말했다.')
+    assert claims(text)[0].claimant == "Pentagon"
