@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from bot.config import Rule
 from bot.models import Analysis, Item, TopicMatch
-from bot.terms import TermSet, Text
+from bot.terms import WORD, TermSet, Text
 from bot.text import fold
 from bot.troops import troop_claims
 
@@ -309,7 +309,7 @@ class Matcher:
         occurrences = list(rules.alternatives.occurrences(folded, wanted & whole))
         # The words each sentence ends after, counted per sentence (no word spans a sentence
         # end): no offset of every word is needed to place a word in its sentence.
-        ends = list(accumulate(len(_WORD.findall(piece))
+        ends = list(accumulate(len(WORD.findall(piece))
                                for piece in _SENTENCE_END.split(folded.folded)))
         by_sentence: dict[int, set[int]] = defaultdict(set)
         for index, first, after in occurrences:
@@ -325,6 +325,7 @@ class Matcher:
 
 
 # Where a sentence ends in folded text: a full stop (not after a one-letter word: "u.s.",
-# "n. korea"), a question or exclamation mark, a line break.
-_SENTENCE_END = re.compile(r"(?<!\b\w)[.!?。]+[\"'”’»)\]]*(?=\s)|\n")
-_WORD = re.compile(r"\w+")  # as bot.terms.Text splits words
+# "n. korea", nor after a Russian multiplier: "11 тыс. военных"), a question or exclamation
+# mark, a line break.
+_SENTENCE_END = re.compile(
+    r"(?<!\b\w)(?<!\bтыс)(?<!\bмлн)(?<!\bмлрд)[.!?。]+[\"'”’»)\]]*(?=\s)|\n")

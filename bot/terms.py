@@ -17,7 +17,9 @@ from operator import itemgetter
 
 from bot.text import fold, is_hangul
 
-_WORD = re.compile(r"\w+")
+# A word; Korean writes its particles onto a Latin name ("kcna가", "nato는"), which is the
+# name followed by a word of its own.
+WORD = re.compile(r"[a-z]+(?=[가-힣])|\w+")
 _KEY = 3
 _WORDS_REMEMBERED = 200_000
 
@@ -32,7 +34,7 @@ class Text:
     @classmethod
     def of(cls, text: str) -> Text:
         folded = fold(text)
-        return cls(folded, _WORD.findall(folded))
+        return cls(folded, WORD.findall(folded))
 
     def joined(self, other: Text) -> Text:
         """Text.of(a + "\n" + b) from Text.of(a) and Text.of(b): no word spans a line
@@ -189,8 +191,8 @@ class TermSet:
             if only is None or index in only:
                 for m in rx.finditer(folded):
                     # the words before and through the match, counted as Text splits them
-                    yield (index, len(_WORD.findall(folded, 0, m.start())),
-                           len(_WORD.findall(folded, 0, m.end())))
+                    yield (index, len(WORD.findall(folded, 0, m.start())),
+                           len(WORD.findall(folded, 0, m.end())))
 
     def _starts(self, text: Text) -> list[tuple[str, list[tuple[int, tuple[_Word, ...]]]]]:
         """Words of the text that may start a term, with the rest of each such term."""

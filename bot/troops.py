@@ -174,7 +174,7 @@ _EN_MODIFIERS = (
     r"north|korean|n\.|dprk|nk|kpa|military|combat|construction|engineering|engineer|"
     r"infantry|demining|mine-clearing|mine\s+clearance|"
     r"army|regular|trained|of|its|the|pyongyang'?s|reinforcement|reinforcements|"
-    r"such|other|active|-|\+)\s*){0,4}"
+    r"such|other|active|captured|wounded|-|\+)\s*){0,4}"
 )
 _EN_NOUN = (
     r"(?:troops|soldiers|servicemen|service\s*members|personnel|infantrymen|infantry|"
@@ -191,7 +191,7 @@ _RU_NOUN = (
     r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|пленн\w*|"
     # рабочих as an adjective ("рабочих виз", "рабочие места") is no noun of people
     r"рабоч\w*(?!\w)(?!\s+(?:виз|мест|сил|дн|час|време|групп))|"
-    r"погибш\w*|ранен\w*|убит\w*|ветеран\w*)"
+    r"погибш\w*|ранен\w*|убит\w*|ветеран\w*|северокореиц\w*)"
 )
 _RU_AFTER = re.compile(rf"^\s*{_RU_ADJECTIVES}{_RU_NOUN}")
 _OTHER_FORCES = re.compile(
@@ -204,17 +204,20 @@ _OTHER_FORCES = re.compile(
 # A number with no noun after it that a sentence's troops lead up to: "bringing the number
 # of Pyongyang's troops in Russia to 3,000", "the total likely to climb to around 10,000".
 _TOTAL_BEFORE = re.compile(
-    r"(?:total|number|tally|count|contingent|deployment|strength|casualt\w*|fatalit\w*|"
-    r"injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)[^.;]{0,80}?"
+    r"(?:total|number|tally|count|contingent|deployment|strength|estimate|casualt\w*|"
+    r"fatalit\w*|injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)"
+    r"(?:[^.;]|\.\.\.){0,100}?"  # an ellipsis ("…", folded) is no sentence end
     r"(?<!\w)(?:to|at|reach\w*|of|exceed\w*|surpass\w*|top\w*|hit|hits|stand\w*\s+at|"
+    r"(?:risen|rose|rises?|increased|grown|grew|climbed)\s+by|"
     r"stood\s+at|number\w*|totall?\w*|is|are|was|were)\s+(?:(?:about|around|some|"
     r"approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)\s+)?$"
 )
 
 
-# "another 4,100 have been injured", "300 were killed"
+# "another 4,100 have been injured", "300 were killed", "some 2,700 others were injured"
 _CASUALTY_AFTER = re.compile(
-    r"^\s*(?:have|has|had|were|was|are|is)\s+(?:been\s+|likely\s+been\s+)?"
+    r"^\s*(?:others\s+|more\s+)?(?:have|has|had|were|was|are|is)\s+"
+    r"(?:been\s+|likely\s+been\s+)?"
     r"(?:killed|wounded|injured|captured|taken\s+prisoner)"
 )
 # The figure is the subject of a verb of loss after its noun phrase: "100 North Korean
@@ -285,7 +288,9 @@ _BEFORE_QUALIFIER = (
     ("up to", re.compile(r"(?:up\s+to|as\s+many\s+as|as\s+high\s+as|(?:최대|많게는)(?:\s?약)?|"
                          r"до)\s*$")),
     ("more than", re.compile(
-        r"(?:more\s+than|over|upwards\s+of|in\s+excess\s+of|more\s+then|exceed\w*|"
+        # not a verb's "over" ("hand over two", "handed over 1,000")
+        r"(?:more\s+than|(?<!hand\s)(?<!hands\s)(?<!handed\s)(?<!handing\s)(?<!turn\s)"
+        r"(?<!turned\s)(?<!turning\s)over|upwards\s+of|in\s+excess\s+of|more\s+then|exceed\w*|"
         r"surpass\w*|более|свыше|больше|превыси\w*|более\s+чем)\s*$")),
     ("at least", re.compile(
         r"(?:at\s+least|최소|적어도|не\s+менее|по\s+меньшеи\s+мере|как\s+минимум)\s*$")),
@@ -388,6 +393,11 @@ def _party(name: str, pattern: str, country: bool = False, estimates: bool = Fal
 
 _SOUTH = r"(?:south\s+korea(?:n|'s|’s)?|seoul(?:'s|’s)?|southern)"
 _UKRAINE_ADJ = r"(?:ukrain\w*(?:'s|’s)?|kyiv(?:'s|’s)?)"
+# Korean names of the countries whose ministries the news quotes, in full and short
+# (美, 러): a ministry after one is that country's.
+_KO_COUNTRY = ("미국", "미", "美", "러시아", "러", "露", "우크라이나", "우크라", "烏", "영국", "英",
+               "일본", "日", "중국", "中", "북한", "北", "프랑스", "독일")
+_KO_UNQUALIFIED = "".join(rf"(?<!{c})(?<!{c}\s)" for c in _KO_COUNTRY)
 # The order is the order of preference when one span matches two parties.
 _PARTIES = (
     _party("NIS", rf"(?<!\w)nis(?!\w)|national\s+intelligence\s+service|국정원|국가정보원|"
@@ -405,13 +415,17 @@ _PARTIES = (
            estimates=True),
     _party("South Korean military (JCS)",
            rf"joint\s+chiefs|(?<!\w)jcs(?!\w)|합참|합동참모본부|{_SOUTH}\s+military|"
-           # 국방부 is Seoul's unless it is 미(국) 국방부, the Pentagon
-           r"(?<!\w)군\s?당국|(?<!미)(?<!미\s)(?<!미국)(?<!미국\s)국방부|"
+           # 국방부 is Seoul's unless a country names it: 미국 국방부 is the Pentagon,
+           # 러시아 국방부 Russia's
+           rf"(?<!\w)군\s?당국|{_KO_UNQUALIFIED}국방부|"
            r"south\s+korean\s+defen[cs]e\s+ministry|"
            r"объединенн\w*\s+комитет\w*\s+начальник\w*", estimates=True),
     _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
                             r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
-                            r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국",
+                            r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국|"
+                            # the directorate by its full name ("ГУР" spelled out)
+                            r"main\s+intelligence\s+directorate|"
+                            r"главн\w*\s+управлени\w*\s+разведки",
            estimates=True),
     _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine|"
                   r"служб\w*\s+безопасности\s+украин\w*|우크라이나\s?보안국",
@@ -421,7 +435,7 @@ _PARTIES = (
            estimates=True),
     _party("Pentagon", r"pentagon|department\s+of\s+defen[cs]e|defen[cs]e\s+department|"
                        r"sabrina\s+singh|lloyd\s+austin|(?<!\w)austin(?!\w)|hegseth|펜타곤|"
-                       r"미\s?국방부|미국\s?국방부|пентагон\w*|(?:министерств\w*\s+обороны|минобороны)\s+сша|"
+                       r"(?:미|미국|美)\s?국방부|пентагон\w*|(?:министерств\w*\s+обороны|минобороны)\s+сша|"
                        r"американск\w*\s+(?:министерств\w*\s+обороны|минобороны)",
            estimates=True),
     _party("Zelensky", r"zelensk\w*|зеленск\w*|젤렌스키"),
@@ -431,7 +445,9 @@ _PARTIES = (
     _party("KCNA", r"(?<!\w)kcna(?!\w)|korean\s+central\s+news\s+agency|조선중앙통신|"
                    r"(?<!russian\s)(?<!russia's\s)(?<!russia’s\s)(?<!russian\sand\s)"
                    r"(?<!\w)state(?:-run)?\s+media(?!\w)|"
-                   r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*"),
+                   r"(?<!\w)цтак(?!\w)|центральн\w*\s+телеграфн\w*\s+агентств\w*\s+коре\w*|"
+                   # the party's paper, which carries the same accounts: filed under KCNA
+                   r"rodong(?:\s+sinmun)?|[노로]동신문|(?:нодон|родон)\s+синмун"),
     _party("KCTV", r"(?<!\w)kctv(?!\w)|korean\s+central\s+(?:television|tv)|"
                    r"조선중앙\s?(?:tv|텔레비전)|"
                    r"центральн\w*\s+телевидени\w*\s+(?:северн\w*\s+)?(?:коре\w*|кндр)|"
@@ -449,9 +465,11 @@ _PARTIES = (
                           r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
     _party("US", r"united\s+states|washington|(?<!\w)u\.s\.(?!\w)|(?<!\w)us(?!\w)|america(?!n)|"
                  r"미국|сша|штат\w*", country=True),
-    _party("Ukraine", r"ukraine(?:'s|’s)?(?!\w)|kyiv(?:'s|’s)?(?!\w)|우크라이나|украин\w*|киев\w*",
+    _party("Ukraine", r"ukraine(?:'s|’s)?(?!\w)|kyiv(?:'s|’s)?(?!\w)|"
+                      r"(?:우크라이나|우크라|烏)\s?국방부|우크라이나|украин\w*|киев\w*",
            country=True),
-    _party("Russia", r"russia(?:'s|’s)?(?!\w)|moscow(?:'s|’s)?(?!\w)|росси\w*|москв\w*|러시아",
+    _party("Russia", r"russia(?:'s|’s)?(?!\w)|moscow(?:'s|’s)?(?!\w)|росси\w*|москв\w*|"
+                    r"(?:러시아|러|露)\s?국방부|러시아",
            country=True),
 )
 
@@ -461,14 +479,18 @@ _COUNTRIES = frozenset(p.name for p in _PARTIES if p.country)
 _SAYS = re.compile(
     r"(?<!\w)(?:said|says|say|told|tells|estimat\w*|believ\w*|reported|reports|claim\w*|"
     r"confirm\w*|announc\w*|assess\w*|stated|states|disclos\w*|revealed|reveals|noted|warned|"
-    r"thinks|put\s+the\s+number|puts\s+the\s+number|added|has\s+said|have\s+said|"
-    r"сообщ\w*|заяв\w*|счита\w*|оцени\w*|утвержда\w*|подтверд\w*|пишет|передает|"
+    r"thinks|accus\w*|put\s+the\s+number|puts\s+the\s+number|added|has\s+said|have\s+said|"
+    r"сообщ\w*|заяв\w*|обвин\w*|счита\w*|оцени\w*|утвержда\w*|подтверд\w*|пишет|передает|"
     r"информир\w*|говор\w*|сказал\w*|приводит|уточни\w*|рассказ\w*|отмети\w*|озвучи\w*)|밝혔|밝혀|밝힌|말했|전했|추정|판단|보고|예상|파악|분석|확인|발표|주장|설명|집계|"
     r"전망"
 )
 _CREDITS_BEFORE = re.compile(
     r"(?:according\s+to|citing|cited\s+by|quoting|per|as\s+reported\s+by|as\s+estimated\s+by|"
-    r"reports\s+from|data\s+from|estimates\s+(?:by|from)|by|по\s+данным|по\s+оценкам|по\s+оценке|"
+    r"reports\s+from|data\s+from|estimates\s+(?:by|from)|"
+    # "by" credits a report's author ("the confirmation by the U.S."), not a deed's ("mines
+    # planted by Ukraine soldiers", "Ukrainians held by Russia")
+    r"(?:confirm\w*|announce\w*|assess\w*|estimat\w*|report\w*|statement|claim\w*|"
+    r"analys\w*|said|stated|disclos\w*|revealed)\s+by|по\s+данным|по\s+оценкам|по\s+оценке|"
     r"по\s+информации|по\s+словам|со\s+ссылкои\s+на|ссылаясь\s+на|согласно|от)"
     r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w.'’-]+\s+){0,3}$"
 )
@@ -552,9 +574,36 @@ _REPORT_OF_BEFORE = re.compile(
     r"(?:данн|оценк|доклад|отчет|сведени)\w*)\s+(?:the\s+)?$")
 
 
+# Another medium whose report or programme a text passes on: "NK News reported", "MBC
+# 'PD수첩'의 … 방송에서는", "NK뉴스가 보도했다", "AFP 통신에 따르면" (its Latin name; 뉴스 is
+# "News"). A medium's name is an acronym or ends in a medium's noun (not "Thursday reported").
+_MEDIUM = (r"(?:[A-Z][A-Za-z0-9'’&.-]*\s+){0,3}(?:News|Agency|Times|Post|Herald|Journal|Daily|"
+           r"Press|TV|Radio|Television)(?![A-Za-z])|[A-Z]{2,6}(?![A-Za-z])")
+_REPORTED = re.compile(
+    rf"(?<![\w'’.])(?P<name>{_MEDIUM})\s+(?:reported|reports|said\s+in\s+a\s+report)(?!\w)"
+    rf"|(?<![\w'’.])(?P<ko>{_MEDIUM})\s?(?P<news>뉴스)?(?:\s?통신)?\s?(?:'[^']{{1,40}}'|‘[^’]{{1,40}}’)?"
+    r"(?:가|이|은|는|의)\s(?:[^.]{0,60}?\s)?(?:보도|방송에서|방송을\s?통해)"
+    rf"|(?<![\w'’.])(?P<by>{_MEDIUM})\s?(?P<by_news>뉴스)?(?:\s?통신)?\s?(?:보도)?에\s?따르면"
+)
+
+
+def _reported(original: str) -> list[str]:
+    names: list[str] = []
+    for m in _REPORTED.finditer(original):
+        if m.group("name"):
+            names.append(m.group("name"))
+        elif m.group("ko"):
+            names.append(f"{m.group('ko')} News" if m.group("news") else m.group("ko"))
+        else:
+            names.append(f"{m.group('by')} News" if m.group("by_news") else m.group("by"))
+    return names
+
+
 def _named(original: str) -> list[str]:
-    """The sources outside the party table that a sentence's attribution frames name."""
-    names = (m.group("name").rstrip(".") for m in _NAMED_FRAME.finditer(original))
+    """The sources outside the party table that a sentence's attribution frames name, and
+    the media whose reports it passes on."""
+    names = [*(m.group("name").rstrip(".") for m in _NAMED_FRAME.finditer(original)),
+             *_reported(original)]
     return [n for n in names if not any(p.pattern.search(fold(n)) for p in _PARTIES)]
 
 
@@ -593,8 +642,25 @@ def _identified(sentence: str, following: str) -> str | None:
     return None
 
 
-def _mentions(sentence: str) -> list[_Mention]:
-    """The parties a sentence names and does not negate, left to right, each span once."""
+# Another country's defence ministry named in full ("미국 국방부", "러시아 국방부"): a bare
+# 국방부 elsewhere in the same text is that one, not Seoul's ("팻 라이더 국방부 대변인").
+_FOREIGN_MINISTRY = re.compile(
+    r"(?P<us>(?:미|미국|美)\s?국방부)|(?P<ru>(?:러시아|러|露)\s?국방부)|"
+    r"(?P<ua>(?:우크라이나|우크라|烏)\s?국방부)")
+_MINISTRY_OF = {"us": "Pentagon", "ru": "Russia", "ua": "Ukraine"}
+
+
+def _foreign_ministry(folded: str) -> _Party | None:
+    m = _FOREIGN_MINISTRY.search(folded)
+    if m is None or m.lastgroup is None:
+        return None
+    name = _MINISTRY_OF[m.lastgroup]
+    return next(p for p in _PARTIES if p.name == name)
+
+
+def _mentions(sentence: str, ministry: _Party | None = None) -> list[_Mention]:
+    """The parties a sentence names and does not negate, left to right, each span once; a
+    bare 국방부 is `ministry` when the text names another country's."""
     found: list[_Mention] = []
     taken: list[tuple[int, int]] = []
     joint = [*_JOINT_INTELLIGENCE.finditer(sentence), *_JOINT_INTELLIGENCE_RU.finditer(sentence)]
@@ -617,11 +683,12 @@ def _mentions(sentence: str) -> list[_Mention]:
             taken.append((m.start(), m.end()))
             if _NEGATED_AFTER.match(after):
                 continue
+            who = ministry if ministry is not None and m.group() == "국방부" else party
             cited = bool(_CITING_BEFORE.search(before[-60:]) or _KO_CITED_AFTER.match(after)
                          or _REPORT_OF_AFTER.match(after)
                          or _REPORT_OF_BEFORE.search(before[-30:]))
-            found.append(_Mention(party, m.start(), m.end(),
-                                  cited or _credited(before, after, inverted=not party.country),
+            found.append(_Mention(who, m.start(), m.end(),
+                                  cited or _credited(before, after, inverted=not who.country),
                                   cited))
     found.sort(key=lambda x: x.start)
     # A verb after the last of coordinated parties credits them all: "South Korea, Ukraine
@@ -709,11 +776,13 @@ _BODIES = {"South Korea": ("NIS", "South Korean military (JCS)"),
 
 
 def _joined(names: list[str]) -> str | None:
+    """Parties credited together: the first named that is not a body of another (a figure
+    credited to two governments jointly is the first's)."""
     names = list(dict.fromkeys(names))
     if not names:
         return None
     kept = [n for n in names if not any(a in names for a in _BODIES.get(n, ()))]
-    return ", ".join(kept)
+    return kept[0]
 
 
 def _refined(claimant: str, named: list[str]) -> str:
@@ -747,6 +816,10 @@ _KO_LIST = re.compile(
     r"^\s?(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s){0,3}$")
 
 
+_PARTITIVE = re.compile(
+    r"^\s+of\s+(?:the|them|those|these|its|their)(?!\w)|^\s+из\s+(?:них|этих)(?!\w)")
+
+
 def _figures(sentence: str) -> list[_Figure]:
     found: list[_Figure] = []
     matches = [m for m in _NUMBER.finditer(sentence)]
@@ -759,9 +832,18 @@ def _figures(sentence: str) -> list[_Figure]:
         if nxt is not None and _RANGE.fullmatch(sentence[m.end() : nxt.start()]):
             # "3만~4만명", "10–12 тысяч военных": the first end reads the words of the last
             after = sentence[nxt.end():]
+            last = _value(nxt)
+            # and shares its thousands: "11 to 12,000", "10–12 тысяч" (not "300 to 2,700")
+            if last is not None and value < 1000 and last // 10 < value * 1000 < last:
+                value *= 1000
         prev_end = matches[i - 1].end() if i else 0
+        if _PARTITIVE.match(after):
+            continue  # "one of the prisoners": some of a group, not a count
         personnel = _personnel_after(after)
-        if not (personnel
+        # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
+        ends_range = bool(found) and found[-1].start == matches[i - 1].start() and bool(
+            _RANGE.fullmatch(sentence[prev_end : m.start()]))
+        if not (personnel or ends_range
                 or _total_of_troops(sentence[prev_end : m.start()], sentence[: m.start()])):
             continue
         next_start = nxt.start() if nxt is not None else len(sentence)
@@ -777,9 +859,12 @@ def _figures(sentence: str) -> list[_Figure]:
                 # a total of losses: "the number of killed and wounded … exceeded 3,000"
                 or (total is not None and _CASUALTY.search(total.group()))):
             kind = "casualties"
-        elif found and _SHARED_VERB.match(before):
+        elif found and (ends_range or _SHARED_VERB.match(before)):
             kind = found[-1].kind  # "will send 1,000 sappers and 5,000 builders"
-        found.append(_Figure(value, _qualifier(before, after), kind, m.start()))
+        qualifier = _qualifier(before, after)
+        if ends_range and qualifier is None:
+            qualifier = found[-1].qualifier  # "around 11 to 12,000": both about
+        found.append(_Figure(value, qualifier, kind, m.start()))
     return found
 
 
@@ -808,8 +893,9 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     speakers: list[list[tuple[int, str]]] = []  # where each sentence credits whom
     several: list[bool] = []  # whether a sentence credits several countries' intelligence
     anaphoric = [bool(_ANAPHORA.search(s)) for s in folded_parts]
+    ministry = _foreign_ministry(folded)
     for s, refers in zip(folded_parts, anaphoric, strict=True):
-        every = _mentions(s)
+        every = _mentions(s, ministry)
         if not refers:  # "Об этом сообщил X" names X for the sentence before, not the item
             named += [m.party.name for m in every]
         mentions = _chosen(every)
@@ -822,7 +908,9 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     # A text that credits no party of the table may still name its source: "according to
     # the human rights group Gyeore-eol Nation United", "…, сообщает X со ссылкой на Reuters".
     # Below every party of the table: "X reports citing CNN" passes on Zelensky's figure.
-    source = next((n for p in parts for n in _named(p)), outlet)
+    # A medium the outlet carries ("Yonhap" in "Korea Herald (Yonhap)") is the outlet.
+    source = next((n for p in parts for n in _named(p) if n.lower() not in outlet.lower()),
+                  outlet)
     at_war = bool(_WAR.search(folded))
 
     def claimant_of(at: int, figure: _Figure) -> str:
@@ -837,7 +925,7 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
                       claimant is not None):
             return outlet
         if claimant is None and _BACKGROUND.match(sentence):
-            return source  # the outlet's own background, no neighbour's estimate
+            return outlet  # the outlet's own background, no neighbour's estimate
         claimant = claimant or _nearest(lent, at) or headline
         if several[at] and claimant == own[at]:
             return claimant  # several countries' services: no one body of the first

@@ -146,6 +146,11 @@ def test_word_boundaries_stop_partial_words() -> None:
     assert matcher.analyse(item("KCNAWatch mirror")).topic_names == ()
 
 
+def test_a_latin_name_with_a_korean_particle_is_the_name() -> None:
+    matcher = Matcher({"kcna": Rule(any=("KCNA",))}, {})
+    assert matcher.analyse(item("북한 통신사 KCNA가 보도한 내용")).topic_names == ("kcna",)
+
+
 def test_none_terms_veto_a_topic() -> None:
     matcher = Matcher({"troops": Rule(any=("troops",), none=("South Korean troops",))}, {})
     assert matcher.analyse(item("South Korean troops drill")).topic_names == ()

@@ -114,6 +114,11 @@ def test_kcna_by_its_hosts(matcher: Matcher, title: str, summary: str) -> None:
         "Сюжет показали в эфире Центрального телевидения Северной Кореи.",
         "На ТВ КНДР впервые вышел репортаж о церемонии.",
         "«Родон Синмун», главная газета Трудовой партии Кореи, опубликовала статью о договоре.",
+        "Kim Jong-un received a Russian military delegation, the Voice of Korea reported.",
+        "Об этом сообщила радиостанция «Голос Кореи».",
+        "북한 통신사가 인용한 성명서에서 이같이 밝혔다.",
+        "Об этом сообщают «Вести» со ссылкой на эфир центрального ТВ-канала КНДР.",
+        "Церемония состоялась в Пхеньяне, сообщило Центральное информационное агентство Кореи.",
     ],
 )
 def test_kcna_when_north_koreas_state_media_speak(matcher: Matcher, text: str) -> None:
@@ -167,6 +172,27 @@ def test_not_kcna_when_russias_or_chinas_agency_or_television_is_named(matcher: 
 )
 def test_treaty_when_a_pact_and_both_parties_share_a_sentence(matcher: Matcher, text: str) -> None:
     assert "treaty" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "В разведке заявили о договоренности между РФ и КНДР направить 6000 военных.",
+        "Россия и КНДР договорились о развитии туризма.",
+    ],
+)
+def test_an_arrangement_or_agreeing_is_no_treaty(matcher: Matcher, text: str) -> None:
+    assert "treaty" not in topics(matcher, text)
+
+
+def test_an_organisation_named_for_a_treaty_is_no_treaty(matcher: Matcher) -> None:
+    text = ("The North Atlantic Treaty Organization confirmed that the North Korean regime "
+            "deployed troops to Russia.")
+    assert "treaty" not in topics(matcher, text)
+
+
+def test_the_treaty_in_russian_is_found_in_its_cases(matcher: Matcher) -> None:
+    assert "treaty" in topics(matcher, "Путин подписал закон о ратификации договора с КНДР.")
 
 
 @pytest.mark.parametrize(
@@ -489,3 +515,41 @@ def test_troops_for_the_dprks_soldiers_named_in_liberating_kursk(matcher: Matche
 )
 def test_troops_for_north_korean_losses_and_occupiers(matcher: Matcher, text: str) -> None:
     assert "troops" in topics(matcher, text)
+
+
+def test_a_russian_thousand_abbreviated_does_not_end_the_sentence(matcher: Matcher) -> None:
+    text = "КНДР направит в Курскую область 1 тыс. саперов для разминирования."
+    assert "troops" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Путин отметил мужество и героизм воинов КНДР.",
+        "Kim attended a welcome ceremony for a North Korean engineering unit that had returned "
+        "home.",
+    ],
+)
+def test_troops_as_warriors_or_as_one_engineering_unit(matcher: Matcher, text: str) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+def test_russian_soldiers_from_north_korea_are_troops(matcher: Matcher) -> None:
+    text = "Кубинцы станут самым большим контингентом, превысив количество солдат из КНДР."
+    assert "troops" in topics(matcher, text)
+
+
+def test_north_korean_prisoners_of_ukraine_are_troops_in_korean(matcher: Matcher) -> None:
+    text = "우크라이나군에 포로로 잡힌 북한군 중 한 명이 한국으로 귀순하고 싶다는 의사를 밝혔다."
+    assert "troops" in topics(matcher, text)
+
+
+def test_by_military_means_is_no_soldiers(matcher: Matcher) -> None:
+    text = ("Договор России с КНДР — предупреждение для стран, решающих проблемы региона "
+            "военным путем.")
+    assert "troops" not in topics(matcher, text)
+
+
+def test_a_north_korean_military_delegation_is_no_troops_in_korean(matcher: Matcher) -> None:
+    text = "모스크바 열병식에 참석한 북한군 대표단이 푸틴과 악수했다."
+    assert "troops" not in topics(matcher, text)

@@ -245,10 +245,10 @@ def test_a_sentence_crediting_this_credits_the_sentence_before() -> None:
     assert claims(text)[0].claimant == "Zelensky"
 
 
-def test_coordinated_parties_share_their_verb() -> None:
+def test_coordinated_parties_share_their_verb_and_the_first_named_is_the_claimant() -> None:
     text = ("South Korea, Ukraine and the United States say North Korea has deployed around "
             "10,000 troops to Russia.")
-    assert claims(text)[0].claimant == "South Korea, Ukraine, US"
+    assert claims(text)[0].claimant == "South Korea"
 
 
 def test_a_country_is_its_body_named_in_the_same_report() -> None:
@@ -278,6 +278,13 @@ def test_north_korea_having_sent_its_troops_is_the_outlets_background_not_a_neig
     text = ("Kim paid tribute to nine soldiers killed there, the Korean Central News Agency "
             "reported. Pyongyang sent about 1,000 engineer troops to Kursk in August.")
     assert [(c.figure, c.claimant) for c in claims(text)] == [(9, "KCNA"), (1000, "Outlet")]
+
+
+def test_background_is_the_outlets_even_when_the_text_names_a_source_of_its_own() -> None:
+    text = ("Nine soldiers died there, according to the human rights group Gyeore-eol Nation "
+            "United. Pyongyang sent about 1,000 engineer troops to Kursk in August.")
+    assert [(c.figure, c.claimant) for c in claims(text)] == [
+        (9, "Gyeore-eol Nation United"), (1000, "Outlet")]
 
 
 def test_a_neighbours_party_is_still_lent_to_a_figure_it_may_estimate() -> None:
@@ -730,3 +737,173 @@ def test_a_long_noun_phrase_before_the_verb_of_loss_is_still_casualties() -> Non
 def test_korean_at_most_before_about_is_up_to() -> None:
     text = "러시아에 파병된 북한군은 1천여 명에서 많게는 약 3천 명으로 추정된다."
     assert [(c.figure, c.qualifier) for c in claims(text)] == [(1000, "about"), (3000, "up to")]
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ('美국방부 "北, 러에 약 1만 명 파병"', "Pentagon"),
+        ("러시아 국방부는 북한군 1천여 명이 쿠르스크에서 지뢰를 제거하고 있다고 밝혔다.", "Russia"),
+        ("국방부는 북한군 1만 명이 러시아에 파병됐다고 밝혔다.", "South Korean military (JCS)"),
+    ],
+)
+def test_a_korean_defence_ministry_is_the_country_that_names_it(text: str,
+                                                                 claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "More than 10,000 North Korean soldiers remain in Russia, said Vadym Skibitskyi, deputy "
+        "head of the Main Intelligence Directorate.",
+        "Более 10 000 солдат из Северной Кореи находятся в России. Об этом рассказал заместитель "
+        "начальника Главного управления разведки Министерства обороны Вадим Скибицкий.",
+    ],
+)
+def test_ukraines_military_intelligence_is_known_by_its_full_name(text: str) -> None:
+    assert claims(text)[0].claimant == "Ukraine's GUR"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "김정은 위원장은 “비록 9명의 안타까운 희생이 있었지만 모두가 돌아와주어 감사하다”고 "
+        "밝혔다고 노동신문이 보도했다. 러시아 쿠르스크에 파병된 공병부대가 귀국했다.",
+        "Nine North Korean sappers were killed in Russia's Kursk region, Rodong Sinmun reported.",
+    ],
+)
+def test_rodong_sinmuns_figures_are_filed_under_kcna(text: str) -> None:
+    assert claims(text)[0].claimant == "KCNA"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("Two North Korean soldiers captured in Kursk want to go to the South, NK News "
+         "reported.", "NK News"),
+        ("우크라이나에 억류된 북한군 포로 2명이 한국으로 가고 싶다는 의사를 밝혔다고 미국의 북한 "
+         "전문 매체 NK뉴스가 보도했다.", "NK News"),
+        ("우크라이나군에 생포된 북한군 포로 2명이 한국에 가고 싶다는 뜻을 밝혔다. MBC 'PD수첩'의 "
+         "방송에서 두 포로의 근황이 소개됐다.", "MBC"),
+    ],
+)
+def test_a_figure_from_another_mediums_report_is_that_mediums(text: str, claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+def test_the_medium_an_outlet_carries_is_the_outlet() -> None:
+    text = ("Two North Korean soldiers captured in Kursk want to go to the South, Yonhap News "
+            "Agency reported.")
+    assert troop_claims(text, "Korea Herald (Yonhap News Agency)")[0].claimant == (
+        "Korea Herald (Yonhap News Agency)")
+
+
+def test_a_weekday_before_reported_is_no_medium() -> None:
+    text = "Two North Korean soldiers were captured in Kursk, local media on Saturday reported."
+    assert claims(text)[0].claimant == "Outlet"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("Kyiv and Seoul accused Pyongyang of preparing to send more than 10,000 military "
+         "personnel to assist Russia.", "Ukraine"),
+        ("The United States and South Korea have accused the North of sending more than 10,000 "
+         "soldiers to help Russia fight Ukraine.", "US"),
+        ("Сеул обвинил Пхеньян в отправке в Россию 10 тысяч военных.", "South Korea"),
+    ],
+)
+def test_an_accusation_credits_its_accusers(text: str, claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+def test_by_before_a_deeds_agent_credits_no_one() -> None:
+    text = ("Pyongyang sent around 1,000 engineer troops to Kursk to remove mines that were "
+            "planted by Ukraine soldiers.")
+    assert claims(text)[0].claimant == "Outlet"
+
+
+def test_by_after_a_report_credits_its_author() -> None:
+    text = ("This move follows the confirmation by the U.S. of the deployment of up to 10,000 "
+            "North Korean troops to Russia.")
+    assert claims(text)[0].claimant == "US"
+
+
+def test_north_koreans_in_russian_are_counted() -> None:
+    text = "Ким Чен Ын решил направить в Курскую область для разминирования 6 тыс. северокорейцев."
+    assert figures(text) == [6000]
+
+
+def test_others_killed_or_injured_after_a_figure_are_casualties() -> None:
+    text = ("At least 300 North Korean soldiers were killed in combat with Ukraine. Some 2,700 "
+            "others were injured, the NIS told lawmakers.")
+    assert [(c.figure, c.kind) for c in claims(text)] == [(300, "casualties"),
+                                                          (2700, "casualties")]
+
+
+def test_a_figure_after_an_estimate_of_troops_is_counted() -> None:
+    text = ("North Korea has sent some 10,000 troops to train in Russia, the Pentagon said, "
+            "raising Washington's previous estimate of 3,000 from last week.")
+    assert figures(text) == [10000, 3000]
+
+
+def test_a_rise_by_a_figure_in_the_number_of_troops_is_counted() -> None:
+    text = ("The number of North Korean troops in Russia's Kursk region has risen by about "
+            "2,000, the Pentagon said.")
+    assert [(c.figure, c.qualifier, c.kind) for c in claims(text)] == [
+        (2000, "about", "deployed")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("В Россию прибыли 10–12 тысяч военных КНДР.", [10000, 12000]),
+        ("There could be 11 to 12,000 North Korean troops in Russia.", [11000, 12000]),
+        ("Between 300 to 2,700 North Korean soldiers were wounded in Kursk.", [300, 2700]),
+    ],
+)
+def test_a_ranges_first_end_shares_the_thousands_of_the_last(text: str,
+                                                             expected: list[int]) -> None:
+    assert figures(text) == expected
+
+
+def test_an_ellipsis_between_the_number_of_troops_and_its_figure_is_no_sentence_end() -> None:
+    text = "The total number of DPRK forces in Russia … could be closer to around 11,000."
+    assert [(c.figure, c.qualifier) for c in claims(text)] == [(11000, "about")]
+
+
+def test_the_last_end_of_a_range_is_a_figure_with_the_first_ends_kind_and_qualifier() -> None:
+    text = "The total number of DPRK forces in Russia could be closer to around 11 to 12,000."
+    assert [(c.figure, c.qualifier, c.kind) for c in claims(text)] == [
+        (11000, "about", "deployed"), (12000, "about", "deployed")]
+
+
+def test_a_verbs_over_is_no_qualifier() -> None:
+    text = ("Zelensky says he is willing to hand over 2 North Korean soldiers captured in Kursk "
+            "in exchange for Ukrainian prisoners of war in Russia.")
+    assert [(c.figure, c.qualifier) for c in claims(text)] == [(2, None)]
+
+
+def test_captured_or_wounded_before_the_noun_still_counts_the_soldiers() -> None:
+    text = ("Zelensky says he is willing to hand over two captured soldiers from North Korea "
+            "in exchange for Ukrainian prisoners of war in Russia.")
+    assert [(c.figure, c.qualifier, c.kind) for c in claims(text)] == [(2, None, "casualties")]
+
+
+def test_the_number_of_troops_may_lead_a_long_way_up_to_its_figure() -> None:
+    text = ("The Pentagon estimates the number of soldiers that Kim Jong-un's regime has sent to "
+            "Russian territory for training at 10,000.")
+    assert [(c.figure, c.claimant) for c in claims(text)] == [(10000, "Pentagon")]
+
+
+def test_one_of_a_group_is_no_count() -> None:
+    text = ("South Korea's NIS confirmed the capture of 2 North Korean soldiers in Kursk, adding "
+            "that one of the prisoners admitted heavy losses.")
+    assert figures(text) == [2]
+
+
+def test_a_bare_defence_ministry_is_the_one_the_text_names_in_full() -> None:
+    text = ('미국 국방부가 북한군의 쿠르스크 이동을 확인했다. 팻 라이더 국방부 대변인은 "최소 1만 '
+            '명의 북한군이 쿠르스크에 있다"고 말했다.')
+    assert claims(text)[0].claimant == "Pentagon"
