@@ -69,6 +69,10 @@ CLAIMANT_ALIASES = {
     "south korean military (jcs)": "south korea",
     "jcs": "south korea",
     "zelenskyy": "zelensky",
+    # North Korea's state media speak as one party; the labels name KCTV's film KCTV in
+    # items_b and KCNA in items_l, and the bot files Rodong Sinmun under KCNA.
+    "kctv": "kcna",
+    "rodong sinmun": "kcna",
 }
 
 

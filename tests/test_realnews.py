@@ -157,6 +157,10 @@ def test_claimant_aliases_compare_one_party_under_two_names() -> None:
     assert canonical_claimant("NIS") != canonical_claimant("Pentagon")
 
 
+def test_north_koreas_state_media_are_one_claimant() -> None:
+    assert canonical_claimant("KCTV") == canonical_claimant("Rodong Sinmun") == "kcna"
+
+
 async def test_the_scorer_replays_items_through_the_real_pipeline(tmp_path: Path) -> None:
     by_id = {i.id: i for i in load()}
     # Two copies of one Reuters report, the Federation Council vote three days before them,
