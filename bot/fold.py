@@ -12,8 +12,9 @@ Three ways to join a story, tried in order:
     recommendation is not the vote, an expected signing not the signing), another acting
     side (Russia's ratification is not North Korea's), or another voice (the NIS's briefing
     is not the White House's, the Pentagon's figure not NATO's). A story spans two days at
-    most (its first report's and the next), so that every join sees the whole story, and two
-    stories are merged only when both first reports are in view.
+    most (its first report's and the next), so that every join sees the whole story; a
+    report's day there is its event's where its text says it (bot/event_date.py), else its
+    publication's. Two stories are merged only when both first reports are in view.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import re
 import zlib
 from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -31,6 +32,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from bot.event_date import event_day
 from bot.terms import TermSet, Text
 from bot.text import is_hangul, sentences, words
 
@@ -45,7 +47,9 @@ UNKNOWN_SIDE_WINDOW = timedelta(hours=24)
 # The days after a story's first report (UTC calendar days) an item can still join it: the
 # first report's day and the next, not a third. Counted in days, not hours, as most reports
 # are dated to the day only: 48 hours would take the third day's news (the return flight
-# after the landing), 24 would drop the next day's reports of the event itself.
+# after the landing), 24 would drop the next day's reports of the event itself. An item's
+# day is the one its event happened on where the text says it ("on Friday", "전날"): a
+# report published two days after the event is still a report of it.
 STORY_DAYS = 1
 # How close (mean cosine) an item must be to a story's reports within EVENT_WINDOW, with the
 # background taken out (see `_stories`). All of these figures were chosen on the tune part of
@@ -269,6 +273,7 @@ class Features:
     voices: tuple[str, ...] = ()  # whose word it reports ("KR-INTEL" for the NIS), if anyone's
     undone: bool = False  # the act is still to come (planned, expected) or denied
     named: tuple[str, ...] = ()  # every act the headline and the lead's start name
+    day: date | None = None  # the day its event happened, where its text says it
     # The minhash as a set, made once: a burst's fold tests each item against thousands.
     sketch: frozenset[int] = field(init=False, repr=False, compare=False)
 
@@ -282,13 +287,15 @@ class Features:
     def to_json(self) -> dict[str, Any]:
         return {"action": self.action, "minhash": list(self.minhash),
                 "voices": list(self.voices), "undone": self.undone,
-                "named": list(self.named)}
+                "named": list(self.named),
+                "day": self.day.isoformat() if self.day else None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Features:
         return cls(data.get("action"), tuple(data.get("minhash", ())),
                    tuple(data.get("voices", ())), bool(data.get("undone", False)),
-                   tuple(data.get("named", ())))
+                   tuple(data.get("named", ())),
+                   date.fromisoformat(data["day"]) if data.get("day") else None)
 
 
 @lru_cache(maxsize=4096)
@@ -298,11 +305,16 @@ def stored_features(text: str) -> Features:
     return Features.from_json(json.loads(text))
 
 
-def features(title: str, summary: str, acts: Acts | None = None) -> Features:
+def features(title: str, summary: str, acts: Acts | None = None,
+             published: datetime | None = None, language: str = "") -> Features:
+    """`published` and the language (whose home time the text's "today" is in) to read the
+    event's day against; without them, no day."""
     acts = acts or default_acts()
     lead = without_dateline(summary[:LEAD_CHARS])
     action, voices, undone, named = acts.read(title, lead)
-    return Features(action, minhash(f"{title} {summary[:SKETCH_CHARS]}"), voices, undone, named)
+    day = event_day(without_dateline(title), lead, published, language) if published else None
+    return Features(action, minhash(f"{title} {summary[:SKETCH_CHARS]}"), voices, undone, named,
+                    day)
 
 
 def minhash(text: str) -> tuple[int, ...]:
@@ -482,20 +494,22 @@ class _Story:
                 for i in order]
 
 
-def _stories(vector: np.ndarray, published: datetime,
-             candidates: Sequence[Candidate]) -> list[_Story]:
+def _stories(vector: np.ndarray, published: datetime, candidates: Sequence[Candidate],
+             day: date | None = None) -> list[_Story]:
     """The candidates within the event window, by story, with the item's cosine to each.
 
     Cosines are taken relative to the news of those days: with enough reports in the
     window, part of their mean is taken out of every vector first. What all of the days'
     reports share (North Korean troops, Russia) then counts less than what sets one event
-    apart from the next (who said it, where, which figure).
+    apart from the next (who said it, where, which figure). `day`: the item's event's, if
+    its text says it (else its publication's), for how long a story grows.
     """
     near = [c for c in candidates
             if c.vector is not None and abs(c.published - published) <= EVENT_WINDOW]
     # A story reported for days grows no further: the news of the third day is another event.
+    day = day or published.date()
     near = [c for c in near if c.story_first is None
-            or (published.date() - c.story_first.date()).days <= STORY_DAYS]
+            or (day - c.story_first.date()).days <= STORY_DAYS]
     if not near:
         return []
     matrix = np.stack([c.vector for c in near])  # type: ignore[misc]
@@ -561,7 +575,8 @@ def decide(
         return Decision(cand.story_id, "syndicated", cand.item_id, round(sim, 3))
     if vector is None:
         return Decision(None, "new")
-    stories = sorted(_stories(vector, published, candidates), key=_Story.score, reverse=True)
+    stories = sorted(_stories(vector, published, candidates, item.day), key=_Story.score,
+                     reverse=True)
     matches: list[_Story] = []
     vetoed: list[dict[str, Any]] = []
     for story in stories:
@@ -576,6 +591,8 @@ def decide(
     closest = [{"story": s.story_id, "score": round(s.score(), 3)} for s in stories[:3]]
     if not matches:
         detail: dict[str, Any] = {"action": item.action, "closest": closest}
+        if item.day:
+            detail["event_day"] = item.day.isoformat()
         if vetoed:
             detail["vetoed"] = vetoed
         return Decision(None, "new", detail=detail)
@@ -584,6 +601,8 @@ def decide(
                         if _in_view(best) and _in_view(s) and _joins(best, s, acts)))
     refused = [s.story_id for s in matches[1:] if s.story_id not in also]
     detail = {"action": item.action, "nearest": best.nearest()}
+    if item.day:
+        detail["event_day"] = item.day.isoformat()  # the story window counts from it
     if vetoed:
         detail["vetoed"] = vetoed
     if refused:

@@ -302,7 +302,8 @@ class Pipeline:
             why["fold"] = {"how": "same link or guid", "of_item": item_id, "story": story_id}
             why["alert"] = "already stored"
             return ItemResult(item, analysis, None, story_id, False, item_id, None, False, why)
-        feats = features(item.title, item.summary)
+        feats = features(item.title, item.summary, published=item.published,
+                         language=item.language)
         phrased = self._phrased(item)
         if phrased:
             why["articles_by_phrasing"] = list(phrased)

@@ -631,3 +631,28 @@ def test_a_report_close_to_two_stories_of_one_event_merges_them() -> None:
 def test_features_survive_a_json_round_trip() -> None:
     f = features(*WIRE)
     assert Features.from_json(f.to_json()) == f
+
+
+def test_a_report_filed_two_days_on_joins_the_story_of_the_day_its_text_names() -> None:
+    # Published on the third day, but it says the decree was signed on the story's first
+    # day: a late report of that event, not the third day's news.
+    first = report(WIRE, story_id=12, published=T0)
+    title = RUSSIAN[0]
+    lead = RUSSIAN[1].replace("Ким Чен Ын подписал", "Ким Чен Ын 12 ноября подписал")
+    late = T0 + timedelta(days=2)
+    feats = features(title, lead, published=late, language="ru")
+    vector = default_embedder().vectors([embed_text(title, lead)])[0]
+    decision = decide(feats, vector, late, [first])
+    assert (decision.how, decision.story_id) == ("event", 12)
+    assert decision.detail["event_day"] == "2024-11-12"
+
+
+def test_features_read_no_event_day_without_a_publication_time() -> None:
+    assert features("Kim signs decree", "Kim Jong Un signed the decree on Tuesday.").day is None
+
+
+def test_the_event_day_survives_a_json_round_trip() -> None:
+    f = features("Kim signs decree", "Kim Jong Un signed the decree on Tuesday.",
+                 published=T0 + timedelta(days=1))
+    assert f.day is not None
+    assert Features.from_json(f.to_json()) == f

@@ -141,7 +141,8 @@ async def test_the_fold_memory_never_takes_another_items_entry_under_the_same_id
     stale = Remembered(clock.now - timedelta(days=3), features("other", ""), np.zeros(512))
     memory.put(stored.item_id, stale)
     [found] = await fold_candidates(store, features(WIRE_TITLE, ""), clock.now, memory)
-    assert found.features == features(WIRE_TITLE, WIRE_SUMMARY)
+    assert found.features == features(WIRE_TITLE, WIRE_SUMMARY, published=clock.now,
+                                      language="en")
     assert found.vector is not None and found.vector.any()
 
 
