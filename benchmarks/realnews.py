@@ -32,7 +32,8 @@ QUALIFIERS = frozenset({"about", "up to", "more than", "at least", "additional"}
 KINDS = frozenset({"deployed", "planned", "casualties"})
 SPLITS = ("tune", "seen", "held")
 # The files of each round of labelling.
-GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l"), ("m", "n"), ("o", "p"))
+GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l"), ("m", "n"),
+          ("o", "p"))
 BLIND_FILES = ("o", "p")  # the next blind round; its files do not exist yet
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
