@@ -11,10 +11,12 @@ Three ways to join a story, tried in order:
     signing is not the text's publication), the same act not done (a committee's
     recommendation is not the vote, an expected signing not the signing), another acting
     side (Russia's ratification is not North Korea's), or another voice (the NIS's briefing
-    is not the White House's, the Pentagon's figure not NATO's). A story spans two days at
-    most (its first report's and the next), so that every join sees the whole story; a
-    report's day there is its event's where its text says it (bot/event_date.py), else its
-    publication's. Two stories are merged only when both first reports are in view.
+    is not the White House's, the Pentagon's figure not NATO's, a newspaper's report not an
+    official's statement), or another sender (Kim's message to Putin is not Putin's to
+    Kim; nor is the one a near copy of the other). A story spans two days at most (its first
+    report's and the next), so that every join sees the whole story; a report's day there
+    is its event's where its text says it (bot/event_date.py), else its publication's. Two
+    stories are merged only when both first reports are in view.
 """
 
 from __future__ import annotations

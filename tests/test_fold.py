@@ -715,3 +715,33 @@ def test_a_reply_in_the_same_state_media_formula_is_not_a_copy_of_the_message() 
     assert similarity(minhash(" ".join(received)), minhash(" ".join(sent))) >= 0.5
     decision = fold(sent, T0 + timedelta(hours=3), report(received, story_id=5))
     assert (decision.how, decision.story_id) == ("new", None)
+
+
+# --- a newspaper's own reporting --------------------------------------------------------------
+
+
+def voices(headline: str) -> tuple[str, ...]:
+    return default_acts().read(headline)[1]
+
+
+@pytest.mark.parametrize("headline", [
+    "North Korean troops withdrawn from frontline after heavy losses - NYT",
+    "Media: North Korean troops withdrawn from Kursk front line after heavy losses",
+])
+def test_a_newspapers_own_report_is_its_voice(headline: str) -> None:
+    assert voices(headline) == ("MEDIA",)
+
+
+@pytest.mark.parametrize("headline", [
+    "North Korea test-fires long-range cruise missiles: state media",
+    "North Korean media say Kim oversaw the launch",
+])
+def test_the_parties_own_media_are_no_newspapers_voice(headline: str) -> None:
+    assert voices(headline) == ()
+
+
+def test_a_newspapers_report_and_an_officials_statement_the_next_day_veto_a_join() -> None:
+    paper = features("North Korean troops withdrawn from frontline after heavy losses - NYT", "")
+    official = features("North Korean troops withdrawn from Kursk front after heavy losses, "
+                        "says Ukraine", "")
+    assert veto(paper, official, timedelta(hours=20)) is not None
