@@ -992,7 +992,8 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         if _anonymous(sentence, figure.start, [s for s, _ in speakers[at]],
                       claimant is not None):
             return outlet
-        if claimant is None and _BACKGROUND.match(sentence):
+        if claimant is None and (_BACKGROUND.match(sentence)
+                                 or _KO_BACKGROUND.search(sentence)):
             return outlet  # the outlet's own background, no neighbour's estimate
         claimant = claimant or _nearest(lent, at) or headline
         if several[at] and claimant == own[at]:
@@ -1039,6 +1040,10 @@ _BACKGROUND = re.compile(
     r"\W*(?:north\s+korea|pyongyang|the\s+north)\s+(?:has\s+|had\s+)?(?:also\s+)?"
     r"(?:sent|dispatched|deployed)(?!\w)"
 )
+# The same in Korean, where the deed is a clause before North Korea: "6천 명을 추가 파병하기로
+# 한 북한이 … 자평했다", "병력을 보낸 북한은 …".
+_KO_BACKGROUND = re.compile(
+    r"(?:(?:파병|파견|투입|배치)(?:한|했던|하기로\s?한|시킨)|보낸|보내기로\s?한)\s(?:북한|북)(?:이|은|의|과)?(?![가-힣])")
 # A sentence that goes on in the last speaker's words: a quotation opening it, or a first
 # person ("По нашим оценкам, …", "We estimate …").
 _CONTINUES = re.compile(

@@ -971,3 +971,11 @@ def test_unnamed_officials_of_a_named_group_are_the_claimant(text: str, claimant
 def test_korean_intelligence_authorities_are_seouls_unless_a_country_is_named(
         text: str, claimant: str) -> None:
     assert claims(text)[0].claimant == claimant
+
+
+
+def test_a_korean_figure_in_north_koreas_own_deed_is_the_outlets_background() -> None:
+    text = ("러시아에 공병 6천 명을 추가 파병하기로 한 북한이 조약 1주년을 맞았습니다. 양국은 "
+            "평양에서 연회를 열었습니다. 노동신문은 북한군의 쿠르스크 참전이 조약의 모범적 "
+            "실천이라고 밝혔습니다.")
+    assert claims(text)[0].claimant == "Outlet"
