@@ -644,14 +644,16 @@ _REPORT_OF_BEFORE = re.compile(
 
 # Another medium whose report or programme a text passes on: "NK News reported", "MBC
 # 'PD수첩'의 … 방송에서는", "NK뉴스가 보도했다", "AFP 통신에 따르면" (its Latin name; 뉴스 is
-# "News"). A medium's name is an acronym or ends in a medium's noun (not "Thursday reported").
+# "News"; 통신 and 방송 after it say agency and broadcaster: "BBC 방송이 보도했다"). A
+# medium's name is an acronym or ends in a medium's noun (not "Thursday reported").
 _MEDIUM = (r"(?:[A-Z][A-Za-z0-9'’&.-]*\s+){0,3}(?:News|Agency|Times|Post|Herald|Journal|Daily|"
            r"Press|TV|Radio|Television)(?![A-Za-z])|[A-Z]{2,6}(?![A-Za-z])")
 _REPORTED = re.compile(
     rf"(?<![\w'’.])(?P<name>{_MEDIUM})\s+(?:reported|reports|said\s+in\s+a\s+report)(?!\w)"
-    rf"|(?<![\w'’.])(?P<ko>{_MEDIUM})\s?(?P<news>뉴스)?(?:\s?통신)?\s?(?:'[^']{{1,40}}'|‘[^’]{{1,40}}’)?"
+    rf"|(?<![\w'’.])(?P<ko>{_MEDIUM})\s?(?P<news>뉴스)?(?:\s?(?:통신|방송))?\s?"
+    r"(?:'[^']{1,40}'|‘[^’]{1,40}’)?"
     r"(?:가|이|은|는|의)\s(?:[^.]{0,60}?\s)?(?:보도|방송에서|방송을\s?통해)"
-    rf"|(?<![\w'’.])(?P<by>{_MEDIUM})\s?(?P<by_news>뉴스)?(?:\s?통신)?\s?(?:보도)?에\s?따르면"
+    rf"|(?<![\w'’.])(?P<by>{_MEDIUM})\s?(?P<by_news>뉴스)?(?:\s?(?:통신|방송))?\s?(?:보도)?에\s?따르면"
 )
 
 

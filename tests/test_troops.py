@@ -786,6 +786,8 @@ def test_rodong_sinmuns_figures_are_filed_under_kcna(text: str) -> None:
          "전문 매체 NK뉴스가 보도했다.", "NK News"),
         ("우크라이나군에 생포된 북한군 포로 2명이 한국에 가고 싶다는 뜻을 밝혔다. MBC 'PD수첩'의 "
          "방송에서 두 포로의 근황이 소개됐다.", "MBC"),
+        ("북한군 사망자 수가 1000여명이라고 영국 공영 BBC 방송이 22일 보도했다.", "BBC"),
+        ("CNN 방송에 따르면 북한군 1000여명이 숨졌다.", "CNN"),
     ],
 )
 def test_a_figure_from_another_mediums_report_is_that_mediums(text: str, claimant: str) -> None:
