@@ -520,7 +520,8 @@ _PARTIES = (
                    r"(?<!\w)(?:тв|телевидени\w*)\s+кндр"),
     _party("Kremlin", r"kremlin|peskov|кремл\w*|песков\w*|크렘린|페스코프"),
     _party("Russian General Staff", r"gerasimov|герасимов\w*|게라시모프|russian\s+general\s+staff"),
-    _party("White House", r"white\s+house|kirby|jake\s+sullivan|백악관|белыи\s+дом|"
+    _party("White House", r"white\s+house|kirby|jake\s+sullivan|백악관|"
+                          r"бел(?:ыи|ого|ом|ому)\s+дом\w*|"
                           r"state\s+department|blinken|미\s?국무부|госдеп\w*|블링컨|блинкен\w*|"
                           r"secretary\s+of\s+state|госсекретар\w*\s+сша"),
     # officials of a government, no single office: not refined into one of its bodies

@@ -981,3 +981,8 @@ def test_a_korean_figure_in_north_koreas_own_deed_is_the_outlets_background() ->
             "평양에서 연회를 열었습니다. 노동신문은 북한군의 쿠르스크 참전이 조약의 모범적 "
             "실천이라고 밝혔습니다.")
     assert claims(text)[0].claimant == "Outlet"
+
+
+def test_the_white_house_is_a_claimant_in_every_russian_case() -> None:
+    text = "По данным Белого дома, КНДР потеряла за неделю около 1000 военных."
+    assert claims(text)[0].claimant == "White House"
