@@ -986,14 +986,17 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
 
     def claimant_of(at: int, figure: _Figure) -> str:
         sentence = folded_parts[at]
-        claimant = (_own_clause(sentence, figure.start, speakers[at]) or own[at]
-                    or _referred(own, folded_parts, anaphoric, at))
+        claimant = _own_clause(sentence, figure.start, speakers[at]) or own[at]
+        # a later sentence that names who said "this" names who the unnamed reports are
+        # ("… reports indicating over a thousand … This information was revealed by X")
+        referred = None if claimant else _referred(own, folded_parts, anaphoric, at)
+        claimant = claimant or referred
         if claimant is None or claimant in _COUNTRIES:
             # a speaker named by role, then by name: the name, not the country of the role
             following = parts[at + 1] if at + 1 < len(parts) else ""
             claimant = _identified(parts[at], following) or claimant
-        if _anonymous(sentence, figure.start, [s for s, _ in speakers[at]],
-                      claimant is not None):
+        if referred is None and _anonymous(sentence, figure.start,
+                                           [s for s, _ in speakers[at]], claimant is not None):
             return outlet
         if claimant is None and (_BACKGROUND.match(sentence)
                                  or _KO_BACKGROUND.search(sentence)):

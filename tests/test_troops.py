@@ -986,3 +986,16 @@ def test_a_korean_figure_in_north_koreas_own_deed_is_the_outlets_background() ->
 def test_the_white_house_is_a_claimant_in_every_russian_case() -> None:
     text = "По данным Белого дома, КНДР потеряла за неделю около 1000 военных."
     assert claims(text)[0].claimant == "White House"
+
+
+def test_unnamed_reports_are_the_party_a_later_sentence_credits_with_this() -> None:
+    text = ("North Korean forces are enduring heavy losses, with reports indicating over a "
+            "thousand troops were killed or wounded in the past week. This information was "
+            "revealed by White House spokesperson John Kirby on Friday.")
+    assert claims(text)[0].claimant == "White House"
+
+
+def test_unnamed_reports_alone_are_the_outlets() -> None:
+    text = ("North Korean forces are enduring heavy losses, with reports indicating over a "
+            "thousand troops were killed or wounded in the past week.")
+    assert claims(text)[0].claimant == "Outlet"
