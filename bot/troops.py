@@ -393,11 +393,76 @@ def _party(name: str, pattern: str, country: bool = False, estimates: bool = Fal
 
 _SOUTH = r"(?:south\s+korea(?:n|'s|’s)?|seoul(?:'s|’s)?|southern)"
 _UKRAINE_ADJ = r"(?:ukrain\w*(?:'s|’s)?|kyiv(?:'s|’s)?)"
-# Korean names of the countries whose ministries the news quotes, in full and short
-# (美, 러): a ministry after one is that country's.
+# Korean names of the countries whose ministries and services the news quotes, in full and
+# short (美, 러), and of the West: a ministry or service after one is theirs.
 _KO_COUNTRY = ("미국", "미", "美", "러시아", "러", "露", "우크라이나", "우크라", "烏", "영국", "英",
-               "일본", "日", "중국", "中", "북한", "北", "프랑스", "독일")
+               "일본", "日", "중국", "中", "북한", "北", "프랑스", "佛", "독일", "獨", "폴란드",
+               "캐나다", "호주", "서방")
 _KO_UNQUALIFIED = "".join(rf"(?<!{c})(?<!{c}\s)" for c in _KO_COUNTRY)
+# Other governments' bodies, by one pattern for every country: country × body, in the
+# three languages. Each nation: its short name, its English noun or adjective, its Korean
+# names, its Russian adjective stem and genitive; the four countries of the war are the
+# table's own parties above. The UK's intelligence speaks through its Defence Intelligence
+# updates, which the Ministry of Defence publishes: filed under the ministry.
+@dataclass(frozen=True, slots=True)
+class _Nation:
+    name: str
+    en: str
+    ko: str
+    ru_adj: str
+    ru_gen: str
+    intelligence: str | None = None  # the party its intelligence is filed under
+
+
+_NATIONS = (
+    _Nation("UK", r"(?<!\w)u\.?k\.?|british|britain(?:'s|’s)?|united\s+kingdom(?:'s|’s)?",
+            "영국|英", "британск", r"великобритани\w*|британи\w*",
+            intelligence="UK Ministry of Defence"),
+    _Nation("France", r"france(?:'s|’s)?|french", "프랑스|佛", "французск", r"франци\w*"),
+    _Nation("Germany", r"germany(?:'s|’s)?|german", "독일|獨", "германск|немецк", r"германи\w*"),
+    _Nation("Japan", r"japan(?:'s|’s)?|japanese", "일본|日", "японск", r"япони\w*"),
+    _Nation("China", r"china(?:'s|’s)?|chinese", "중국|中", "китаиск", r"кита\w*"),
+    _Nation("Poland", r"poland(?:'s|’s)?|polish", "폴란드", "польск", r"польш\w*"),
+    _Nation("Canada", r"canada(?:'s|’s)?|canadian", "캐나다", "канадск", r"канад\w*"),
+    _Nation("Australia", r"australia(?:'s|’s)?|australian", "호주", "австралииск",
+            r"австрали\w*"),
+)
+_DEFENCE_MINISTRY_EN = (r"(?:ministry\s+of\s+defen[cs]e|defen[cs]e\s+ministry|defen[cs]e\s+"
+                        r"intelligence|(?<!\w)mod(?!\w)|defen[cs]e\s+secretary)")
+_DEFENCE_MINISTRY_RU = r"(?:министерств\w*\s+обороны|минобороны|военн\w*\s+ведомств\w*)"
+_INTELLIGENCE_EN = r"(?:military\s+)?intelligence(?:\s+(?:agenc\w+|services?))?"
+_OFFICIALS_EN = r"(?:government\s+|defen[cs]e\s+|security\s+)?officials?"
+_OFFICIALS_KO = r"(?:정부\s?)?(?:당국자|관리|관계자)"
+_OFFICIALS_RU = r"(?:чиновник\w*|официальн\w*\s+лиц\w*|источник\w*)"
+
+
+def _nation_parties(n: _Nation) -> tuple[_Party, ...]:
+    ministry = _party(
+        f"{n.name} Ministry of Defence",
+        rf"(?:{n.en})\s+{_DEFENCE_MINISTRY_EN}|(?:{n.ko})\s?국방(?:부|정보국)|"
+        rf"{_DEFENCE_MINISTRY_RU}\s+(?:{n.ru_gen})|(?:{n.ru_adj})\w*\s+{_DEFENCE_MINISTRY_RU}",
+        estimates=True)
+    intelligence = _party(
+        n.intelligence or f"{n.name} intelligence",
+        rf"(?:{n.en})\s+{_INTELLIGENCE_EN}|(?:{n.ko})\s?(?:정보\s?당국|정보기관)|"
+        rf"(?:{n.ru_adj})\w*\s+разведк\w*|разведк\w*\s+(?:{n.ru_gen})",
+        estimates=True)
+    officials = _party(
+        f"{n.name} government",
+        rf"(?:{n.en})\s+{_OFFICIALS_EN}(?!\w)|(?:{n.ko})\s?{_OFFICIALS_KO}|"
+        rf"(?:{n.ru_adj})\w*\s+{_OFFICIALS_RU}", estimates=True)
+    return ministry, intelligence, officials
+
+
+# A group of governments, not one: its officials and its intelligence speak as the group.
+_WESTERN = (
+    _party("Western officials", rf"western\s+{_OFFICIALS_EN}(?!\w)|서방\s?{_OFFICIALS_KO}|"
+                                rf"западн\w*\s+{_OFFICIALS_RU}", estimates=True),
+    _party("Western intelligence", rf"western\s+{_INTELLIGENCE_EN}|서방\s?(?:정보\s?당국|정보기관)|"
+                                   r"западн\w*\s+разведк\w*", estimates=True),
+)
+
+
 # The order is the order of preference when one span matches two parties.
 _PARTIES = (
     _party("NIS", rf"(?<!\w)nis(?!\w)|national\s+intelligence\s+service|국정원|국가정보원|"
@@ -405,7 +470,8 @@ _PARTIES = (
                   rf"officials?)?|(?<!\w)(?:the\s+)?spy\s+(?:agency|chief)|"
                   r"разведк\w*\s+южн\w*\s+коре\w*|южнокореиск\w*\s+разведк\w*|"
                   r"национальн\w*\s+разведывательн\w*\s+служб\w*|(?<!\w)нрс(?!\w)|"
-                  r"정보당국|정보\s?당국|"
+                  # 정보당국 is Seoul's unless a country names it (英정보당국)
+                  rf"{_KO_UNQUALIFIED}정보\s?당국|"
                   # a lawmaker relaying a briefing of the intelligence service
                   r"(?:parliamentary|parliament's|national\s+assembly's?)\s+intelligence\s+"
                   r"committee|(?<!\w)intelligence\s+committee|국회\s?정보위\w*|정보위원\w*|"
@@ -454,13 +520,16 @@ _PARTIES = (
                    r"(?<!\w)(?:тв|телевидени\w*)\s+кндр"),
     _party("Kremlin", r"kremlin|peskov|кремл\w*|песков\w*|크렘린|페스코프"),
     _party("Russian General Staff", r"gerasimov|герасимов\w*|게라시모프|russian\s+general\s+staff"),
-    _party("White House", r"white\s+house|kirby|jake\s+sullivan|백악관|белыи\s+дом|"
+    _party("White House", r"white\s+house|kirby|jake\s+sullivan|백악관|"
+                          r"бел(?:ыи|ого|ом|ому)\s+дом\w*|"
                           r"state\s+department|blinken|미\s?국무부|госдеп\w*|블링컨|блинкен\w*|"
                           r"secretary\s+of\s+state|госсекретар\w*\s+сша"),
     # officials of a government, no single office: not refined into one of its bodies
     _party("US government", r"(?<!\w)u\.?s\.?\s+officials?|american\s+officials?|"
                             r"washington\s+officials?|американск\w*\s+чиновник\w*|미\s?정부\s?당국자"),
     _party("Shoigu", r"shoigu|шоигу|쇼이구"),
+    *(party for nation in _NATIONS for party in _nation_parties(nation)),
+    *_WESTERN,
     _party("South Korea", rf"{_SOUTH}|남한|한국\s?정부|(?<![가-힣])한국(?![가-힣])|정부는|"
                           r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
     _party("US", r"united\s+states|washington|(?<!\w)u\.s\.(?!\w)|(?<!\w)us(?!\w)|america(?!n)|"
@@ -576,14 +645,16 @@ _REPORT_OF_BEFORE = re.compile(
 
 # Another medium whose report or programme a text passes on: "NK News reported", "MBC
 # 'PD수첩'의 … 방송에서는", "NK뉴스가 보도했다", "AFP 통신에 따르면" (its Latin name; 뉴스 is
-# "News"). A medium's name is an acronym or ends in a medium's noun (not "Thursday reported").
+# "News"; 통신 and 방송 after it say agency and broadcaster: "BBC 방송이 보도했다"). A
+# medium's name is an acronym or ends in a medium's noun (not "Thursday reported").
 _MEDIUM = (r"(?:[A-Z][A-Za-z0-9'’&.-]*\s+){0,3}(?:News|Agency|Times|Post|Herald|Journal|Daily|"
            r"Press|TV|Radio|Television)(?![A-Za-z])|[A-Z]{2,6}(?![A-Za-z])")
 _REPORTED = re.compile(
     rf"(?<![\w'’.])(?P<name>{_MEDIUM})\s+(?:reported|reports|said\s+in\s+a\s+report)(?!\w)"
-    rf"|(?<![\w'’.])(?P<ko>{_MEDIUM})\s?(?P<news>뉴스)?(?:\s?통신)?\s?(?:'[^']{{1,40}}'|‘[^’]{{1,40}}’)?"
+    rf"|(?<![\w'’.])(?P<ko>{_MEDIUM})\s?(?P<news>뉴스)?(?:\s?(?:통신|방송))?\s?"
+    r"(?:'[^']{1,40}'|‘[^’]{1,40}’)?"
     r"(?:가|이|은|는|의)\s(?:[^.]{0,60}?\s)?(?:보도|방송에서|방송을\s?통해)"
-    rf"|(?<![\w'’.])(?P<by>{_MEDIUM})\s?(?P<by_news>뉴스)?(?:\s?통신)?\s?(?:보도)?에\s?따르면"
+    rf"|(?<![\w'’.])(?P<by>{_MEDIUM})\s?(?P<by_news>뉴스)?(?:\s?(?:통신|방송))?\s?(?:보도)?에\s?따르면"
 )
 
 
@@ -915,16 +986,20 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
 
     def claimant_of(at: int, figure: _Figure) -> str:
         sentence = folded_parts[at]
-        claimant = (_own_clause(sentence, figure.start, speakers[at]) or own[at]
-                    or _referred(own, folded_parts, anaphoric, at))
+        claimant = _own_clause(sentence, figure.start, speakers[at]) or own[at]
+        # a later sentence that names who said "this" names who the unnamed reports are
+        # ("… reports indicating over a thousand … This information was revealed by X")
+        referred = None if claimant else _referred(own, folded_parts, anaphoric, at)
+        claimant = claimant or referred
         if claimant is None or claimant in _COUNTRIES:
             # a speaker named by role, then by name: the name, not the country of the role
             following = parts[at + 1] if at + 1 < len(parts) else ""
             claimant = _identified(parts[at], following) or claimant
-        if _anonymous(sentence, figure.start, [s for s, _ in speakers[at]],
-                      claimant is not None):
+        if referred is None and _anonymous(sentence, figure.start,
+                                           [s for s, _ in speakers[at]], claimant is not None):
             return outlet
-        if claimant is None and _BACKGROUND.match(sentence):
+        if claimant is None and (_BACKGROUND.match(sentence)
+                                 or _KO_BACKGROUND.search(sentence)):
             return outlet  # the outlet's own background, no neighbour's estimate
         claimant = claimant or _nearest(lent, at) or headline
         if several[at] and claimant == own[at]:
@@ -971,6 +1046,10 @@ _BACKGROUND = re.compile(
     r"\W*(?:north\s+korea|pyongyang|the\s+north)\s+(?:has\s+|had\s+)?(?:also\s+)?"
     r"(?:sent|dispatched|deployed)(?!\w)"
 )
+# The same in Korean, where the deed is a clause before North Korea: "6천 명을 추가 파병하기로
+# 한 북한이 … 자평했다", "병력을 보낸 북한은 …".
+_KO_BACKGROUND = re.compile(
+    r"(?:(?:파병|파견|투입|배치)(?:한|했던|하기로\s?한|시킨)|보낸|보내기로\s?한)\s(?:북한|북)(?:이|은|의|과)?(?![가-힣])")
 # A sentence that goes on in the last speaker's words: a quotation opening it, or a first
 # person ("По нашим оценкам, …", "We estimate …").
 _CONTINUES = re.compile(

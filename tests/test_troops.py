@@ -786,6 +786,8 @@ def test_rodong_sinmuns_figures_are_filed_under_kcna(text: str) -> None:
          "전문 매체 NK뉴스가 보도했다.", "NK News"),
         ("우크라이나군에 생포된 북한군 포로 2명이 한국에 가고 싶다는 뜻을 밝혔다. MBC 'PD수첩'의 "
          "방송에서 두 포로의 근황이 소개됐다.", "MBC"),
+        ("북한군 사망자 수가 1000여명이라고 영국 공영 BBC 방송이 22일 보도했다.", "BBC"),
+        ("CNN 방송에 따르면 북한군 1000여명이 숨졌다.", "CNN"),
     ],
 )
 def test_a_figure_from_another_mediums_report_is_that_mediums(text: str, claimant: str) -> None:
@@ -907,3 +909,93 @@ def test_a_bare_defence_ministry_is_the_one_the_text_names_in_full() -> None:
     text = ('미국 국방부가 북한군의 쿠르스크 이동을 확인했다. 팻 라이더 국방부 대변인은 "최소 1만 '
             '명의 북한군이 쿠르스크에 있다"고 말했다.')
     assert claims(text)[0].claimant == "Pentagon"
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("North Korea has lost 6,000 troops in Kursk, the UK Defence Ministry said.",
+         "UK Ministry of Defence"),
+        ("According to Britain's defence ministry, about 6,000 North Korean soldiers were "
+         "killed or wounded in Kursk.", "UK Ministry of Defence"),
+        ("영국 국방부는 북한군 6000명이 쿠르스크에서 사상했다고 밝혔다.", "UK Ministry of Defence"),
+        ("Минобороны Великобритании сообщило, что КНДР потеряла 6000 военных.",
+         "UK Ministry of Defence"),
+        ("Japan's defense ministry said 3,000 more North Korean soldiers were sent to Russia.",
+         "Japan Ministry of Defence"),
+        ("Министерство обороны Франции считает, что в России находятся 12 тысяч военных КНДР.",
+         "France Ministry of Defence"),
+    ],
+)
+def test_any_countrys_defence_ministry_is_a_claimant(text: str, claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("By British intelligence estimates, 6,000 North Korean troops have been lost.",
+         "UK Ministry of Defence"),
+        ("По данным британской разведки, КНДР потеряла 6000 военных.", "UK Ministry of Defence"),
+        ("German intelligence believes 12,000 North Korean soldiers are in Russia.",
+         "Germany intelligence"),
+        ("По данным разведки Польши, в Курской области воюют 11 тысяч военных КНДР.",
+         "Poland intelligence"),
+    ],
+)
+def test_any_countrys_intelligence_is_a_claimant(text: str, claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("About 1,000 North Korean soldiers have been killed, the BBC reported, citing "
+         "Western officials.", "Western officials"),
+        ("BBC는 서방 당국자들을 인용해 북한군 약 1000명이 숨졌다고 보도했다.", "Western officials"),
+        ("Западные чиновники заявили, что погибли около 1000 военных КНДР.", "Western officials"),
+        ("French officials said 2,000 North Korean troops had been wounded.",
+         "France government"),
+    ],
+)
+def test_unnamed_officials_of_a_named_group_are_the_claimant(text: str, claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("英정보당국은 북한군 사상자가 6000명을 넘었다고 밝혔다.", "UK Ministry of Defence"),
+        ("서방 정보당국은 북한군 1만1000명이 파병됐다고 밝혔다.", "Western intelligence"),
+        ("정보당국은 북한군 1만1000명이 파병됐다고 밝혔다.", "NIS"),
+    ],
+)
+def test_korean_intelligence_authorities_are_seouls_unless_a_country_is_named(
+        text: str, claimant: str) -> None:
+    assert claims(text)[0].claimant == claimant
+
+
+
+def test_a_korean_figure_in_north_koreas_own_deed_is_the_outlets_background() -> None:
+    text = ("러시아에 공병 6천 명을 추가 파병하기로 한 북한이 조약 1주년을 맞았습니다. 양국은 "
+            "평양에서 연회를 열었습니다. 노동신문은 북한군의 쿠르스크 참전이 조약의 모범적 "
+            "실천이라고 밝혔습니다.")
+    assert claims(text)[0].claimant == "Outlet"
+
+
+def test_the_white_house_is_a_claimant_in_every_russian_case() -> None:
+    text = "По данным Белого дома, КНДР потеряла за неделю около 1000 военных."
+    assert claims(text)[0].claimant == "White House"
+
+
+def test_unnamed_reports_are_the_party_a_later_sentence_credits_with_this() -> None:
+    text = ("North Korean forces are enduring heavy losses, with reports indicating over a "
+            "thousand troops were killed or wounded in the past week. This information was "
+            "revealed by White House spokesperson John Kirby on Friday.")
+    assert claims(text)[0].claimant == "White House"
+
+
+def test_unnamed_reports_alone_are_the_outlets() -> None:
+    text = ("North Korean forces are enduring heavy losses, with reports indicating over a "
+            "thousand troops were killed or wounded in the past week.")
+    assert claims(text)[0].claimant == "Outlet"
