@@ -155,6 +155,7 @@ def test_claimant_aliases_compare_one_party_under_two_names() -> None:
     assert canonical_claimant("State Department") == canonical_claimant("White House")
     assert canonical_claimant("US government") == canonical_claimant("US")
     assert canonical_claimant("NIS") != canonical_claimant("Pentagon")
+    assert canonical_claimant("Western intelligence agencies") == "western intelligence"
 
 
 def test_north_koreas_state_media_are_one_claimant() -> None:
