@@ -12,8 +12,7 @@ Three ways to join a story, tried in order:
     recommendation is not the vote, an expected signing not the signing), another acting
     side (Russia's ratification is not North Korea's), or another voice (the NIS's briefing
     is not the White House's, the Pentagon's figure not NATO's, a newspaper's report not an
-    official's statement), or another sender (Kim's message to Putin is not Putin's to
-    Kim; nor is the one a near copy of the other). A story spans two days at most (its first
+    official's statement). A story spans two days at most (its first
     report's and the next), so that every join sees the whole story; a report's day there
     is its event's where its text says it (bot/event_date.py), else its publication's. Two
     stories are merged only when both first reports are in view.
@@ -97,7 +96,6 @@ class Acts:
     headline_voice_owner: tuple[str, ...]
     undone_terms: TermSet  # a plan or an expectation, next to the act
     stage_terms: TermSet  # a step before the act, anywhere in its line
-    message_terms: TermSet  # a message sent (greetings, a telegram, a letter)
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Acts:
@@ -107,15 +105,14 @@ class Acts:
         return cls(names, TermSet.build(terms), owner, frozenset(data["by_side"]),
                    frozenset(data["background"]), *_owned(data["sides"]),
                    *_owned(data["voices"]), *_owned(data["headline_voices"]),
-                   TermSet.build(data["undone"]), TermSet.build(data["stage"]),
-                   TermSet.build(data["messages"]))
+                   TermSet.build(data["undone"]), TermSet.build(data["stage"]))
 
     def read(self, headline: str, lead: str = "") -> tuple[str | None, tuple[str, ...], bool,
-                                                            tuple[str, ...], str | None]:
+                                                            tuple[str, ...]]:
         """What the fold compares, read once: the main act, whose word the headline and the
         lead's first sentence report (a head of state's, the headline's only), whether the
-        act is reported not done, every act those lines name (what a confirmation can be
-        the confirmation of), and the sender of the message they report, if any."""
+        act is reported not done, and every act those lines name (what a confirmation can be
+        the confirmation of)."""
         found = self._main(headline, lead)
         opening = Text.of("\n".join([headline, *sentences(lead)[:1]]))
         voices = {self.voice_owner[i] for i in self.voice_terms.found_indices(opening)}
@@ -123,44 +120,7 @@ class Acts:
                    for i in self.headline_voice_terms.found_indices(Text.of(headline))}
         named = {self.names[self.owner[i]] for i in self.terms.found_indices(opening)}
         return (found.act if found else None, tuple(sorted(voices)), self._undone(found),
-                tuple(sorted(named)), self._sender(headline, lead, found))
-
-    def _sender(self, headline: str, lead: str, found: _Found | None) -> str | None:
-        """The side that sent the message the first line naming one reports, where the
-        message is the news (the headline names no other act than sending it): the one it
-        is "from" ("greetings to Kim from Xi", "от Путина", "시진핑으로부터"), else the subject
-        ("Putin sends greetings to Kim", "Путин поздравил Ким Чен Ына", "김정은, 푸틴에
-        축전"), never the one it is "to" ("푸틴에게"). Two leaders' messages to each other
-        are two stories, and read alike in every language but for their direction."""
-        if found is not None and not found.act.startswith(_SENDING):
-            return None
-        for line in (without_dateline(headline), *sentences(lead)[:1]):
-            text = Text.of(line)
-            if not self.message_terms.found_indices(text):
-                continue
-            return self._from(line, text)
-        return None
-
-    def _from(self, line: str, text: Text) -> str | None:
-        mentions = sorted((start, end, self.side_owner[i])
-                          for i, start, end in self.side_terms.occurrences(text)
-                          if self.side_owner[i] != "PAIR")
-        subjects, others = [], []
-        for n, (start, end, side) in enumerate(mentions):
-            before = text.words[max(0, start - _ROLE_WORDS):start]
-            # Up to the next name: "김정은, 푸틴에" marks 푸틴, not 김정은.
-            stop = min([end + _ROLE_WORDS, *(s for s, _, _ in mentions[n + 1:] if s >= end)])
-            marked = _particle(text.words[end - 1:stop])
-            if _FROM & set(before) or marked.endswith(_FROM_PARTICLES):
-                return side
-            if _TO & set(before) or marked.endswith(_TO_PARTICLES):
-                continue
-            (subjects if marked.endswith(_SUBJECT_PARTICLES) else others).append(side)
-        topic, comma, _ = line.partition(",")
-        if comma and len(Text.of(topic).words) == 1 and others[:1]:
-            return others[0]  # "푸틴, 김정은에 새해 인사": the topic, set off by a comma
-        found = subjects or others
-        return found[0] if found else None
+                tuple(sorted(named)))
 
     def _undone(self, found: _Found | None) -> bool:
         """Whether the main act is reported as not done: as a step before it (a committee's,
@@ -265,17 +225,6 @@ _UNDONE_GAP = 3
 _CLAUSE_BREAK = re.compile(r"…|\.\.\.|⋯")
 _SUBJECT_PARTICLES = ("은", "는", "이", "가", "도")
 _TOPIC_PARTICLES = ("은", "는", "도")
-# Who a message is from: the word before the sender (English, Russian) or the particle after.
-_FROM = frozenset({"from", "от"})
-_FROM_PARTICLES = ("로부터", "에게서")
-_TO = frozenset({"to"})
-# How far from a name its role is marked: "to Russian President Vladimir Putin", "푸틴
-# 러시아 대통령이".
-_ROLE_WORDS = 4
-_TO_PARTICLES = ("에게", "에", "께")
-_ALL_PARTICLES = (*_FROM_PARTICLES, *_TO_PARTICLES, *_SUBJECT_PARTICLES)
-# The act a message's headline names, if any: sending it.
-_SENDING = "DEPLOY"
 # A Korean act in a relative clause ("체결한 조약", the treaty that was signed) describes a
 # noun; the headline's own act is elsewhere.
 _ATTRIBUTIVE = ("한", "된", "하는", "할")
@@ -302,18 +251,6 @@ def _owned(table: dict[str, list[str]]) -> tuple[TermSet, tuple[str, ...]]:
     return TermSet.build(t for _, t in pairs), tuple(o for o, _ in pairs)
 
 
-def _particle(words: list[str]) -> str:
-    """The case particle on the first of a Korean name's words (the name, then its titles:
-    "김정은 북한 국무위원장에게") that carries one: those words end in it. A name that
-    itself ends like a particle ("김정은") counts only with one more."""
-    for i, word in enumerate(words):
-        if not word or not is_hangul(word[0]):
-            return ""
-        if i and word.endswith(_ALL_PARTICLES):
-            return word
-    return ""
-
-
 def without_dateline(lead: str) -> str:
     return _DATELINE.sub("", lead, count=1)
 
@@ -338,7 +275,6 @@ class Features:
     undone: bool = False  # the act is still to come (planned, expected) or denied
     named: tuple[str, ...] = ()  # every act the headline and the lead's start name
     day: date | None = None  # the day its event happened, where its text says it
-    sender: str | None = None  # the side whose message it reports ("KP"), if it reports one
     # The minhash as a set, made once: a burst's fold tests each item against thousands.
     sketch: frozenset[int] = field(init=False, repr=False, compare=False)
 
@@ -353,15 +289,14 @@ class Features:
         return {"action": self.action, "minhash": list(self.minhash),
                 "voices": list(self.voices), "undone": self.undone,
                 "named": list(self.named),
-                "day": self.day.isoformat() if self.day else None, "sender": self.sender}
+                "day": self.day.isoformat() if self.day else None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Features:
         return cls(data.get("action"), tuple(data.get("minhash", ())),
                    tuple(data.get("voices", ())), bool(data.get("undone", False)),
                    tuple(data.get("named", ())),
-                   date.fromisoformat(data["day"]) if data.get("day") else None,
-                   data.get("sender"))
+                   date.fromisoformat(data["day"]) if data.get("day") else None)
 
 
 @lru_cache(maxsize=4096)
@@ -377,10 +312,10 @@ def features(title: str, summary: str, acts: Acts | None = None,
     event's day against; without them, no day."""
     acts = acts or default_acts()
     lead = without_dateline(summary[:LEAD_CHARS])
-    action, voices, undone, named, sender = acts.read(title, lead)
+    action, voices, undone, named = acts.read(title, lead)
     day = event_day(without_dateline(title), lead, published, language) if published else None
     return Features(action, minhash(f"{title} {summary[:SKETCH_CHARS]}"), voices, undone, named,
-                    day, sender)
+                    day)
 
 
 def minhash(text: str) -> tuple[int, ...]:
@@ -466,8 +401,6 @@ def veto(a: Features, b: Features, gap: timedelta, acts: Acts | None = None) -> 
     someone's word and not the same one's.
     A report that names no act (or no voice) vetoes nothing on that count. `acts` are those
     the features were read with (which of them are background)."""
-    if _other_sender(a, b):
-        return f"message from {a.sender} vs from {b.sender}"
     if a.voices and b.voices and not set(a.voices) & set(b.voices):
         return f"{'/'.join(a.voices)} vs {'/'.join(b.voices)} said"
     if bool(a.voices) != bool(b.voices):
@@ -494,11 +427,6 @@ def veto(a: Features, b: Features, gap: timedelta, acts: Acts | None = None) -> 
             return None
         return f"{a.action} vs {b.action}, {gap / timedelta(hours=1):.0f} h apart"
     return f"{a.action} vs {b.action}"
-
-
-def _other_sender(a: Features, b: Features) -> bool:
-    """Whether the two report messages sent in opposite directions (or by two senders)."""
-    return bool(a.sender and b.sender and a.sender != b.sender)
 
 
 def _reported(report: Features, background: frozenset[str]) -> set[str]:
@@ -531,8 +459,6 @@ def _copy_of(item: Features, published: datetime,
         if not cand.by_key or abs(cand.published - published) > SYNDICATION_WINDOW:
             continue
         if not _may_copy(sketch, cand.features.sketch):
-            continue
-        if _other_sender(item, cand.features):  # a reply in the same state-media formula
             continue
         sim = _similarity(sketch, cand.features.sketch)
         if sim >= SYNDICATION_THRESHOLD and (best is None or sim > best[0]):

@@ -658,65 +658,6 @@ def test_the_event_day_survives_a_json_round_trip() -> None:
     assert Features.from_json(f.to_json()) == f
 
 
-# --- messages: who sent them ------------------------------------------------------------------
-
-
-def sender(headline: str, lead: str = "") -> str | None:
-    return default_acts().read(headline, lead)[4]
-
-
-@pytest.mark.parametrize(
-    ("headline", "side"),
-    [
-        ("N. Korea's Kim sends New Year greetings to Putin", "KP"),
-        ("Putin sends New Year's message to Kim Jong-un", "RU"),
-        ("Greetings to Kim Jong Un from Xi Jinping", "CN"),
-        ("Kim Jong Un Receives Greetings from President Xi Jinping", "CN"),
-        ("Путин поздравил Ким Чен Ына с Новым годом", "RU"),
-        ("Лидер КНДР направил новогоднее поздравление президенту РФ", "KP"),
-        ("푸틴, 김정은에 새해 인사…북한군 파병 칭찬", "RU"),
-        ("김정은, 푸틴 생일에 축전", "KP"),
-        ("블라디미르 푸틴 러시아 대통령이 김정은 북한 국무위원장에게 축전을 보냈다", "RU"),
-    ],
-)
-def test_a_messages_sender_is_who_it_is_from_else_its_subject_never_its_recipient(
-        headline: str, side: str) -> None:
-    assert sender(headline) == side
-
-
-def test_a_message_named_only_in_the_lead_has_its_sender_read_there() -> None:
-    lead = "Russian President Vladimir Putin sent a New Year message to Kim Jong Un."
-    assert sender("Putin praises ties with Pyongyang", lead) == "RU"
-
-
-def test_greetings_conveyed_at_a_meeting_make_no_message_report() -> None:
-    assert sender("Russia's Duma Speaker Meets North Korea's Kim, Conveys Putin's Greetings") \
-        is None
-
-
-def test_a_headlines_dateline_is_no_sender() -> None:
-    assert sender("SEOUL, December 27. /TASS/. North Korean leader Kim Jong Un has "
-                  "congratulated Russian President Vladimir Putin on New Year") == "KP"
-
-
-def test_messages_sent_in_opposite_directions_veto_a_join() -> None:
-    kim, putin = Features(None, (), sender="KP"), Features(None, (), sender="RU")
-    assert veto(kim, putin, timedelta(hours=3)) is not None
-    assert veto(kim, replace(kim), timedelta(hours=3)) is None
-
-
-def test_a_reply_in_the_same_state_media_formula_is_not_a_copy_of_the_message() -> None:
-    titles = ("Kim Jong Un, General Secretary of the Workers' Party of Korea and President of "
-              "the State Affairs of the DPRK, {} a message of greetings {} Xi Jinping, General "
-              "Secretary of the Central Committee of the Communist Party of China and "
-              "President of the People's Republic of China, on July 11.")
-    received = ("Greetings to Kim Jong Un from Xi Jinping", titles.format("received", "from"))
-    sent = ("Kim Jong Un greets Xi Jinping", titles.format("sent", "to"))
-    assert similarity(minhash(" ".join(received)), minhash(" ".join(sent))) >= 0.5
-    decision = fold(sent, T0 + timedelta(hours=3), report(received, story_id=5))
-    assert (decision.how, decision.story_id) == ("new", None)
-
-
 # --- a newspaper's own reporting --------------------------------------------------------------
 
 
