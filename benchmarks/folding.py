@@ -58,7 +58,8 @@ async def _fold_all(db: Path, queries: list[dict[str, Any]]) -> dict[str, Any]:
                 embed_each = (time.perf_counter() - t0) / len(vectors)
                 for item, vector in zip(items[start : start + BATCH], vectors, strict=True):
                     t0 = time.perf_counter()
-                    feats = features(item.title, item.summary)
+                    feats = features(item.title, item.summary, published=item.published,
+                                     language=item.language)
                     candidates = await fold_candidates(store, feats, item.published, memory)
                     decision = decide(feats, vector, item.published, candidates)
                     elapsed = time.perf_counter() - t0

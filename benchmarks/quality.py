@@ -69,9 +69,9 @@ CLAIMANT_ALIASES = {
     "south korean military (jcs)": "south korea",
     "jcs": "south korea",
     "zelenskyy": "zelensky",
+    "western intelligence agencies": "western intelligence",
     # North Korea's state media speak as one party; the labels name KCTV's film KCTV in
     # items_b and KCNA in items_l, and the bot files Rodong Sinmun under KCNA.
-    "western intelligence agencies": "western intelligence",
     "kctv": "kcna",
     "rodong sinmun": "kcna",
 }

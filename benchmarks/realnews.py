@@ -34,7 +34,7 @@ SPLITS = ("tune", "seen", "held")
 # The files of each round of labelling.
 GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l"), ("m", "n"),
           ("o", "p"), ("q", "r"))
-BLIND_FILES = ("q", "r")  # the next blind round; its files do not exist yet
+BLIND_FILES = ("q", "r")  # the last blind round, held out
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
 _REQUIRED = ("id", "url", "outlet", "language", "published", "title", "summary", "story",

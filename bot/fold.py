@@ -209,14 +209,10 @@ class Acts:
         sides = [(s, e, side) for s, e, side in mentions
                  if side != "PAIR" and not any(ps <= s < pe for ps, pe in pairs)]
         if head_final:
-            marked = [side for s, e, side in sides
-                      if text.words[e - 1].endswith(_SUBJECT_PARTICLES)]
-            topics = [side for s, e, side in sides
-                      if text.words[e - 1].endswith(_TOPIC_PARTICLES)]
-            if topics:
-                return topics[0]
-            if marked:
-                return marked[0]
+            for particles in (_TOPIC_PARTICLES, _SUBJECT_PARTICLES):
+                marked = [side for s, e, side in sides if text.words[e - 1].endswith(particles)]
+                if marked:
+                    return marked[0]
         return sides[0][2] if sides else "?"
 
 
@@ -590,22 +586,16 @@ def decide(
         else:
             matches.append(story)
     closest = [{"story": s.story_id, "score": round(s.score(), 3)} for s in stories[:3]]
+    # the event's day, which the story window counts from, and the stories a veto refused
+    noted: dict[str, Any] = (({"event_day": item.day.isoformat()} if item.day else {})
+                             | ({"vetoed": vetoed} if vetoed else {}))
     if not matches:
-        detail: dict[str, Any] = {"action": item.action, "closest": closest}
-        if item.day:
-            detail["event_day"] = item.day.isoformat()
-        if vetoed:
-            detail["vetoed"] = vetoed
-        return Decision(None, "new", detail=detail)
+        return Decision(None, "new", detail={"action": item.action, "closest": closest, **noted})
     best = matches[0]
     also = tuple(sorted(s.story_id for s in matches[1:]
                         if _in_view(best) and _in_view(s) and _joins(best, s, acts)))
     refused = [s.story_id for s in matches[1:] if s.story_id not in also]
-    detail = {"action": item.action, "nearest": best.nearest()}
-    if item.day:
-        detail["event_day"] = item.day.isoformat()  # the story window counts from it
-    if vetoed:
-        detail["vetoed"] = vetoed
+    detail = {"action": item.action, "nearest": best.nearest(), **noted}
     if refused:
         detail["not_merged"] = refused  # close to the item, not to the chosen story
     return Decision(best.story_id, "event", score=round(best.score(), 3), detail=detail,

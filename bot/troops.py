@@ -399,6 +399,13 @@ _KO_COUNTRY = ("미국", "미", "美", "러시아", "러", "露", "우크라이�
                "일본", "日", "중국", "中", "북한", "北", "프랑스", "佛", "독일", "獨", "폴란드",
                "캐나다", "호주", "서방")
 _KO_UNQUALIFIED = "".join(rf"(?<!{c})(?<!{c}\s)" for c in _KO_COUNTRY)
+# The defence ministries a Korean text names with their country ("미국 국방부"), by the
+# party each is filed under; a bare 국방부 is Seoul's, unless the text names one of these.
+_KO_MINISTRIES = {
+    "Pentagon": r"(?:미|미국|美)\s?국방부",
+    "Ukraine": r"(?:우크라이나|우크라|烏)\s?국방부",
+    "Russia": r"(?:러시아|러|露)\s?국방부",
+}
 # Other governments' bodies, by one pattern for every country: country × body, in the
 # three languages. Each nation: its short name, its English noun or adjective, its Korean
 # names, its Russian adjective stem and genitive; the four countries of the war are the
@@ -501,7 +508,8 @@ _PARTIES = (
            estimates=True),
     _party("Pentagon", r"pentagon|department\s+of\s+defen[cs]e|defen[cs]e\s+department|"
                        r"sabrina\s+singh|lloyd\s+austin|(?<!\w)austin(?!\w)|hegseth|펜타곤|"
-                       r"(?:미|미국|美)\s?국방부|пентагон\w*|(?:министерств\w*\s+обороны|минобороны)\s+сша|"
+                       rf"{_KO_MINISTRIES['Pentagon']}|пентагон\w*|"
+                       r"(?:министерств\w*\s+обороны|минобороны)\s+сша|"
                        r"американск\w*\s+(?:министерств\w*\s+обороны|минобороны)",
            estimates=True),
     _party("Zelensky", r"zelensk\w*|зеленск\w*|젤렌스키"),
@@ -535,10 +543,10 @@ _PARTIES = (
     _party("US", r"united\s+states|washington|(?<!\w)u\.s\.(?!\w)|(?<!\w)us(?!\w)|america(?!n)|"
                  r"미국|сша|штат\w*", country=True),
     _party("Ukraine", r"ukraine(?:'s|’s)?(?!\w)|kyiv(?:'s|’s)?(?!\w)|"
-                      r"(?:우크라이나|우크라|烏)\s?국방부|우크라이나|украин\w*|киев\w*",
+                      rf"{_KO_MINISTRIES['Ukraine']}|우크라이나|украин\w*|киев\w*",
            country=True),
     _party("Russia", r"russia(?:'s|’s)?(?!\w)|moscow(?:'s|’s)?(?!\w)|росси\w*|москв\w*|"
-                    r"(?:러시아|러|露)\s?국방부|러시아",
+                    rf"{_KO_MINISTRIES['Russia']}|러시아",
            country=True),
 )
 
@@ -715,17 +723,15 @@ def _identified(sentence: str, following: str) -> str | None:
 
 # Another country's defence ministry named in full ("미국 국방부", "러시아 국방부"): a bare
 # 국방부 elsewhere in the same text is that one, not Seoul's ("팻 라이더 국방부 대변인").
-_FOREIGN_MINISTRY = re.compile(
-    r"(?P<us>(?:미|미국|美)\s?국방부)|(?P<ru>(?:러시아|러|露)\s?국방부)|"
-    r"(?P<ua>(?:우크라이나|우크라|烏)\s?국방부)")
-_MINISTRY_OF = {"us": "Pentagon", "ru": "Russia", "ua": "Ukraine"}
+_FOREIGN_MINISTRY = re.compile("|".join(f"(?P<m{i}>{pattern})"
+                                         for i, pattern in enumerate(_KO_MINISTRIES.values())))
 
 
 def _foreign_ministry(folded: str) -> _Party | None:
     m = _FOREIGN_MINISTRY.search(folded)
     if m is None or m.lastgroup is None:
         return None
-    name = _MINISTRY_OF[m.lastgroup]
+    name = tuple(_KO_MINISTRIES)[int(m.lastgroup[1:])]
     return next(p for p in _PARTIES if p.name == name)
 
 
