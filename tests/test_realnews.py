@@ -70,16 +70,16 @@ def test_the_first_files_split_by_the_first_byte_of_the_story_ids_sha1() -> None
 
 
 def test_the_blind_files_stories_are_held_out() -> None:
-    assert split_of("q-anything") == "held" and split_of("r-anything") == "held"
+    assert split_of("s-anything") == "held" and split_of("t-anything") == "held"
 
 
 def test_a_scored_blind_round_is_seen() -> None:
-    assert {split_of(f"{letter}-anything") for letter in "cdefghijklmnop"} == {"seen"}
+    assert {split_of(f"{letter}-anything") for letter in "cdefghijklmnopqr"} == {"seen"}
 
 
 def test_a_blind_file_cannot_share_an_earlier_rounds_story(tmp_path: Path) -> None:
-    _write(tmp_path, "items_q.yaml", _item(id="q001", story="a-two"))
-    with pytest.raises(DataError, match=r"items_q.yaml: q001: story ids in items_q.yaml start"):
+    _write(tmp_path, "items_s.yaml", _item(id="s001", story="a-two"))
+    with pytest.raises(DataError, match=r"items_s.yaml: s001: story ids in items_s.yaml start"):
         load(tmp_path)
 
 
