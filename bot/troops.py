@@ -624,11 +624,14 @@ _COORDINATION = re.compile(r"^\s*(?:,|and|&|и|과|와|및|,\s*and)\s*(?:the\s+)
 # group Gyeore-eol Nation United", "citing Reuters", "со ссылкой на Reuters". The name is the
 # run of capitalised words that heads the frame's noun phrase, as written (not a modifier:
 # "according to a South Korean lawmaker", "according to Monday's report").
+_CALENDAR = (r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|"
+             r"March|April|May|June|July|August|September|October|November|December)(?!\w)")
 _NAMED_FRAME = re.compile(
     r"(?<!\w)(?i:according\s+to|citing|quoting|cited\s+by|as\s+reported\s+by|"
     r"со\s+ссылко[йи]\s+на|ссылаясь\s+на|по\s+данным|по\s+информации|по\s+словам|"
     r"согласно)"
     r"\s+[«\"“]?(?:[a-zа-яё][\w-]*\s+){0,4}?"
+    rf"(?!{_CALENDAR})"  # "according to reports released Saturday": a day, no source
     r"(?P<name>[A-Z][\w'’&.-]*(?:\s+(?:(?:of|for|and|on)\s+(?:the\s+)?)?[A-Z][\w'’&.-]*)*)"
     r"[»\"”]?(?=\s*(?:$|[.,;:()]|\s(?:said|says|reported|reports|which|who|that|on|in|as|"
     r"and|в|и|о)(?!\w)))"
@@ -785,6 +788,7 @@ def _mentions(sentence: str, ministry: _Party | None = None) -> list[_Mention]:
 
 
 _LOCATIVE_BEFORE = re.compile(r"(?:in|at|в|во)\s+(?:the\s+)?$")
+_PAIRED = re.compile(r"^[-–‐]\w|\w[-–‐]$")
 _KO_COUNTRY_SPEAKS = re.compile(
     r"^\s?(?:측은|측이|측에\s?따르면|에\s?따르면|정부는|정부가|은|는)(?![가-힣])")
 
@@ -800,6 +804,8 @@ def _speaks(sentence: str, m: _Mention) -> bool:
         return False
     if before.endswith("(") and after.startswith(")"):  # an aside: "(러시아) 쿠르스크"
         return False
+    if _PAIRED.search(before[-2:]) or _PAIRED.match(after):
+        return False  # one of a pair that names a war or a border: "the Russia-Ukraine war"
     if re.match(r"^\s?[가-힣]", after):
         return bool(_KO_COUNTRY_SPEAKS.match(after))
     if _LOCATIVE_BEFORE.search(before[-8:]):
@@ -814,7 +820,9 @@ def _credited(before: str, after: str, inverted: bool = False) -> bool:
         # Korean puts the verb last: "국정원은 … 밝혔다", "젤렌스키 대통령은 … 주장했다".
         return bool(_KO_CREDITS_AFTER.match(after)) and bool(_SAYS.search(after))
     if re.match(r"^\s?[\"'“‘«:]", after):  # a headline's 국정원 "…", "Зеленский: …"
-        return True
+        # …but a pair with North Korea before a colon is the headline's subject ("КНДР и
+        # Россия: …", "North Korea and Russia: …"), not a speaker
+        return not _WITH_NORTH_KOREA.search(before[-30:])
     # The verb follows its subject within a few words: "the Pentagon said", "South Korea's
     # military estimates", "Зеленский заявил", "NIS director Cho told".
     head = re.split(r"[.;:,\"“]", after, maxsplit=1)[0]
@@ -825,6 +833,8 @@ def _credited(before: str, after: str, inverted: bool = False) -> bool:
     return inverted and bool(_SAYS_BEFORE.search(before[-60:]))
 
 
+_WITH_NORTH_KOREA = re.compile(
+    r"(?:кндр|северн\w*\s+коре\w*|north\s+korea|pyongyang|북한|북)\s*(?:и|and|&|과|와|,)\s*$")
 # "Kyiv puts the number at 12,000": an estimate in two words that are no verb of saying alone.
 _PUTS = re.compile(r"^\s*(?:\S+\s+){0,2}?(?:puts?|putting)\s+(?:the\s+)?(?:number|figure|toll|"
                    r"total|count)(?!\w)")

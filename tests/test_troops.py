@@ -999,3 +999,21 @@ def test_unnamed_reports_alone_are_the_outlets() -> None:
     text = ("North Korean forces are enduring heavy losses, with reports indicating over a "
             "thousand troops were killed or wounded in the past week.")
     assert claims(text)[0].claimant == "Outlet"
+
+
+def test_a_country_in_a_hyphenated_pair_names_a_war_not_a_speaker() -> None:
+    text = ("North Korean casualties in the Russia-Ukraine war are estimated to have exceeded "
+            "6,000, according to the UK Defence Intelligence.")
+    assert [c.claimant for c in claims(text)] == ["UK Ministry of Defence"]
+
+
+def test_a_headline_pair_with_north_korea_before_a_colon_is_no_speaker() -> None:
+    text = ("КНДР и Россия: разведка Южной Кореи заявила об усилении армии\n"
+            "По информации разведчиков, около 10 тысяч военных КНДР развернуты у границы.")
+    assert [c.claimant for c in claims(text)] == ["NIS"]
+
+
+def test_a_weekday_after_according_to_is_no_source() -> None:
+    text = ("North Korea honoured nine soldiers killed in Kursk, according to reports released "
+            "Saturday.")
+    assert [c.claimant for c in claims(text)] == ["Outlet"]
