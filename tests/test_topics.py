@@ -388,6 +388,21 @@ def test_not_troops_for_north_korean_soldiers_turned_back_at_the_border(
 @pytest.mark.parametrize(
     "text",
     [
+        "Военные КНДР пересекли границу с Южной Кореей",
+        "Военнослужащие КНДР пересекли границу с Республикой Корея.\nГруппа северокорейских "
+        "солдат вернулась назад после предупредительного огня.",
+        "Солдаты Корейской народной армии перешли границу с Южной Кореей",
+    ],
+)
+def test_not_troops_for_north_korean_soldiers_at_the_border_in_russian(
+    matcher: Matcher, text: str
+) -> None:
+    assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Kim Jong Un greets the officers of the overseas operations units",
         "North Korea builds a museum of its overseas military operations",
         "김정은, 해외 작전 부대 지휘관들에게 축전",
