@@ -96,8 +96,8 @@ _NUMBER = re.compile(
     r"(?=\s?(?:여|명|이상|가량|정도|넘|[~∼]))"
     r"|(?:\d+)?천(?:\s?\d*백)?(?:\s?\d+)?(?=\s?(?:여|명|이상|가량|정도|넘))"
     r"|\d+백(?=\s?(?:여|명)))"
-    # 12 thousand, 1.5 thousand, 12k, 12 тысяч, 1,5 тыс.
-    r"|(?P<thousands>\d+(?:[.,]\d+)?)\s?(?:thousand|k(?!\w)|тысяч\w*|тыс(?:\.|(?!\w)))"
+    # 12 thousand, 25-thousand, 1.5 thousand, 12k, 12 тысяч, 1,5 тыс.
+    r"|(?P<thousands>\d+(?:[.,]\d+)?)[\s-]?(?:thousand|k(?!\w)|тысяч\w*|тыс(?:\.|(?!\w)))"
     # three-thousand, four-thousand-100, ten thousand, пяти тысяч
     r"|(?P<en_word>" + _EN_WORD + r")[-\s]thousand(?:[-\s](?:and\s)?(?P<en_rest>\d{1,3}))?"
     r"|(?P<ru_word>(?:" + _RU_WORD + r")\w*)\s+тысяч\w*"
@@ -898,7 +898,8 @@ class _Figure:
     start: int  # where it stands in its sentence
 
 
-_RANGE = re.compile(r"\s?[~∼–-]\s?|\sto\s")  # "11,000 to 12,000"
+# "11,000 to 12,000", "between 1,000 and 3,000", "от 1 000 до 3 000", "10,000 or 12,000"
+_RANGE = re.compile(r"\s?[~∼–-]\s?|\s(?:to|and|or|до|или)\s")
 _KO_LIST = re.compile(
     r"^\s?(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s){0,3}$")
 

@@ -414,6 +414,23 @@ def test_both_ends_of_a_range_in_words_are_figures() -> None:
     assert figures(text) == [11000, 12000]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The NIS says North Korea sent between 1,000 and 3,000 more North Korean soldiers.",
+        "Пхеньян направил в Россию от 1 000 до 3 000 северокорейских военнослужащих.",
+        "North Korea may send 1,000 or 3,000 more North Korean troops to Russia.",
+    ],
+)
+def test_both_ends_of_a_range_joined_by_a_word_are_figures(text: str) -> None:
+    assert figures(text) == [1000, 3000]
+
+
+def test_a_hyphenated_thousand_is_a_figure() -> None:
+    text = "North Korea is expected to send 25-thousand to 30-thousand troops to Russia."
+    assert figures(text) == [25000, 30000]
+
+
 def test_there_could_be_n_troops_estimates_a_presence_not_a_plan() -> None:
     text = "Ryder said there could be closer to 11,000 North Korean troops inside of Russia."
     assert [c.kind for c in claims(text)] == ["deployed"]
