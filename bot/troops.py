@@ -1088,10 +1088,11 @@ _ANONYMOUS = re.compile(
 
 
 # Where a sentence turns to another voice: "…, US officials say, while Kyiv puts the number
-# at 12,000", "…, а в Киеве называют 12 тысяч", "…고 밝혔지만 …".
+# at 12,000", "…, а в Киеве называют 12 тысяч", "…고 밝혔지만 …", a Korean clause's comma
+# ("…달라지지 않은 것으로, 미국 국방부도 … 밝힌 바 있다").
 _CONTRAST = re.compile(
     r"(?:,\s*|\s)(?:while|whereas|but|however|although|though|а|но|тогда\s+как|"
-    r"в\s+то\s+время\s+как)\s|;|반면|지만\s|으나\s"
+    r"в\s+то\s+время\s+как)\s|;|반면|지만\s|으나\s|(?<=[가-힣]),\s"
 )
 
 

@@ -1034,3 +1034,9 @@ def test_a_weekday_after_according_to_is_no_source() -> None:
     text = ("North Korea honoured nine soldiers killed in Kursk, according to reports released "
             "Saturday.")
     assert [c.claimant for c in claims(text)] == ["Outlet"]
+
+
+def test_a_korean_clause_after_a_comma_credits_its_own_party() -> None:
+    text = ("북한군의 규모는 우크라이나 측이 언급해온 인원과 비슷한 것으로, 미국 국방부도 북한이 "
+            "러시아로 1만여명의 병력을 파견했다고 밝혔다.")
+    assert [c.claimant for c in claims(text)] == ["Pentagon"]
