@@ -19,7 +19,10 @@ _WORD = re.compile(r"\w+")
 # A sentence ends at . ! ? (with any closing quotes or brackets) before a space, but not
 # after a lone capital ("N. Korea", "U.S."): headlines abbreviate names that way.
 # Only the first mark of a run may end a sentence: a run of dots stays linear.
-_SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<![.!?。])[.!?。]++[\"'”’»)\]]*+(?=\s)|\n+")
+# A Korean declarative ending before the next Korean word ends one too where the page lost
+# its full stop ("…발생했다고 밝혔습니다 이는 …").
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<![.!?。])[.!?。]++[\"'”’»)\]]*+(?=\s)|\n+"
+                           r"|(?:(?<=습니다)|(?<=[었았였했혔됐겠]다))(?=\s+[가-힣])")
 
 
 def _drop_scripts(markup: str) -> str:

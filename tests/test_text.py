@@ -157,3 +157,14 @@ def test_truncate_drops_trailing_punctuation_before_the_ellipsis() -> None:
 
 def test_truncate_keeps_a_word_that_ends_exactly_at_the_cut() -> None:
     assert truncate("alpha beta gamma", 11) == "alpha beta…"
+
+
+def test_sentences_split_after_a_korean_declarative_ending_without_a_full_stop() -> None:
+    text = "젤렌스키 대통령은 사상자가 발생했다고 밝혔습니다 이는 국정원이 밝힌 것보다 높습니다."
+    assert sentences(text) == ["젤렌스키 대통령은 사상자가 발생했다고 밝혔습니다",
+                               "이는 국정원이 밝힌 것보다 높습니다."]
+
+
+def test_sentences_do_not_split_a_korean_quotative_ending() -> None:
+    text = "국정원은 북한군이 이동했다고 밝혔다."
+    assert sentences(text) == [text]
