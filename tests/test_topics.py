@@ -315,6 +315,7 @@ def test_a_strategic_partnership_with_no_treaty_named_is_not_the_treaty(
         "The Comprehensive Strategic Partnership Treaty with the DPRK took effect in December",
         "Госдума ратифицировала договор о всеобъемлющем стратегическом партнерстве с КНДР",
         "북한, 포괄적 전략적 동반자 조약 이행 강조",
+        "북한이 공개한 '포괄적 전략 동반자 조약'은 모두 23조로 이뤄져 있다.",
     ],
 )
 def test_the_strategic_partnership_treaty_beside_the_dprk_alone_is_the_treaty(
