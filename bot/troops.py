@@ -1114,10 +1114,20 @@ def _own_clause(sentence: str, figure_at: int, speakers: list[tuple[int, str]]) 
     return _joined(inside)
 
 
+# A figure that unnamed reports give, which a party then speaks of ("a report of 500 North
+# Korean soldiers being killed", "сообщения о 500 погибших"); not a party's own report
+# ("the NIS's report of …").
+_REPORTS_OF = re.compile(
+    r"(?<!'s\s)(?<!’s\s)(?<!\w)(?:a\s+)?(?:reports?|claims?|сообщени\w*)\s+(?:of|about|о|об)\s+"
+    r"(?:[\w-]+\s+){0,2}$")
+
+
 def _anonymous(sentence: str, figure_at: int, credited_at: list[int], has_own: bool) -> bool:
     """Whether the figure is credited to no one: its sentence attributes it to no party but
     to unnamed reports, or its clause does so after the sentence's last party ("…, the NIS
     said, amid unconfirmed reports the number could be as high as 12,000")."""
+    if _REPORTS_OF.search(sentence[max(0, figure_at - 60) : figure_at]):
+        return True  # "clarifies reports of about 11,000 troops": the reports' figure
     frames = [m.start() for m in _ANONYMOUS.finditer(sentence)]
     if not frames:
         return False

@@ -1040,3 +1040,14 @@ def test_a_korean_clause_after_a_comma_credits_its_own_party() -> None:
     text = ("북한군의 규모는 우크라이나 측이 언급해온 인원과 비슷한 것으로, 미국 국방부도 북한이 "
             "러시아로 1만여명의 병력을 파견했다고 밝혔다.")
     assert [c.claimant for c in claims(text)] == ["Pentagon"]
+
+
+def test_a_figure_of_unnamed_reports_a_party_speaks_of_is_the_outlets() -> None:
+    text = ("The Pentagon's statement clarifies reports of approximately 11,000 North Korean "
+            "troops amassing in Russia's Kursk Oblast.")
+    assert [c.claimant for c in claims(text)] == ["Outlet"]
+
+
+def test_a_partys_own_report_of_a_figure_is_the_partys() -> None:
+    text = "Lawmakers discussed the NIS's report of 3,000 North Korean troops in Russia."
+    assert [c.claimant for c in claims(text)] == ["NIS"]
