@@ -666,6 +666,9 @@ _REPORTED = re.compile(
     r"(?:'[^']{1,40}'|‘[^’]{1,40}’)?"
     r"(?:가|이|은|는|의)\s(?:[^.]{0,60}?\s)?(?:보도|방송에서|방송을\s?통해)"
     rf"|(?<![\w'’.])(?P<by>{_MEDIUM})\s?(?P<by_news>뉴스)?(?:\s?(?:통신|방송))?\s?(?:보도)?에\s?따르면"
+    # a medium by its kind, then its name: "агентство Yonhap, ссылаясь на …, сообщает",
+    # "the news agency Yonhap said"
+    r"|(?:агентств\w*|издани\w*|news\s+agency|newspaper)\s+[«\"“]?(?P<kind>[A-ZА-ЯЁ][\w'’-]+)"
 )
 
 
@@ -674,6 +677,8 @@ def _reported(original: str) -> list[str]:
     for m in _REPORTED.finditer(original):
         if m.group("name"):
             names.append(m.group("name"))
+        elif m.group("kind"):
+            names.append(m.group("kind"))
         elif m.group("ko"):
             names.append(f"{m.group('ko')} News" if m.group("news") else m.group("ko"))
         else:
@@ -950,8 +955,9 @@ def _figures(sentence: str) -> list[_Figure]:
         elif found and (ends_range or _SHARED_VERB.match(before)):
             kind = found[-1].kind  # "will send 1,000 sappers and 5,000 builders"
         qualifier = _qualifier(before, after)
-        if ends_range and qualifier is None:
-            qualifier = found[-1].qualifier  # "around 11 to 12,000": both about
+        if ends_range and (qualifier is None or _RANGE.fullmatch(before)):
+            # "around 11 to 12,000": both about; "от 1 000 до 3 000": до joins, no "up to"
+            qualifier = found[-1].qualifier
         found.append(_Figure(value, qualifier, kind, m.start()))
     return found
 

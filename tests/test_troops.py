@@ -1051,3 +1051,14 @@ def test_a_figure_of_unnamed_reports_a_party_speaks_of_is_the_outlets() -> None:
 def test_a_partys_own_report_of_a_figure_is_the_partys() -> None:
     text = "Lawmakers discussed the NIS's report of 3,000 North Korean troops in Russia."
     assert [c.claimant for c in claims(text)] == ["NIS"]
+
+
+def test_a_medium_named_after_its_kind_is_the_source() -> None:
+    text = ("Южнокорейское информационное агентство Yonhap, ссылаясь на разведданные, сообщает, "
+            "что Пхеньян направил в Россию от 1 000 до 3 000 военнослужащих КНДР.")
+    assert [c.claimant for c in claims(text)] == ["Yonhap", "Yonhap"]
+
+
+def test_a_russian_range_joined_by_do_takes_no_up_to() -> None:
+    text = "Пхеньян направил в Россию от 1 000 до 3 000 военнослужащих КНДР."
+    assert [c.qualifier for c in claims(text)] == [None, None]
