@@ -1088,7 +1088,10 @@ _ANONYMOUS = re.compile(
     r"reports\s+(?:say|said|suggest\w*|indicat\w*|show\w*)|according\s+to\s+reports|"
     r"rumou?r\w*|(?:is|are|was|were)\s+(?:believed|"
     r"understood|thought|rumou?red|estimated)\s+to|сообщается|по\s+(?:имеющимся|неподтвержденным|"
-    r"некоторым|неофициальным)\s+(?:данным|сведениям)|по\s+данным\s+сми|оценива\w*ся)(?!\w)|"
+    r"некоторым|неофициальным)\s+(?:данным|сведениям)|по\s+данным\s+сми|оценива\w*ся|"
+    # a figure reported by no one: "with 4,000 casualties reported"
+    r"(?:casualt\w*|deaths|losses|dead|troops|soldiers)\s+(?:were\s+|have\s+been\s+)?"
+    r"reported(?!\s+(?:by|that|to)))(?!\w)|"
     r"알려졌|알려진다|관측된|관측되|전해졌|전해진다|추정된다|추정됐다"
 )
 

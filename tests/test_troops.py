@@ -1062,3 +1062,9 @@ def test_a_medium_named_after_its_kind_is_the_source() -> None:
 def test_a_russian_range_joined_by_do_takes_no_up_to() -> None:
     text = "Пхеньян направил в Россию от 1 000 до 3 000 военнослужащих КНДР."
     assert [c.qualifier for c in claims(text)] == [None, None]
+
+
+def test_casualties_reported_by_no_one_are_the_outlets() -> None:
+    text = ("The NIS confirmed that North Korea has sent more troops.\n"
+            "This follows heavy losses, with 4,000 North Korean casualties reported.")
+    assert [c.claimant for c in claims(text)] == ["Outlet"]
