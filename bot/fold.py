@@ -96,6 +96,7 @@ class Acts:
     headline_voice_owner: tuple[str, ...]
     undone_terms: TermSet  # a plan or an expectation, next to the act
     stage_terms: TermSet  # a step before the act, anywhere in its line
+    personnel_terms: TermSet  # soldiers, whose arrival is a deployment
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Acts:
@@ -105,7 +106,8 @@ class Acts:
         return cls(names, TermSet.build(terms), owner, frozenset(data["by_side"]),
                    frozenset(data["background"]), *_owned(data["sides"]),
                    *_owned(data["voices"]), *_owned(data["headline_voices"]),
-                   TermSet.build(data["undone"]), TermSet.build(data["stage"]))
+                   TermSet.build(data["undone"]), TermSet.build(data["stage"]),
+                   TermSet.build(data["personnel"]))
 
     def read(self, headline: str, lead: str = "") -> tuple[str | None, tuple[str, ...], bool,
                                                             tuple[str, ...]]:
@@ -119,6 +121,8 @@ class Acts:
         voices |= {self.headline_voice_owner[i]
                    for i in self.headline_voice_terms.found_indices(Text.of(headline))}
         named = {self.names[self.owner[i]] for i in self.terms.found_indices(opening)}
+        if "ARRIVE" in named and self.personnel_terms.found_indices(opening):
+            named = (named - {"ARRIVE"}) | {"DEPLOY"}
         return (found.act if found else None, tuple(sorted(voices)), self._undone(found),
                 tuple(sorted(named)))
 
@@ -184,6 +188,8 @@ class Acts:
             return None
         start = max(at) if head_final else min(at)
         length, _, act = at[start]
+        if act == "ARRIVE" and self.personnel_terms.found_indices(text):
+            act = "DEPLOY"  # troops that arrive somewhere are deployed there
         if act in self.by_side:
             act = f"{act}:{self._side(line, head_final)}"
         return _Found(act, line, start, start + length, head_final)

@@ -162,7 +162,25 @@ def test_the_act_is_the_headlines_main_act_in_english_korean_and_russian(
     ],
 )
 def test_a_landing_is_an_arrival(headline: str) -> None:
+    assert main_act(headline) == "ARRIVE"
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "North Korean service members have arrived in Russia, Austin says",
+        "Северокорейские военные прибыли в Курскую область",
+        "북한군 병력, 러시아 쿠르스크에 도착",
+    ],
+)
+def test_soldiers_arriving_are_deployed(headline: str) -> None:
     assert main_act(headline) == "DEPLOY"
+
+
+def test_an_envoys_arrival_and_a_troop_dispatch_the_same_day_are_two_events() -> None:
+    arrives = features("Shoigu arrives in Pyongyang on Putin's orders", "")
+    dispatch = features("North to dispatch 6,000 military engineers to Russia", "")
+    assert veto(arrives, dispatch, timedelta(hours=4)) == "ARRIVE vs DEPLOY"
 
 
 def test_a_leader_receiving_a_visitor_is_a_meeting() -> None:
