@@ -178,7 +178,9 @@ class Acts:
         at: dict[int, tuple[int, int, str]] = {}
         for i, start, end in self.terms.occurrences(text):
             act = self.names[self.owner[i]]
-            if act in ignore or _attributive(text.words[start]):
+            if act in ignore or _attributive(text.words[start]) or (
+                    start and text.words[start - 1] in _DOCUMENT_NOUNS
+                    and text.words[start].endswith(_PARTICIPLES)):
                 continue
             # Where two terms start at one word, the longer names the act ("signs into law").
             rank = (end - start, len(self.terms.terms[i]), act)
@@ -255,6 +257,13 @@ def _owned(table: dict[str, list[str]]) -> tuple[TermSet, tuple[str, ...]]:
 
 def without_dateline(lead: str) -> str:
     return _DATELINE.sub("", lead, count=1)
+
+
+# A participle right after the document it describes is no act of the line: "the treaty
+# signed in June 2024", "договор, подписанный в июне".
+_DOCUMENT_NOUNS = frozenset({"treaty", "pact", "agreement", "deal", "accord", "договор",
+                             "договора", "договору", "договором", "соглашение", "соглашения"})
+_PARTICIPLES = ("ed", "нный", "нного", "нному", "нным", "нное", "нная")
 
 
 def _attributive(word: str) -> bool:

@@ -193,6 +193,12 @@ def test_an_earlier_act_in_a_clause_of_the_headline_is_not_its_act() -> None:
     assert main_act("6월 체결한 북러 조약, 러시아 하원서 비준") == "RATIFY:RU"
 
 
+def test_a_participle_after_the_treaty_it_describes_is_no_act() -> None:
+    headline = ("North Korean servicemen took part in the operation in accordance with the "
+                "partnership treaty signed in June 2024, Zakharova said")
+    assert main_act(headline) is None
+
+
 def test_before_a_colon_is_a_label_and_the_act_is_read_after_it() -> None:
     assert main_act("Pyongyang talks: Russia and North Korea sign defence pact") == "SIGN"
     assert main_act("Russia ratifies treaty: what it means") == "RATIFY:RU"
