@@ -178,9 +178,7 @@ class Acts:
         at: dict[int, tuple[int, int, str]] = {}
         for i, start, end in self.terms.occurrences(text):
             act = self.names[self.owner[i]]
-            if act in ignore or _attributive(text.words[start]) or (
-                    start and text.words[start - 1] in _DOCUMENT_NOUNS
-                    and text.words[start].endswith(_PARTICIPLES)):
+            if act in ignore or _attributive(text.words[start]) or _describes(text.words, start):
                 continue
             # Where two terms start at one word, the longer names the act ("signs into law").
             rank = (end - start, len(self.terms.terms[i]), act)
@@ -260,10 +258,21 @@ def without_dateline(lead: str) -> str:
 
 
 # A participle right after the document it describes is no act of the line: "the treaty
-# signed in June 2024", "договор, подписанный в июне".
+# signed in June 2024", "договор, подписанный в июне". A Russian long participle always
+# describes; an English one where an article opens the noun phrase ("DPRK-Russia treaty
+# ratified" is a passive headline's news).
 _DOCUMENT_NOUNS = frozenset({"treaty", "pact", "agreement", "deal", "accord", "договор",
                              "договора", "договору", "договором", "соглашение", "соглашения"})
-_PARTICIPLES = ("ed", "нный", "нного", "нному", "нным", "нное", "нная")
+_RU_PARTICIPLES = ("нный", "нного", "нному", "нным", "нное", "нная")
+_ARTICLES = frozenset({"the", "a", "an", "this", "its"})
+
+
+def _describes(words: list[str], at: int) -> bool:
+    if not at or words[at - 1] not in _DOCUMENT_NOUNS:
+        return False
+    if words[at].endswith(_RU_PARTICIPLES):
+        return True
+    return words[at].endswith("ed") and not _ARTICLES.isdisjoint(words[max(0, at - 7) : at - 1])
 
 
 def _attributive(word: str) -> bool:
