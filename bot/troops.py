@@ -496,6 +496,8 @@ _PARTIES = (
     _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
                             r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
                             r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국|"
+                            # 우크라이나 (국방)정보국, 우크라이나 정보 당국
+                            r"우크라이나\s?(?:국방\s?)?정보\s?(?:당국|기관|국)|"
                             # the directorate by its full name ("ГУР" spelled out)
                             r"main\s+intelligence\s+directorate|"
                             r"главн\w*\s+управлени\w*\s+разведки",
@@ -525,7 +527,8 @@ _PARTIES = (
     _party("KCTV", r"(?<!\w)kctv(?!\w)|korean\s+central\s+(?:television|tv)|"
                    r"조선중앙\s?(?:tv|텔레비전)|"
                    r"центральн\w*\s+телевидени\w*\s+(?:северн\w*\s+)?(?:коре\w*|кндр)|"
-                   r"(?<!\w)(?:тв|телевидени\w*)\s+кндр"),
+                   r"(?<!\w)(?:тв|телевидени\w*)\s+кндр|"
+                   r"центральн\w*\s+тв(?:-канал\w*)?\s+(?:кндр|северн\w*\s+коре\w*)"),
     _party("Kremlin", r"kremlin|peskov|кремл\w*|песков\w*|크렘린|페스코프"),
     _party("Russian General Staff", r"gerasimov|герасимов\w*|게라시모프|russian\s+general\s+staff"),
     _party("White House", r"white\s+house|kirby|jake\s+sullivan|백악관|"

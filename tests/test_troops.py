@@ -1068,3 +1068,20 @@ def test_casualties_reported_by_no_one_are_the_outlets() -> None:
     text = ("The NIS confirmed that North Korea has sent more troops.\n"
             "This follows heavy losses, with 4,000 North Korean casualties reported.")
     assert [c.claimant for c in claims(text)] == ["Outlet"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "우크라이나 정보 당국은 북한이 2만5천명의 병력을 추가로 파견할 것으로 예상했다.",
+        "우크라이나 국방정보국은 북한 병사 7천명 이상이 배치됐다고 전했다.",
+    ],
+)
+def test_ukraines_intelligence_in_korean_is_the_gur(text: str) -> None:
+    assert [c.claimant for c in claims(text)] == ["Ukraine's GUR"]
+
+
+def test_north_koreas_central_tv_channel_in_russian_is_kctv() -> None:
+    text = ("Северная Корея потеряла 101 солдата в боях за Курскую область.\n"
+            "Об этом сообщают «Вести» со ссылкой на эфир центрального ТВ-канала КНДР.")
+    assert [c.claimant for c in claims(text)] == ["KCTV"]
