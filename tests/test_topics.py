@@ -119,6 +119,10 @@ def test_kcna_by_its_hosts(matcher: Matcher, title: str, summary: str) -> None:
         "북한 통신사가 인용한 성명서에서 이같이 밝혔다.",
         "Об этом сообщают «Вести» со ссылкой на эфир центрального ТВ-канала КНДР.",
         "Церемония состоялась в Пхеньяне, сообщило Центральное информационное агентство Кореи.",
+        "North Korea fired cruise missiles, according to a state-run Korean news agency.",
+        "한국 중앙 통신에 따르면, 김정은은 러시아 대사관을 방문했다.",
+        "Kim Jong Un met Sergei Shoigu in Pyongyang.\nThey discussed the war in Kursk, "
+        "according to state media reports on Wednesday.",
     ],
 )
 def test_kcna_when_north_koreas_state_media_speak(matcher: Matcher, text: str) -> None:
@@ -149,6 +153,8 @@ def test_kcna_when_state_media_of_both_countries_speak(matcher: Matcher) -> None
         "Российское телевидение показало репортаж о КНДР.",
         "Xi wished North Korea well on its founding anniversary, Chinese state media reported.",
         "중국 관영 매체는 시진핑 주석이 북한에 축전을 보냈다고 보도했다.",
+        "Russia's defence minister arrived in North Korea, TASS said.\nState media showed "
+        "him at the airport.",
     ],
 )
 def test_not_kcna_when_russias_or_chinas_agency_or_television_is_named(matcher: Matcher,
