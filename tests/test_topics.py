@@ -352,6 +352,7 @@ def test_pacts_listed_without_north_korea_are_not_the_treaty(matcher: Matcher) -
         "КНДР направила в Россию военных строителей",
         "조선은 이것으로 로씨야 파병작전을 처음 확인했다",
         "조선 무력부대가 로씨야 쿠르스크지역 수복작전에 참가했다",
+        "North Korea has already lost 4,000 soldiers in the Russian war against Ukraine.",
     ],
 )
 def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text: str) -> None:
