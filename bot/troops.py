@@ -912,6 +912,9 @@ _KO_LIST = re.compile(
     r"^\s?(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s){0,3}$")
 
 
+# Korean names the counted noun before the figure: civilians counted are no troops.
+_KO_CIVILIANS_BEFORE = re.compile(
+    r"(?:개인|주민|관광객|선원|학생|탈북민|민간인|외교관|대표단|선수단|예술단)\s?$")
 _PARTITIVE = re.compile(
     r"^\s+of\s+(?:the|them|those|these|its|their)(?!\w)|^\s+из\s+(?:них|этих)(?!\w)")
 
@@ -935,6 +938,8 @@ def _figures(sentence: str) -> list[_Figure]:
         prev_end = matches[i - 1].end() if i else 0
         if _PARTITIVE.match(after):
             continue  # "one of the prisoners": some of a group, not a count
+        if _KO_CIVILIANS_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()]):
+            continue  # "개인 2명", "관광객 100명": people, not soldiers
         personnel = _personnel_after(after)
         # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
         ends_range = bool(found) and found[-1].start == matches[i - 1].start() and bool(

@@ -1085,3 +1085,7 @@ def test_north_koreas_central_tv_channel_in_russian_is_kctv() -> None:
     text = ("Северная Корея потеряла 101 солдата в боях за Курскую область.\n"
             "Об этом сообщают «Вести» со ссылкой на эфир центрального ТВ-канала КНДР.")
     assert [c.claimant for c in claims(text)] == ["KCTV"]
+
+
+def test_a_korean_count_of_civilians_is_no_troop_figure() -> None:
+    assert figures("정부, 북한 노동자 송출 관여한 러시아 기관 2곳·개인 2명 독자제재") == []
