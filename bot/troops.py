@@ -179,8 +179,10 @@ _EN_MODIFIERS = (
 _EN_NOUN = (
     r"(?:troops|soldiers|servicemen|service\s*members|personnel|infantrymen|infantry|"
     r"fighters|forces|men|builders|deminers|sappers|engineers|experts|specialists|"
+    # workers only as military or construction workers: North Korea's labourers in Russian
+    # factories are no troops
     r"construction\s+workers|"
-    r"military\s+workers|workers|laborers|labourers|casualties|troop|soldier|deaths|dead|"
+    r"military\s+workers|casualties|troop|soldier|deaths|dead|"
     r"killed|injuries|injured|wounded|fatalities|captives|prisoners|pows|veterans)(?!\w)"
 )
 _EN_AFTER = re.compile(rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}")
@@ -912,9 +914,19 @@ _KO_LIST = re.compile(
     r"^\s?(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s){0,3}$")
 
 
-# Korean names the counted noun before the figure: civilians counted are no troops.
+# Korean names the counted noun before the figure ("노동자 1만 2천 명") or after it with 의
+# ("1만2000명의 여성 근로자"): civilians counted are no troops; nor are the people a place
+# lodges ("2만 명 숙박 능력").
 _KO_CIVILIANS_BEFORE = re.compile(
-    r"(?:개인|주민|관광객|선원|학생|탈북민|민간인|외교관|대표단|선수단|예술단)\s?$")
+    r"(?:개인|주민|관광객|선원|학생|탈북민|민간인|외교관|대표단|선수단|예술단|여성|"
+    r"(?<!건설)(?<!건설\s)(?:노동자|근로자))\s?$")
+_KO_CIVILIANS_AFTER = re.compile(
+    r"^\s?(?:여\s?)?명(?:의\s(?:[가-힣]+\s)?(?:노동자|근로자|주민|관광객|학생|여성)|\s?(?:숙박|수용))")
+
+
+def _civilians(sentence: str, m: re.Match[str]) -> bool:
+    return bool(_KO_CIVILIANS_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])
+                or _KO_CIVILIANS_AFTER.match(sentence[m.end() : m.end() + 20]))
 _PARTITIVE = re.compile(
     r"^\s+of\s+(?:the|them|those|these|its|their)(?!\w)|^\s+из\s+(?:них|этих)(?!\w)")
 
@@ -938,8 +950,8 @@ def _figures(sentence: str) -> list[_Figure]:
         prev_end = matches[i - 1].end() if i else 0
         if _PARTITIVE.match(after):
             continue  # "one of the prisoners": some of a group, not a count
-        if _KO_CIVILIANS_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()]):
-            continue  # "개인 2명", "관광객 100명": people, not soldiers
+        if _civilians(sentence, m):
+            continue
         personnel = _personnel_after(after)
         # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
         ends_range = bool(found) and found[-1].start == matches[i - 1].start() and bool(
@@ -984,6 +996,11 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         _figures(s) if _MAY_COUNT.search(s) and (_NK.search(s) or not _OTHER_SIDE.search(s))
         else [] for s in folded_parts
     ]
+    # a headline's bare "1만2000명 파견" is the lead's "노동자 1만2000명": civilians there too
+    civilian = {v for s in folded_parts if _MAY_COUNT.search(s)
+                for m in _NUMBER.finditer(s) if _civilians(s, m) and (v := _value(m)) is not None}
+    if civilian:
+        found = [[f for f in figures if f.value not in civilian] for figures in found]
     if not any(found):
         return ()  # most texts: no party need be looked for
     title = fold(text.split("\n", 1)[0])

@@ -1089,3 +1089,27 @@ def test_north_koreas_central_tv_channel_in_russian_is_kctv() -> None:
 
 def test_a_korean_count_of_civilians_is_no_troop_figure() -> None:
     assert figures("정부, 북한 노동자 송출 관여한 러시아 기관 2곳·개인 2명 독자제재") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia plans to bring 12,000 workers from North Korea to its drone plant.",
+        "북한이 러시아 드론 공장에 노동자 1만2000명을 보낼 것이라고 우크라이나가 발표했다.",
+        "북한이 이곳에 약 1만2000명의 여성 근로자를 파견할 전망이라고 38노스가 보도했다.",
+        "북한 원산 갈마 관광지구는 2만 명 숙박 능력의 호텔을 갖췄다.",
+    ],
+)
+def test_north_korean_workers_and_guests_are_no_troop_figures(text: str) -> None:
+    assert figures(text) == []
+
+
+def test_construction_workers_sent_with_sappers_are_troop_figures() -> None:
+    text = "북한이 건설 노동자 5000 명과 지뢰 제거 전문가 1000 명을 러시아에 파견하기로 합의했다."
+    assert figures(text) == [5000, 1000]
+
+
+def test_a_headline_figure_the_lead_counts_as_workers_is_no_troop_figure() -> None:
+    text = ("북한 연내 러 드론 공장에 1만2000명 파견 예정\n"
+            "북한이 러시아 드론 공장에 노동자 1만2000명을 보낼 것이라고 우크라이나가 발표했다.")
+    assert figures(text) == []
