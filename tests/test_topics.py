@@ -259,8 +259,9 @@ def test_our_treaty_beside_another_country_is_not_the_treaty(matcher: Matcher, t
     assert "treaty" not in topics(matcher, text)
 
 
-def test_treaty_by_its_korean_short_name_written_as_one_word(matcher: Matcher) -> None:
-    assert "treaty" in topics(matcher, "푸틴, 북러협정은 방어적")
+@pytest.mark.parametrize("text", ["푸틴, 북러협정은 방어적", "북한 대표는 \"북·러조약 의무에 충실할 것\""])
+def test_treaty_by_its_korean_short_name_written_as_one_word(matcher: Matcher, text: str) -> None:
+    assert "treaty" in topics(matcher, text)
 
 
 @pytest.mark.parametrize(
@@ -353,6 +354,10 @@ def test_pacts_listed_without_north_korea_are_not_the_treaty(matcher: Matcher) -
         "조선은 이것으로 로씨야 파병작전을 처음 확인했다",
         "조선 무력부대가 로씨야 쿠르스크지역 수복작전에 참가했다",
         "North Korea has already lost 4,000 soldiers in the Russian war against Ukraine.",
+        "Putin Lauds N.Korean Troops 'feat' In Helping Regain Territory In Kursk",
+        "Speakers in Security Council Raise Alarm over Involvement of Pyongyang’s Troops in War",
+        "Putin thanked units of the Korean People's Army for their help in liberating the Kursk "
+        "Region, North Korea's leader said.",
     ],
 )
 def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text: str) -> None:
