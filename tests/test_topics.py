@@ -259,7 +259,10 @@ def test_our_treaty_beside_another_country_is_not_the_treaty(matcher: Matcher, t
     assert "treaty" not in topics(matcher, text)
 
 
-@pytest.mark.parametrize("text", ["푸틴, 북러협정은 방어적", "북한 대표는 \"북·러조약 의무에 충실할 것\""])
+@pytest.mark.parametrize("text", [
+    "푸틴, 북러협정은 방어적",
+    "북한 대표는 \"북·러조약 의무에 충실할 것\"",
+])
 def test_treaty_by_its_korean_short_name_written_as_one_word(matcher: Matcher, text: str) -> None:
     assert "treaty" in topics(matcher, text)
 
