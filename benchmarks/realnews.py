@@ -33,8 +33,8 @@ KINDS = frozenset({"deployed", "planned", "casualties"})
 SPLITS = ("tune", "seen", "held")
 # The files of each round of labelling.
 GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l"), ("m", "n"),
-          ("o", "p"), ("q", "r"), ("s", "t"), ("u", "v"))
-BLIND_FILES = ("u", "v")  # the last blind round, held out
+          ("o", "p"), ("q", "r"), ("s", "t"), ("u", "v"), ("w", "x"))
+BLIND_FILES = ("w", "x")  # the last blind round, held out
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
 _REQUIRED = ("id", "url", "outlet", "language", "published", "title", "summary", "story",
