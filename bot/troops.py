@@ -193,7 +193,8 @@ _RU_NOUN = (
     r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|пленн\w*|"
     # рабочих as an adjective ("рабочих виз", "рабочие места") is no noun of people
     r"рабоч\w*(?!\w)(?!\s+(?:виз|мест|сил|дн|час|време|групп))|"
-    r"погибш\w*|ранен\w*|убит\w*|ветеран\w*|северокореиц\w*)"
+    r"погибш\w*|ранен\w*|убит\w*|ветеран\w*|северокореиц\w*|"
+    r"тел\s+(?:военн\w*|военнослужащ\w*|солдат\w*|боиц\w*))"  # "30 тел военнослужащих"
 )
 _RU_AFTER = re.compile(rf"^\s*{_RU_ADJECTIVES}{_RU_NOUN}")
 _OTHER_FORCES = re.compile(
@@ -656,7 +657,7 @@ _REPORT_OF_AFTER = re.compile(
     r"findings|announcement|intelligence\s+regarding|regarding)(?!\w)")
 _REPORT_OF_BEFORE = re.compile(
     r"(?:(?:report|reports|estimate|estimates|assessment|data|figures|findings)\s+(?:of|from|by)|"
-    r"(?:данн|оценк|доклад|отчет|сведени)\w*)\s+(?:the\s+)?$")
+    r"(?:данн|оценк|доклад|отчет|сведени|заявлени)\w*(?:\s+\w+(?:ои|ого|ых|их))?)\s+(?:the\s+)?$")
 
 
 # Another medium whose report or programme a text passes on: "NK News reported", "MBC

@@ -153,6 +153,9 @@ def test_kcna_when_state_media_of_both_countries_speak(matcher: Matcher) -> None
         "Российское телевидение показало репортаж о КНДР.",
         "Xi wished North Korea well on its founding anniversary, Chinese state media reported.",
         "중국 관영 매체는 시진핑 주석이 북한에 축전을 보냈다고 보도했다.",
+        "Си Цзиньпин и Ким Чен Ын встретились в Пекине, сообщило Центральное телевидение Китая.",
+        "Chinese President Xi Jinping and Kim Jong Un met for talks in Beijing, state media "
+        "reported.",
         "Russia's defence minister arrived in North Korea, TASS said.\nState media showed "
         "him at the airport.",
     ],
@@ -361,6 +364,8 @@ def test_pacts_listed_without_north_korea_are_not_the_treaty(matcher: Matcher) -
         "Speakers in Security Council Raise Alarm over Involvement of Pyongyang’s Troops in War",
         "Putin thanked units of the Korean People's Army for their help in liberating the Kursk "
         "Region, North Korea's leader said.",
+        "Вопрос размещения военнослужащих Северной Кореи в зоне спецоперации следует "
+        "переадресовать в Минобороны.",
     ],
 )
 def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text: str) -> None:

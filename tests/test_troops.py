@@ -1113,3 +1113,9 @@ def test_a_headline_figure_the_lead_counts_as_workers_is_no_troop_figure() -> No
     text = ("북한 연내 러 드론 공장에 1만2000명 파견 예정\n"
             "북한이 러시아 드론 공장에 노동자 1만2000명을 보낼 것이라고 우크라이나가 발표했다.")
     assert figures(text) == []
+
+
+def test_bodies_of_soldiers_are_a_figure_credited_to_the_statement_they_come_from() -> None:
+    text = ("Представителя Кремля просили прокомментировать заявление военной разведки Украины "
+            "о том, что в Курской области обнаружили 30 тел военнослужащих КНДР.")
+    assert [(c.figure, c.claimant) for c in claims(text)] == [(30, "Ukraine's GUR")]
