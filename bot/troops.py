@@ -178,7 +178,7 @@ _EN_MODIFIERS = (
 )
 _EN_NOUN = (
     r"(?:troops|soldiers|servicemen|service\s*members|personnel|infantrymen|infantry|"
-    r"fighters|forces|men|builders|deminers|sappers|engineers|experts|specialists|"
+    r"fighters|forces|men|officers|builders|deminers|sappers|engineers|experts|specialists|"
     # workers only as military or construction workers: North Korea's labourers in Russian
     # factories are no troops
     r"construction\s+workers|"
@@ -190,7 +190,7 @@ _KO_AFTER = re.compile(r"^\s?(?:여\s?)?(?:명|넘)")
 _RU_ADJECTIVES = r"(?:[\w-]+(?:ых|их|ые|ие|ого|его|ому|ему|ои|еи|ыи|ии|ую|юю|ым|им)\s+){0,3}"
 _RU_NOUN = (
     r"(?:военн\w*|военнослужащ\w*|солдат\w*|боиц\w*|человек|сапер\w*|строител\w*|"
-    r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|пленн\w*|"
+    r"инженер\w*|специалист\w*|военных|пехотинц\w*|наемник\w*|пленн\w*|офицер\w*|"
     # рабочих as an adjective ("рабочих виз", "рабочие места") is no noun of people
     r"рабоч\w*(?!\w)(?!\s+(?:виз|мест|сил|дн|час|време|групп))|"
     r"погибш\w*|ранен\w*|убит\w*|ветеран\w*|северокореиц\w*|"
@@ -548,10 +548,11 @@ _PARTIES = (
                           r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
     _party("US", r"united\s+states|washington|(?<!\w)u\.s\.(?!\w)|(?<!\w)us(?!\w)|america(?!n)|"
                  r"미국|сша|штат\w*", country=True),
-    _party("Ukraine", r"ukraine(?:'s|’s)?(?!\w)|kyiv(?:'s|’s)?(?!\w)|"
+    # a medium named for a city ("the Kyiv Post", "The Moscow Times") is no country speaking
+    _party("Ukraine", r"ukraine(?:'s|’s)?(?!\w)|kyiv(?:'s|’s)?(?!\w)(?!\s+(?:post|independent))|"
                       rf"{_KO_MINISTRIES['Ukraine']}|우크라이나|украин\w*|киев\w*",
            country=True),
-    _party("Russia", r"russia(?:'s|’s)?(?!\w)|moscow(?:'s|’s)?(?!\w)|росси\w*|москв\w*|"
+    _party("Russia", r"russia(?:'s|’s)?(?!\w)|moscow(?:'s|’s)?(?!\w)(?!\s+times)|росси\w*|москв\w*|"
                     rf"{_KO_MINISTRIES['Russia']}|러시아",
            country=True),
 )

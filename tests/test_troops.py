@@ -1119,3 +1119,20 @@ def test_bodies_of_soldiers_are_a_figure_credited_to_the_statement_they_come_fro
     text = ("Представителя Кремля просили прокомментировать заявление военной разведки Украины "
             "о том, что в Курской области обнаружили 30 тел военнослужащих КНДР.")
     assert [(c.figure, c.claimant) for c in claims(text)] == [(30, "Ukraine's GUR")]
+
+
+def test_a_medium_named_for_a_city_is_no_country_speaking() -> None:
+    text = ("Еще трое военнослужащих КНДР были ранены.\n"
+            "Об этом сообщает РБК-Украина со ссылкой на Kyiv Post.")
+    assert [c.claimant for c in claims(text)] == ["Kyiv Post"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Six North Korean officers were killed in a missile strike near Donetsk.",
+        "Погибли шесть офицеров из Северной Кореи.",
+    ],
+)
+def test_officers_are_personnel(text: str) -> None:
+    assert figures(text) == [6]
