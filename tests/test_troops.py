@@ -1131,7 +1131,7 @@ def test_a_medium_named_for_a_city_is_no_country_speaking() -> None:
     "text",
     [
         "Six North Korean officers were killed in a missile strike near Donetsk.",
-        "Погибли шесть офицеров из Северной Кореи.",
+        "В Курской области погибли шесть офицеров из Северной Кореи.",
     ],
 )
 def test_officers_are_personnel(text: str) -> None:
