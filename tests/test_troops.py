@@ -1130,7 +1130,7 @@ def test_a_medium_named_for_a_city_is_no_country_speaking() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Six North Korean officers were killed in a missile strike near Donetsk.",
+        "Six North Korean officers were killed in a missile strike in Russia's Kursk region.",
         "В Курской области погибли шесть офицеров из Северной Кореи.",
     ],
 )
