@@ -121,6 +121,7 @@ def test_kcna_by_its_hosts(matcher: Matcher, title: str, summary: str) -> None:
         "Церемония состоялась в Пхеньяне, сообщило Центральное информационное агентство Кореи.",
         "North Korea fired cruise missiles, according to a state-run Korean news agency.",
         "한국 중앙 통신에 따르면, 김정은은 러시아 대사관을 방문했다.",
+        "김정은 총비서가 핵잠수함 건조현장을 둘러봤다고 노동 신문이 보도했습니다.",
         "Kim Jong Un met Sergei Shoigu in Pyongyang.\nThey discussed the war in Kursk, "
         "according to state media reports on Wednesday.",
     ],
@@ -322,6 +323,11 @@ def test_a_strategic_partnership_with_no_treaty_named_is_not_the_treaty(
     assert "treaty" not in topics(matcher, text)
 
 
+def test_treaty_when_a_korean_agreement_names_both_parties(matcher: Matcher) -> None:
+    text = "북한이 러시아와 맺은 상호 협약에 따라 정규군을 파견할 가능성이 높다."
+    assert "treaty" in topics(matcher, text)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -366,6 +372,7 @@ def test_pacts_listed_without_north_korea_are_not_the_treaty(matcher: Matcher) -
         "Region, North Korea's leader said.",
         "Вопрос размещения военнослужащих Северной Кореи в зоне спецоперации следует "
         "переадресовать в Минобороны.",
+        "North Korean general wounded in Ukrainian missile strike on Kursk region: WSJ",
     ],
 )
 def test_troops_in_verb_forms_word_orders_and_inflections(matcher: Matcher, text: str) -> None:
