@@ -154,7 +154,8 @@ _EN_REF = re.compile(
     rf"(?:{'|'.join(_CARDINALS)})(?!\w))"
     rf"|(?<!\w)the\s+(?P<ord>{'|'.join(sorted(_ORDINALS, key=len, reverse=True))})\s+article"
 )
-_KO_REF = re.compile(r"제\s?(?P<nums>\d{1,3})\s?조(?!\s?원)")
+# 제4조, or 4조 right after the treaty's name ("북러조약 4조 발동"; a bare 4조 is money)
+_KO_REF = re.compile(r"(?:제|(?<=조약)\s?|(?<=협정)\s?)\s?(?P<nums>\d{1,3})\s?조(?!\s?원)")
 _RU_REF = re.compile(
     rf"(?<!\w)(?:стать(?:я|и|е|ю|еи|ью|ям|ями|ях)|ст\.)\s*(?P<nums>{_NUM_LIST})"
 )
@@ -209,8 +210,8 @@ def article_refs(text: str) -> tuple[int, ...]:
 
 
 # Every reference contains one of these (the English, Russian and Korean patterns start
-# with "art", "ст" and "제"): texts without any skip the three searches.
-_ARTICLE_HINTS = ("art", "ст", "제")
+# with "art", "ст" and "제", or follow 조약/협정): texts without any skip the three searches.
+_ARTICLE_HINTS = ("art", "ст", "제", "조약", "협정")
 
 
 def _may_cite(text: Text) -> bool:
@@ -219,7 +220,8 @@ def _may_cite(text: Text) -> bool:
     words = text.wordset
     return (
         "article" in text.prefixes(7) or "art" in words or "arts" in words or "ст" in words
-        or "стать" in text.prefixes(5) or "제" in text.folded
+        or "стать" in text.prefixes(5) or "제" in text.folded or "조약" in text.folded
+        or "협정" in text.folded
     )
 
 

@@ -27,6 +27,7 @@ def item(title: str, summary: str = "", feed: str = "Test") -> Item:
         ("the fourth article obliges", (4,)),
         ("article four of the treaty", (4,)),
         ("조약 제4조는 자동군사개입을", (4,)),
+        ("‘유사시 개입’ 북러조약 4조 발동", (4,)),
         ("статья 4 договора", (4,)),
         ("статьи 4 и 5 договора", (4, 5)),
         ("Article 22 says it enters into force", (22,)),
@@ -34,6 +35,11 @@ def item(title: str, summary: str = "", feed: str = "Test") -> Item:
 )
 def test_article_references_in_every_form(text: str, expected: tuple[int, ...]) -> None:
     assert article_refs(text) == expected
+
+
+def test_a_bare_korean_jo_after_the_treaty_is_an_article_but_money_is_not() -> None:
+    assert article_refs("조약 체결 뒤 삼성이 4조 원을 투자했다") == ()
+
 
 
 @pytest.mark.parametrize(
