@@ -120,9 +120,8 @@ class Acts:
         voices = {self.voice_owner[i] for i in self.voice_terms.found_indices(opening)}
         voices |= {self.headline_voice_owner[i]
                    for i in self.headline_voice_terms.found_indices(Text.of(headline))}
-        named = {self.names[self.owner[i]] for i in self.terms.found_indices(opening)}
-        if "ARRIVE" in named and self.personnel_terms.found_indices(opening):
-            named = (named - {"ARRIVE"}) | {"DEPLOY"}
+        named = {self._deployed(self.names[self.owner[i]], opening)
+                 for i in self.terms.found_indices(opening)}
         return (found.act if found else None, tuple(sorted(voices)), self._undone(found),
                 tuple(sorted(named)))
 
@@ -188,11 +187,15 @@ class Acts:
             return None
         start = max(at) if head_final else min(at)
         length, _, act = at[start]
-        if act == "ARRIVE" and self.personnel_terms.found_indices(text):
-            act = "DEPLOY"  # troops that arrive somewhere are deployed there
+        act = self._deployed(act, text)
         if act in self.by_side:
             act = f"{act}:{self._side(line, head_final)}"
         return _Found(act, line, start, start + length, head_final)
+
+    def _deployed(self, act: str, text: Text) -> str:
+        """Troops that arrive somewhere are deployed there: an arrival is a deployment where
+        its line names soldiers."""
+        return "DEPLOY" if act == "ARRIVE" and self.personnel_terms.found_indices(text) else act
 
     def _side(self, line: str, head_final: bool) -> str:
         """The side doing the act: the subject, which English and Russian name first, and

@@ -155,7 +155,7 @@ _EN_REF = re.compile(
     rf"|(?<!\w)the\s+(?P<ord>{'|'.join(sorted(_ORDINALS, key=len, reverse=True))})\s+article"
 )
 # 제4조, or 4조 right after the treaty's name ("북러조약 4조 발동"; a bare 4조 is money)
-_KO_REF = re.compile(r"(?:제|(?<=조약)\s?|(?<=협정)\s?)\s?(?P<nums>\d{1,3})\s?조(?!\s?원)")
+_KO_REF = re.compile(r"(?:제|(?<=조약|협정)\s?)\s?(?P<nums>\d{1,3})\s?조(?!\s?원)")
 _RU_REF = re.compile(
     rf"(?<!\w)(?:стать(?:я|и|е|ю|еи|ью|ям|ями|ях)|ст\.)\s*(?P<nums>{_NUM_LIST})"
 )

@@ -929,6 +929,12 @@ _KO_CIVILIANS_AFTER = re.compile(
 def _civilians(sentence: str, m: re.Match[str]) -> bool:
     return bool(_KO_CIVILIANS_BEFORE.search(sentence[max(0, m.start() - 12) : m.start()])
                 or _KO_CIVILIANS_AFTER.match(sentence[m.end() : m.end() + 20]))
+
+
+def _civilian_values(sentences: list[str]) -> set[int]:
+    """The numbers a text counts as civilians anywhere in it."""
+    return {v for s in sentences if _MAY_COUNT.search(s)
+            for m in _NUMBER.finditer(s) if _civilians(s, m) and (v := _value(m)) is not None}
 _PARTITIVE = re.compile(
     r"^\s+of\s+(?:the|them|those|these|its|their)(?!\w)|^\s+из\s+(?:них|этих)(?!\w)")
 
@@ -998,13 +1004,14 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         _figures(s) if _MAY_COUNT.search(s) and (_NK.search(s) or not _OTHER_SIDE.search(s))
         else [] for s in folded_parts
     ]
-    # a headline's bare "1만2000명 파견" is the lead's "노동자 1만2000명": civilians there too
-    civilian = {v for s in folded_parts if _MAY_COUNT.search(s)
-                for m in _NUMBER.finditer(s) if _civilians(s, m) and (v := _value(m)) is not None}
-    if civilian:
-        found = [[f for f in figures if f.value not in civilian] for figures in found]
     if not any(found):
         return ()  # most texts: no party need be looked for
+    # a headline's bare "1만2000명 파견" is the lead's "노동자 1만2000명": civilians there too
+    civilian = _civilian_values(folded_parts)
+    if civilian:
+        found = [[f for f in figures if f.value not in civilian] for figures in found]
+        if not any(found):
+            return ()
     title = fold(text.split("\n", 1)[0])
     # A sentence lends its claimant to its neighbours when it is about the troops or names
     # a body that estimates them (not "…, KCNA said" of the treaty beside a figure).
