@@ -319,8 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="list what went wrong")
     parser.add_argument("--config", type=Path, help="a feeds.yaml (default: the bundled one)")
     parser.add_argument("--files", metavar="LETTERS",
-                        help="only the items of these files, e.g. 'ijkl' for items_i to items_l:"
-                             " checks a rule on rounds whose errors it was not written from")
+                        help="only the items of these files, e.g. 'ijkl' for items_i to items_l"
+                             " or 'y,z,za' for names past z: checks a rule on rounds whose"
+                             " errors it was not written from")
     args = parser.parse_args(argv)
     if args.errors and args.split in ("held", "all"):
         print(f"warning: --errors on {args.split!r} shows the held-out items; tune only on "
@@ -328,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config(args.config) if args.config else bundled_config()
     items = load()
     if args.files:
-        items = [i for i in items if i.source.removeprefix("items_")[:1] in args.files]
+        names = args.files.split(",") if "," in args.files else list(args.files)
+        items = [i for i in items
+                 if i.source.removeprefix("items_").removesuffix(".yaml") in names]
     report = run(args.split, config, items)
     if args.json:
         figures = report.as_dict() | ({"errors": report.errors} if args.errors else {})

@@ -6,8 +6,8 @@ inside its group. Three parts, a story always whole in one:
 - `held`: the stories of the files labelled blind for the next score (`BLIND_FILES`),
   after the folder and the matcher were last changed; scored once, at the end.
 - `seen`: stories that were once held out, scored, and whose errors were read, so they no
-  longer count as unseen and are tuned on: items_c to items_x (each pair held out until its
-  score on 2026-12-07), and about 40 % of the stories of items_a and items_b by a hash of
+  longer count as unseen and are tuned on: items_c to items_z (each pair held out until its
+  score, on 2026-12-06 or 2026-12-07), and about 40 % of the stories of items_a and items_b by a hash of
   the story id (held out until 2026-12-05).
 - `tune`: the other stories of items_a and items_b.
 `dev` is `tune` and `seen` together: everything that may be tuned on.
@@ -33,8 +33,9 @@ KINDS = frozenset({"deployed", "planned", "casualties"})
 SPLITS = ("tune", "seen", "held")
 # The files of each round of labelling.
 GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l"), ("m", "n"),
-          ("o", "p"), ("q", "r"), ("s", "t"), ("u", "v"), ("w", "x"), ("y", "z"))
-BLIND_FILES = ("y", "z")  # the last blind round, held out
+          ("o", "p"), ("q", "r"), ("s", "t"), ("u", "v"), ("w", "x"), ("y", "z"),
+          ("za", "zb"))  # after z, the files take two letters
+BLIND_FILES = ("za", "zb")  # the last blind round, held out
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
 _REQUIRED = ("id", "url", "outlet", "language", "published", "title", "summary", "story",
@@ -77,8 +78,8 @@ class LabelledItem:
 
 
 def split_of(story: str) -> str:
-    """The part a story is in, from its id's letter and, in the first round, its SHA-1."""
-    letter = story[:1]
+    """The part a story is in, from its id's prefix and, in the first round, its SHA-1."""
+    letter = story.split("-", 1)[0]
     if letter in BLIND_FILES:
         return "held"
     if letter not in GROUPS[0]:
