@@ -7,8 +7,8 @@ inside its group. Three parts, a story always whole in one:
   after the folder and the matcher were last changed; scored once, at the end.
 - `seen`: stories that were once held out, scored, and whose errors were read, so they no
   longer count as unseen and are tuned on: items_c to items_z (each pair held out until its
-  score, on 2026-12-06 or 2026-12-07), and about 40 % of the stories of items_a and items_b by a hash of
-  the story id (held out until 2026-12-05).
+  score, on 2026-12-06 or 2026-12-07), and about 40 % of the stories of items_a and items_b
+  by a hash of the story id (held out until 2026-12-05).
 - `tune`: the other stories of items_a and items_b.
 `dev` is `tune` and `seen` together: everything that may be tuned on.
 """

@@ -494,6 +494,8 @@ _PARTIES = (
            # 국방부 is Seoul's unless a country names it: 미국 국방부 is the Pentagon,
            # 러시아 국방부 Russia's
            rf"(?<!\w)군\s?당국|{_KO_UNQUALIFIED}국방부|"
+           # a Korean text's unqualified military is Seoul's: "군 관계자", "군의 한 소식통"
+           rf"{_KO_UNQUALIFIED}(?<!\w)군\s?(?:의\s?)?(?:한\s?)?(?:관계자|소식통)|"
            r"south\s+korean\s+defen[cs]e\s+ministry|"
            r"объединенн\w*\s+комитет\w*\s+начальник\w*", estimates=True),
     _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
@@ -667,16 +669,67 @@ _REPORT_OF_BEFORE = re.compile(
 # medium's name is an acronym or ends in a medium's noun (not "Thursday reported").
 _MEDIUM = (r"(?:[A-Z][A-Za-z0-9'’&.-]*\s+){0,3}(?:News|Agency|Times|Post|Herald|Journal|Daily|"
            r"Press|TV|Radio|Television)(?![A-Za-z])|[A-Z]{2,6}(?![A-Za-z])")
+_MEDIUM_KIND_EN = (r"(?:news\s+agency|newspaper|(?:news|media)\s+outlet|outlet|broadcaster|"
+                   r"daily|website|weekly|(?:news\s+)?portal)")
+_MEDIUM_KIND_KO = r"(?:매체|언론|일간지|일간|신문|방송|통신사|통신|뉴스\s?사이트)"
 _REPORTED = re.compile(
     rf"(?<![\w'’.])(?P<name>{_MEDIUM})\s+(?:reported|reports|said\s+in\s+a\s+report)(?!\w)"
+    # passive: "This was reported by Yonhap News Agency, according to UNN"
+    rf"|(?:reported|published|revealed)\s+by\s+(?:the\s+)?(?P<passive>{_MEDIUM})"
     rf"|(?<![\w'’.])(?P<ko>{_MEDIUM})\s?(?P<news>뉴스)?(?:\s?(?:통신|방송))?\s?"
     r"(?:'[^']{1,40}'|‘[^’]{1,40}’)?"
     r"(?:가|이|은|는|의)\s(?:[^.]{0,60}?\s)?(?:보도|방송에서|방송을\s?통해)"
     rf"|(?<![\w'’.])(?P<by>{_MEDIUM})\s?(?P<by_news>뉴스)?(?:\s?(?:통신|방송))?\s?(?:보도)?에\s?따르면"
     # a medium by its kind, then its name: "агентство Yonhap, ссылаясь на …, сообщает",
     # "the news agency Yonhap said"
-    r"|(?:агентств\w*|издани\w*|news\s+agency|newspaper)\s+[«\"“]?(?P<kind>[A-ZА-ЯЁ][\w'’-]+)"
+    # "Ukrainian media outlet the Kyiv Post said"
+    r"|(?i:агентств\w*|издани\w*|газет\w*|телеканал\w*|портал\w*|"
+    rf"{_MEDIUM_KIND_EN})\s+(?:the\s+)?[«\"“]?"
+    r"(?P<kind>[A-ZА-ЯЁ][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})"
+    # Korean, the name in Hangul after its kind: "현지매체인 키이우 포스트는 … 보도했다",
+    # "러시아 매체 베도모스티가 … 보도했다", "월스트리트저널(WSJ)이" (its Latin short name)
+    rf"|{_MEDIUM_KIND_KO}(?:인\s?|\s)(?P<hangul>[가-힣A-Za-z-]+?(?:\s[가-힣]+?)??)"
+    r"(?:\((?P<latin>[A-Za-z]{2,6})\))?(?:가|이|은|는)\s(?:[^.]{0,200}?\s)?보도"
 )
+
+
+# Foreign media the news of this war cites, as Korean and Russian texts spell them: a credit
+# shows the name its readers know in every channel ("키이우 포스트" is the Kyiv Post). Keys
+# are lower-case without spaces or hyphens.
+_MEDIA_NAMES = {
+    re.sub(r"[\s-]", "", name): latin
+    for latin, spellings in {
+        "Kyiv Post": ("키이우포스트", "키예프포스트", "киевпост"),
+        "Kyiv Independent": ("키이우인디펜던트", "киевиндепендент"),
+        "Ukrainska Pravda": ("우크라인스카프라우다", "우크라이나프라우다", "украинскаяправда",
+                             "украинськаправда"),
+        "RBC-Ukraine": ("rbc우크라이나", "рбк-украина"),
+        "Vedomosti": ("베도모스티", "ведомости"),
+        "Kommersant": ("코메르산트", "коммерсант", "коммерсантъ"),
+        "Izvestia": ("이즈베스티야", "известия"),
+        "RIA Novosti": ("리아노보스티", "риановости"),
+        "TASS": ("타스", "타스통신", "тасс"),
+        "Interfax": ("인테르팍스", "интерфакс"),
+        "Wall Street Journal": ("월스트리트저널", "уоллстритджорнэл", "wallstreetjournal"),
+        "New York Times": ("뉴욕타임스", "뉴욕타임즈", "ньюйорктаймс", "newyorktimes"),
+        "Washington Post": ("워싱턴포스트", "вашингтонпост", "washingtonpost"),
+        "Financial Times": ("파이낸셜타임스", "файнэншлтаймс", "financialtimes"),
+        "Bloomberg": ("블룸버그", "блумберг", "bloomberg"),
+        "Reuters": ("로이터", "로이터통신", "рейтер", "reuters"),
+        "CNN": ("cnn", "씨엔엔"),
+        "BBC": ("bbc", "би-би-си"),
+        "Kyodo": ("교도통신", "교도", "киодо"),
+        "NHK": ("nhk",),
+        "Yonhap": ("연합뉴스", "연합", "ренхап", "йонхап", "yonhap"),
+    }.items()
+    for name in spellings
+}
+
+
+def _medium_name(name: str) -> str:
+    latin = re.fullmatch(r"([A-Za-z][\w-]*)\s?뉴스", name)  # "NK뉴스" is NK News
+    return f"{latin[1]} News" if latin else _MEDIA_NAMES.get(re.sub(r"[\s-]", "", name.lower()),
+                                                              name)
 
 
 def _reported(original: str) -> list[str]:
@@ -684,8 +737,12 @@ def _reported(original: str) -> list[str]:
     for m in _REPORTED.finditer(original):
         if m.group("name"):
             names.append(m.group("name"))
+        elif m.group("passive"):
+            names.append(re.sub(r"\s+(?:News\s+)?Agency$", "", m.group("passive")))
         elif m.group("kind"):
-            names.append(m.group("kind"))
+            names.append(_medium_name(m.group("kind")))
+        elif m.group("hangul"):
+            names.append(m.group("latin") or _medium_name(m.group("hangul")))
         elif m.group("ko"):
             names.append(f"{m.group('ko')} News" if m.group("news") else m.group("ko"))
         else:
@@ -698,7 +755,9 @@ def _named(original: str) -> list[str]:
     the media whose reports it passes on."""
     names = [*(m.group("name").rstrip(".") for m in _NAMED_FRAME.finditer(original)),
              *_reported(original)]
-    return [n for n in names if not any(p.pattern.search(fold(n)) for p in _PARTIES)]
+    known = set(_MEDIA_NAMES.values())  # "RBC-Ukraine" is a medium, not Ukraine
+    return [n for n in names
+            if n in known or not any(p.pattern.search(fold(n)) for p in _PARTIES)]
 
 
 # A speaker the sentence names by role only ("according to a South Korean lawmaker", "an
@@ -1077,8 +1136,10 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
                 if _KIND_RANK[figure.kind] > _KIND_RANK[first.kind]:
                     first = replace(first, kind=figure.kind)
                 again = claimant_of(at, figure)
+                # (a named medium's report is more than none: "…로 전해졌다. 매체 X는 …")
                 if again in _BODIES.get(first.claimant, ()) or (
-                        first.claimant in (outlet, source) and again not in (outlet, source)):
+                        first.claimant in (outlet, source) and again not in (outlet, source)
+                ) or (first.claimant == outlet and again == source):
                     first = replace(first, claimant=again)
                 claims[same] = first
                 continue

@@ -294,6 +294,22 @@ def test_russias_institutions_besides_its_president_are_voices_of_their_own(
     assert features(headline, "").voices == (voice,)
 
 
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "North Korea's foreign ministry accuses Seoul of flying drones over Pyongyang",
+        "북한 외무성, 남한 무인기 평양 침범 주장",
+        "Министерство иностранных дел КНДР обвинило Сеул в запуске беспилотников",
+    ],
+)
+def test_north_koreas_foreign_ministry_is_a_voice_of_its_own(headline: str) -> None:
+    assert features(headline, "").voices == ("KP-MFA",)
+
+
+def test_north_koreas_foreign_minister_on_a_visit_is_no_voice() -> None:
+    assert features("최선희 북한 외무상, 러시아 방문", "").voices == ()
+
+
 def test_a_metonym_for_russia_is_no_voice() -> None:
     assert features("Северная Корея продолжает поставлять Кремлю ракеты", "").voices == ()
 

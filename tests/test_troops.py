@@ -1136,3 +1136,49 @@ def test_a_medium_named_for_a_city_is_no_country_speaking() -> None:
 )
 def test_officers_are_personnel(text: str) -> None:
     assert figures(text) == [6]
+
+
+@pytest.mark.parametrize(
+    ("text", "claimant"),
+    [
+        ("현지 매체인 키이우 포스트는 전날 공격으로 북한군 120명이 사망했다고 보도했다.",
+         "Kyiv Post"),
+        ("러시아 일간지 코메르산트가 북한군 공병 2000명이 곧 도착한다고 보도했다.", "Kommersant"),
+        ("미국 일간 뉴욕타임스(NYT)가 북한군 500명이 전사했다고 보도했다.", "NYT"),
+        ("The Ukrainian news outlet the Kyiv Independent said 40 North Korean soldiers were "
+         "killed.", "Kyiv Independent"),
+        ("Газета Ведомости сообщила, что в Россию прибудут 1000 военных строителей КНДР.",
+         "Vedomosti"),
+    ],
+)
+def test_a_medium_named_after_its_kind_is_credited_by_the_name_its_readers_know(
+    text: str, claimant: str
+) -> None:
+    assert [c.claimant for c in claims(text)] == [claimant]
+
+
+def test_a_medium_named_in_korean_with_latin_letters_keeps_them() -> None:
+    text = "현지 매체 NK뉴스는 북한군 300명이 추가로 도착했다고 보도했다."
+    assert [c.claimant for c in claims(text)] == ["NK News"]
+
+
+def test_the_medium_a_passive_names_is_the_source_not_the_outlet_that_relays_it() -> None:
+    text = ("Kyiv left 20 North Korean prisoners out of its exchange with Russia.\n"
+            "This was reported by the Kyodo News Agency, according to Outlet.")
+    assert [c.claimant for c in claims(text)] == ["Kyodo"]
+
+
+def test_a_korean_texts_unqualified_military_official_is_seouls() -> None:
+    text = "군 관계자에 따르면 북한은 지난달 2천명이 넘는 병력을 러시아로 보냈다."
+    assert [c.claimant for c in claims(text)] == ["South Korean military (JCS)"]
+
+
+def test_another_countrys_military_official_is_not_seouls() -> None:
+    text = "미국 군 관계자에 따르면 북한은 지난달 2천명이 넘는 병력을 러시아로 보냈다."
+    assert [c.claimant for c in claims(text)] != ["South Korean military (JCS)"]
+
+
+def test_a_figure_first_reported_by_no_one_goes_to_the_medium_that_reports_it_next() -> None:
+    text = ("북한군 70명이 공습으로 사망한 것으로 전해졌다. 우크라이나 매체 RBC우크라이나는 "
+            "공습으로 북한군 70명이 사망했다고 보도했다.")
+    assert [c.claimant for c in claims(text)] == ["RBC-Ukraine"]
