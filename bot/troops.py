@@ -720,10 +720,11 @@ _MEDIA_NAMES = {
         "BBC": ("bbc", "би-би-си"),
         "Kyodo": ("교도통신", "교도", "киодо"),
         "NHK": ("nhk",),
-        "Yonhap": ("연합뉴스", "연합", "ренхап", "йонхап", "yonhap"),
+        "Yonhap": ("연합뉴스", "ренхап", "йонхап", "yonhap"),
     }.items()
     for name in spellings
 }
+_KNOWN_MEDIA = frozenset(_MEDIA_NAMES.values())  # "RBC-Ukraine" is a medium, not Ukraine
 
 
 def _medium_name(name: str) -> str:
@@ -755,9 +756,8 @@ def _named(original: str) -> list[str]:
     the media whose reports it passes on."""
     names = [*(m.group("name").rstrip(".") for m in _NAMED_FRAME.finditer(original)),
              *_reported(original)]
-    known = set(_MEDIA_NAMES.values())  # "RBC-Ukraine" is a medium, not Ukraine
     return [n for n in names
-            if n in known or not any(p.pattern.search(fold(n)) for p in _PARTIES)]
+            if n in _KNOWN_MEDIA or not any(p.pattern.search(fold(n)) for p in _PARTIES)]
 
 
 # A speaker the sentence names by role only ("according to a South Korean lawmaker", "an
