@@ -211,17 +211,17 @@ def article_refs(text: str) -> tuple[int, ...]:
 
 # Every reference contains one of these (the English, Russian and Korean patterns start
 # with "art", "ст" and "제", or follow 조약/협정): texts without any skip the three searches.
-_ARTICLE_HINTS = ("art", "ст", "제", "조약", "협정")
+_KO_HINTS = ("제", "조약", "협정")
+_ARTICLE_HINTS = ("art", "ст", *_KO_HINTS)
 
 
 def _may_cite(text: Text) -> bool:
     """Whether the text has a word that starts a reference: "art", "arts", "article…",
-    "ст", "стать…", or a 제 anywhere. Most texts have none."""
+    "ст", "стать…", or a 제, 조약 or 협정 anywhere. Most texts have none."""
     words = text.wordset
     return (
         "article" in text.prefixes(7) or "art" in words or "arts" in words or "ст" in words
-        or "стать" in text.prefixes(5) or "제" in text.folded or "조약" in text.folded
-        or "협정" in text.folded
+        or "стать" in text.prefixes(5) or any(hint in text.folded for hint in _KO_HINTS)
     )
 
 

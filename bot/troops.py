@@ -693,11 +693,14 @@ _REPORTED = re.compile(
 )
 
 
+def _media_key(name: str) -> str:
+    return re.sub(r"[\s-]", "", name.lower())
+
+
 # Foreign media the news of this war cites, as Korean and Russian texts spell them: a credit
-# shows the name its readers know in every channel ("키이우 포스트" is the Kyiv Post). Keys
-# are lower-case without spaces or hyphens.
+# shows the name its readers know in every channel ("키이우 포스트" is the Kyiv Post).
 _MEDIA_NAMES = {
-    re.sub(r"[\s-]", "", name): latin
+    _media_key(name): latin
     for latin, spellings in {
         "Kyiv Post": ("키이우포스트", "키예프포스트", "киевпост"),
         "Kyiv Independent": ("키이우인디펜던트", "киевиндепендент"),
@@ -729,8 +732,7 @@ _KNOWN_MEDIA = frozenset(_MEDIA_NAMES.values())  # "RBC-Ukraine" is a medium, no
 
 def _medium_name(name: str) -> str:
     latin = re.fullmatch(r"([A-Za-z][\w-]*)\s?뉴스", name)  # "NK뉴스" is NK News
-    return f"{latin[1]} News" if latin else _MEDIA_NAMES.get(re.sub(r"[\s-]", "", name.lower()),
-                                                              name)
+    return f"{latin[1]} News" if latin else _MEDIA_NAMES.get(_media_key(name), name)
 
 
 def _reported(original: str) -> list[str]:
@@ -1100,6 +1102,11 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
                   outlet)
     at_war = bool(_WAR.search(folded))
 
+    def specificity(claimant: str) -> int:
+        """The outlet credits no one; a medium it names is someone ("…로 전해졌다. 매체 X는
+        …"); a party the text credits is more."""
+        return 0 if claimant == outlet else 1 if claimant == source else 2
+
     def claimant_of(at: int, figure: _Figure) -> str:
         sentence = folded_parts[at]
         claimant = _own_clause(sentence, figure.start, speakers[at]) or own[at]
@@ -1136,10 +1143,8 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
                 if _KIND_RANK[figure.kind] > _KIND_RANK[first.kind]:
                     first = replace(first, kind=figure.kind)
                 again = claimant_of(at, figure)
-                # (a named medium's report is more than none: "…로 전해졌다. 매체 X는 …")
                 if again in _BODIES.get(first.claimant, ()) or (
-                        first.claimant in (outlet, source) and again not in (outlet, source)
-                ) or (first.claimant == outlet and again == source):
+                        specificity(again) > specificity(first.claimant)):
                     first = replace(first, claimant=again)
                 claims[same] = first
                 continue
