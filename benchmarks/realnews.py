@@ -6,8 +6,8 @@ inside its group. Three parts, a story always whole in one:
 - `held`: the stories of the files labelled blind for the next score (`BLIND_FILES`),
   after the folder and the matcher were last changed; scored once, at the end.
 - `seen`: stories that were once held out, scored, and whose errors were read, so they no
-  longer count as unseen and are tuned on: items_c to items_z (each pair held out until its
-  score, on 2026-12-06 or 2026-12-07), and about 40 % of the stories of items_a and items_b
+  longer count as unseen and are tuned on: items_c to items_zb (each pair held out until its
+  score, from 2026-12-06 to 2026-12-07), and about 40 % of the stories of items_a and items_b
   by a hash of the story id (held out until 2026-12-05).
 - `tune`: the other stories of items_a and items_b.
 `dev` is `tune` and `seen` together: everything that may be tuned on.
@@ -34,8 +34,8 @@ SPLITS = ("tune", "seen", "held")
 # The files of each round of labelling.
 GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l"), ("m", "n"),
           ("o", "p"), ("q", "r"), ("s", "t"), ("u", "v"), ("w", "x"), ("y", "z"),
-          ("za", "zb"))  # after z, the files take two letters
-BLIND_FILES = ("za", "zb")  # the last blind round, held out
+          ("za", "zb"), ("zc", "zd"))  # after z, the files take two letters
+BLIND_FILES = ("zc", "zd")  # the last blind round, held out
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
 _REQUIRED = ("id", "url", "outlet", "language", "published", "title", "summary", "story",
