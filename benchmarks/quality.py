@@ -67,6 +67,9 @@ CLAIMANT_ALIASES = {
     "gur": "ukrainian intelligence",
     "hur": "ukrainian intelligence",
     "south korean military (jcs)": "south korea",
+    # the labels credit Ukraine's forces and their special operations command to Ukraine
+    "ukrainian armed forces": "ukraine",
+    "ukraine's sso": "ukraine",
     "jcs": "south korea",
     "zelenskyy": "zelensky",
     "western intelligence agencies": "western intelligence",

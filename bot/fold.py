@@ -222,6 +222,10 @@ class Acts:
                 marked = [side for s, e, side in sides if text.words[e - 1].endswith(particles)]
                 if marked:
                     return marked[0]
+        else:
+            # a side after "to" or "for" receives the act ("animals gifted to North Korea")
+            sides = [(s, e, side) for s, e, side in sides
+                     if not (s and text.words[s - 1] in _PREPOSITIONS)]
         return sides[0][2] if sides else "?"
 
 
@@ -230,6 +234,7 @@ _UNDONE_GAP = 3
 _CLAUSE_BREAK = re.compile(r"…|\.\.\.|⋯")
 _SUBJECT_PARTICLES = ("은", "는", "이", "가", "도")
 _TOPIC_PARTICLES = ("은", "는", "도")
+_PREPOSITIONS = frozenset({"to", "for"})
 # A Korean act in a relative clause ("체결한 조약", the treaty that was signed) describes a
 # noun; the headline's own act is elsewhere.
 _ATTRIBUTIVE = ("한", "된", "하는", "할")
@@ -414,6 +419,10 @@ WEAK = frozenset({"CONFIRM"})
 # government's foreign ministry): their word is another event than the act it is about (the
 # Duma's vote, Seoul's concern over it; North Korea's confirmation, the State Department's).
 REACTIONS = frozenset({"JP", "CN", "KR-PRESIDENT", "KR-DIPLOMACY", "US-STATE"})
+# Acts that are often a detail of another event (flowers handed over at talks, a car shown
+# at a summit): they veto only each other, where the giver differs (Putin's car for Kim and
+# Kim's dogs for Putin are two events).
+DETAILS = frozenset({"GIFT"})
 
 
 def veto(a: Features, b: Features, gap: timedelta, acts: Acts | None = None) -> str | None:
@@ -434,7 +443,7 @@ def veto(a: Features, b: Features, gap: timedelta, acts: Acts | None = None) -> 
         return None
     (act_a, _, side_a), (act_b, _, side_b) = a.action.partition(":"), b.action.partition(":")
     if act_a != act_b:
-        if _confirms(a, act_b) or _confirms(b, act_a):
+        if _confirms(a, act_b) or _confirms(b, act_a) or {act_a, act_b} & DETAILS:
             return None
         background = (acts or default_acts()).background
         if _reported(a, background) & _reported(b, background):

@@ -513,6 +513,15 @@ _PARTIES = (
     _party("Ukrainian General Staff", rf"{_UKRAINE_ADJ}\s+general\s+staff|генштаб\w*\s+всу|"
                                       r"генеральн\w*\s+штаб\w*\s+всу|우크라이나\s?총참모부",
            estimates=True),
+    # Ukraine's special operations forces report their own battles ("the SSO said it killed
+    # 21"); named with Ukraine, as Russia and North Korea have special forces too.
+    _party("Ukraine's SSO", rf"{_UKRAINE_ADJ}\s+special\s+operations?\s+forces?|"
+                            r"special\s+operations?\s+forces?\s+of\s+ukraine|(?<!\w)sso(?!\w)|"
+                            r"(?:우크라이나|우크라)\s?(?:군\s?)?(?:제\s?\d+\s?)?특수\s?작전\s?(?:군|부대|사령부|연대|여단)|"
+                            r"특수\s?작전\s?군\s?\((?:sso|sof)\)|"
+                            r"(?:(?<!\w)ссо|сил\w*\s+специальных\s+операци\w*)\s+(?:всу|зсу|украин\w*)|"
+                            r"украинск\w*\s+(?:(?<!\w)ссо|сил\w*\s+специальных\s+операци\w*)",
+           estimates=True),
     _party("Pentagon", r"pentagon|department\s+of\s+defen[cs]e|defen[cs]e\s+department|"
                        r"sabrina\s+singh|lloyd\s+austin|(?<!\w)austin(?!\w)|hegseth|펜타곤|"
                        rf"{_KO_MINISTRIES['Pentagon']}|пентагон\w*|"
@@ -550,6 +559,14 @@ _PARTIES = (
                           r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
     _party("US", r"united\s+states|washington|(?<!\w)u\.s\.(?!\w)|(?<!\w)us(?!\w)|america(?!n)|"
                  r"미국|сша|штат\w*", country=True),
+    # Ukraine's forces speak when credited ("Ukraine's military said", "우크라이나군은 …
+    # 밝혔다"); "fighting Ukrainian forces" is an object, as a country is
+    _party("Ukrainian armed forces",
+           rf"{_UKRAINE_ADJ}\s+(?:armed\s+forces|military|army|forces|troops)|"
+           r"armed\s+forces\s+of\s+ukraine|(?<!\w)(?:всу|зсу)(?!\w)|"
+           r"вооруженн\w*\s+сил\w*\s+украин\w*|украинск\w*\s+(?:военн\w*|арми\w*|сил\w*)|"
+           r"(?:우크라이나|우크라)\s?군(?![가-힣])|(?:우크라이나|우크라)군(?=은|이|측|도)",
+           country=True),
     # a medium named for a city ("the Kyiv Post", "The Moscow Times") is no country speaking
     _party("Ukraine", r"ukraine(?:'s|’s)?(?!\w)|kyiv(?:'s|’s)?(?!\w)(?!\s+(?:post|independent))|"
                       rf"{_KO_MINISTRIES['Ukraine']}|우크라이나|украин\w*|киев\w*",
@@ -570,16 +587,21 @@ _SAYS = re.compile(
     r"информир\w*|говор\w*|сказал\w*|приводит|уточни\w*|рассказ\w*|отмети\w*|озвучи\w*)|밝혔|밝혀|밝힌|말했|전했|추정|판단|보고|예상|파악|분석|확인|발표|주장|설명|집계|"
     r"전망"
 )
-_CREDITS_BEFORE = re.compile(
+_CREDIT_FRAME = (
     r"(?:according\s+to|citing|cited\s+by|quoting|per|as\s+reported\s+by|as\s+estimated\s+by|"
     r"reports\s+from|data\s+from|estimates\s+(?:by|from)|"
     # "by" credits a report's author ("the confirmation by the U.S."), not a deed's ("mines
     # planted by Ukraine soldiers", "Ukrainians held by Russia")
     r"(?:confirm\w*|announce\w*|assess\w*|estimat\w*|report\w*|statement|claim\w*|"
     r"analys\w*|said|stated|disclos\w*|revealed)\s+by|по\s+данным|по\s+оценкам|по\s+оценке|"
-    r"по\s+информации|по\s+словам|со\s+ссылкои\s+на|ссылаясь\s+на|согласно|от)"
-    r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w.'’-]+\s+){0,3}$"
+    r"по\s+информации|по\s+словам|со\s+ссылкои\s+на|ссылаясь\s+на|согласно|"
+    # "данные от Генштаба", not "освобождение от ВСУ"
+    r"(?:данн\w*|информаци\w*|сведени\w*|заявлени\w*|оценк\w*|сообщени\w*)\s+от)"
 )
+_CREDITS_BEFORE = re.compile(rf"{_CREDIT_FRAME}\s+(?:the\s+|a\s+|an\s+)?(?:[\w.'’-]+\s+){{0,3}}$")
+# The frame right before a country: "according to Ukraine's special forces" credits it,
+# though "to" before a country is otherwise a place ("sent to Russia").
+_FRAMES_IT = re.compile(rf"(?<!\w){_CREDIT_FRAME}\s+(?:the\s+)?$")
 _KO_CREDITS_AFTER = re.compile(
     r"^\s?(?:[가-힣]*\s?){0,3}?(?:에\s?따르면|측은|측에\s?따르면|은|는|이|가|도)(?![가-힣])")
 _NEGATED_AFTER = re.compile(
@@ -593,7 +615,7 @@ _NEGATED_AFTER = re.compile(
 # A country after these is a place or an object ("the war against Ukraine", "sent to
 # Russia"), not a speaker; "in Seoul, officials said" still credits Seoul.
 _OBJECT_BEFORE = re.compile(
-    r"(?:against|to|into|inside|near|toward|towards|on|with|for|from|over|across|of|"
+    r"(?:against|to|into|inside|near|toward|towards|on|with|for|from|over|across|of|by|"
     r"fight|fighting|invade|invaded|help|helping|support|supporting|"
     r"против|на|к|для|с|из|по)\s+(?:the\s+)?$"
 )
@@ -691,6 +713,13 @@ _REPORTED = re.compile(
     rf"|{_MEDIUM_KIND_KO}(?:인\s?|\s)(?P<hangul>[가-힣A-Za-z-]+?(?:\s[가-힣]+?)??)"
     r"(?:\((?P<latin>[A-Za-z]{2,6})\))?(?:가|이|은|는)\s(?:[^.]{0,200}?\s)?보도"
 )
+
+
+# "…, CNN reports.": a medium's credit closing a sentence is its source in place of a party
+# the sentence only names ("… seized by Ukraine's special forces, CNN reports"), not of a
+# party it credits ("the NIS said …, Yonhap reported"); with no party named, a neighbour's
+# source (often the one the medium relays) is more specific.
+_TRAILING_MEDIUM = re.compile(rf",\s+(?P<name>{_MEDIUM})\s+(?:reports|reported|says|said)\W*$")
 
 
 def _media_key(name: str) -> str:
@@ -873,7 +902,8 @@ def _speaks(sentence: str, m: _Mention) -> bool:
     if m.cited:  # "citing Seoul", "со ссылкой на Сеул": a source, not an object
         return True
     before, after = sentence[: m.start], sentence[m.end :]
-    if not m.credited or _OBJECT_BEFORE.search(before[-24:]):
+    if not m.credited or (_OBJECT_BEFORE.search(before[-24:])
+                          and not _FRAMES_IT.search(before[-40:])):
         return False
     if before.endswith("(") and after.startswith(")"):  # an aside: "(러시아) 쿠르스크"
         return False
@@ -930,7 +960,8 @@ def _chosen(mentions: list[_Mention]) -> list[_Mention]:
 # A country's bodies: a report that credits the country and names its body means the body
 # ("Seoul says …; the NIS told lawmakers …" is the NIS).
 _BODIES = {"South Korea": ("NIS", "South Korean military (JCS)"),
-           "Ukraine": ("Zelensky", "Ukraine's GUR", "SBU", "Ukrainian General Staff"),
+           "Ukraine": ("Zelensky", "Ukraine's GUR", "SBU", "Ukrainian General Staff",
+                       "Ukraine's SSO", "Ukrainian armed forces"),
            "US": ("Pentagon", "White House", "US intelligence"),
            "Russia": ("Kremlin", "Shoigu", "Russian General Staff")}
 
@@ -1083,12 +1114,16 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     several: list[bool] = []  # whether a sentence credits several countries' intelligence
     anaphoric = [bool(_ANAPHORA.search(s)) for s in folded_parts]
     ministry = _foreign_ministry(folded)
-    for s, refers in zip(folded_parts, anaphoric, strict=True):
+    for original, s, refers in zip(parts, folded_parts, anaphoric, strict=True):
         every = _mentions(s, ministry)
         if not refers:  # "Об этом сообщил X" names X for the sentence before, not the item
             named += [m.party.name for m in every]
         mentions = _chosen(every)
-        own.append(_joined([m.party.name for m in mentions]))
+        trailing = _TRAILING_MEDIUM.search(original)
+        if trailing and every and not any(m.credited for m in every):
+            own.append(_medium_name(trailing["name"]))
+        else:
+            own.append(_joined([m.party.name for m in mentions]))
         several.append(bool(mentions) and all(m.party.pattern in _JOINT for m in mentions))
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
         lent.append(own[-1] if lends else None)

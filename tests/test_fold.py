@@ -222,6 +222,23 @@ def test_a_korean_headlines_topic_before_a_comma_names_the_acting_side() -> None
     assert main_act("북, 러 파병 공식 확인") == "CONFIRM:KP"
 
 
+@pytest.mark.parametrize(
+    ("headline", "act"),
+    [
+        ("Putin gifts Kim Jong Un a Russian-made limousine", "GIFT:RU"),
+        ("Kim Jong Un gifts Putin a pair of Pungsan dogs", "GIFT:KP"),
+        ("Ким Чен Ын подарил президенту Путину двух охотничьих собак", "GIFT:KP"),
+        ("푸틴, 북 평양동물원에 사자·불곰 등 동물 70여 마리 선물", "GIFT:RU"),
+    ],
+)
+def test_a_gift_is_its_givers_act(headline: str, act: str) -> None:
+    assert main_act(headline) == act
+
+
+def test_a_side_after_to_receives_the_act_and_does_not_do_it() -> None:
+    assert main_act("More than 70 animals gifted to North Korea") == "GIFT:?"
+
+
 def test_without_an_act_in_the_headline_the_leads_first_sentence_names_it() -> None:
     act = main_act(
         "Treaty news", "The State Duma ratified the treaty with North Korea. Putin signed it.")
@@ -495,6 +512,15 @@ def test_one_sides_act_and_the_other_sides_veto_a_join() -> None:
 def test_an_unknown_side_joins_either_side_within_a_day_and_never_later() -> None:
     assert veto(feats("RATIFY:?"), feats("RATIFY:KP"), timedelta(hours=20)) is None
     assert veto(feats("RATIFY:?"), feats("RATIFY:KP"), timedelta(hours=30)) is not None
+
+
+def test_gifts_of_two_givers_veto_a_join() -> None:
+    assert veto(feats("GIFT:RU"), feats("GIFT:KP"), timedelta(hours=20)) is not None
+
+
+def test_a_gift_at_talks_does_not_veto_the_talks() -> None:
+    # "Lavrov hands Choe flowers" and "Lavrov's talks with Choe begin": one visit
+    assert veto(feats("GIFT:RU"), feats("MEET"), timedelta(hours=2)) is None
 
 
 def test_a_confirmation_of_an_act_does_not_veto_the_act() -> None:

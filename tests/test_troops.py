@@ -1182,3 +1182,55 @@ def test_a_figure_first_reported_by_no_one_goes_to_the_medium_that_reports_it_ne
     text = ("북한군 70명이 공습으로 사망한 것으로 전해졌다. 우크라이나 매체 RBC우크라이나는 "
             "공습으로 북한군 70명이 사망했다고 보도했다.")
     assert [c.claimant for c in claims(text)] == ["RBC-Ukraine"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ukrainian drone operators killed 30 North Korean soldiers in Kursk, according to "
+        "Ukraine's Special Operations Forces.",
+        "우크라이나 특수작전군은 쿠르스크에서 북한군 30명을 사살했다고 밝혔다.",
+        "우크라이나 제8특수작전연대는 드론 공격으로 북한군 30명을 사살했다며 영상을 공개했다.",
+        "ССО ВСУ сообщили, что в Курской области уничтожены 30 военных КНДР.",
+    ],
+)
+def test_ukraines_special_forces_battle_report_is_theirs(text: str) -> None:
+    assert [c.claimant for c in claims(text)] == ["Ukraine's SSO"]
+
+
+def test_north_koreas_special_operations_forces_are_not_ukraines() -> None:
+    text = "North Korea's special operations forces sent 3,000 soldiers to Kursk."
+    assert [c.claimant for c in claims(text)] == ["Outlet"]
+
+
+def test_ukraines_military_credited_speaks_for_its_figure() -> None:
+    text = "Ukraine's military said 50 North Korean soldiers were killed in Kursk."
+    assert [c.claimant for c in claims(text)] == ["Ukrainian armed forces"]
+
+
+def test_soldiers_captured_by_ukrainian_forces_are_not_a_figure_of_ukraines_forces() -> None:
+    text = ("One of the two North Korean soldiers captured by Ukrainian forces has reportedly "
+            "asked to go to Seoul.")
+    assert [c.claimant for c in claims(text)] == ["Outlet"]
+
+
+def test_liberation_from_ukraines_forces_credits_no_one() -> None:
+    text = ("Телевидение КНДР показало репортаж об освобождении от ВСУ Курской области, "
+            "где погибли 101 военный КНДР.")
+    assert [c.claimant for c in claims(text)] == ["KCTV"]
+
+
+def test_according_to_a_country_credits_it() -> None:
+    text = "About 500 North Korean soldiers were killed this week, according to Ukraine."
+    assert [c.claimant for c in claims(text)] == ["Ukraine"]
+
+
+def test_a_medium_closing_a_sentence_is_its_source_in_place_of_a_party_it_only_names() -> None:
+    text = ("Three North Korean soldiers were killed and their papers were seized by "
+            "Ukraine's special operations forces, CNN reports.")
+    assert [c.claimant for c in claims(text)] == ["CNN"]
+
+
+def test_a_medium_closing_a_sentence_leaves_a_party_the_sentence_credits() -> None:
+    text = "The NIS said 1,100 North Korean soldiers were killed, Yonhap reported."
+    assert [c.claimant for c in claims(text)] == ["NIS"]
