@@ -394,7 +394,8 @@ def _party(name: str, pattern: str, country: bool = False, estimates: bool = Fal
     return _Party(name, re.compile(pattern), country, estimates, _sieve(pattern))
 
 
-_SOUTH = r"(?:south\s+korea(?:n|'s|’s)?|seoul(?:'s|’s)?|southern)"
+# "South Koreas intelligence": the possessive without its apostrophe, as some sites print it
+_SOUTH = r"(?:south\s+korea(?:n|'s|’s|s)?|seoul(?:'s|’s)?|southern)"
 _UKRAINE_ADJ = r"(?:ukrain\w*(?:'s|’s)?|kyiv(?:'s|’s)?)"
 # Korean names of the countries whose ministries and services the news quotes, in full and
 # short (美, 러), and of the West: a ministry or service after one is theirs.
@@ -473,6 +474,25 @@ _WESTERN = (
 )
 
 
+# A country's media as a group ("Ukrainian media reported", "우크라이나 매체들은", "украинские
+# СМИ"): a source of its own, not the country; a medium it goes on to name ("the Ukrainian
+# outlet the Kyiv Post") is that medium. Its state media are not this group.
+_MEDIA_OF = (("Ukrainian", "ukrainian", "우크라이나|우크라", "украинск"),
+             ("South Korean", r"south\s+korean", "한국|국내", "южнокореиск"),
+             ("Russian", "russian", "러시아", "российск"),
+             ("Japanese", "japanese", "일본", "японск"),
+             ("US", r"american|u\.s\.|us", "미국", "американск"),
+             ("Western", "western", "서방", "западн"))
+_MEDIA_GROUPS = tuple(
+    _party(f"{name} media",
+           rf"(?<!\w)(?:{en})\s+(?:news\s+)?(?:media|outlets|press)(?!\s+outlet)(?!\w)|"
+           rf"(?:{ko})\s?(?:현지\s?)?(?:매체|언론)(?:들)?(?=은|는|이|가|도|에\s?따르면|\s?보도)|"
+           rf"{ru}\w*\s+сми(?!\w)")
+    for name, en, ko, ru in _MEDIA_OF
+)
+_MEDIA_GROUP_NAMES = frozenset(p.name for p in _MEDIA_GROUPS)
+
+
 # The order is the order of preference when one span matches two parties.
 _PARTIES = (
     _party("NIS", rf"(?<!\w)nis(?!\w)|national\s+intelligence\s+service|국정원|국가정보원|"
@@ -505,6 +525,8 @@ _PARTIES = (
                             r"우크라이나\s?(?:국방\s?)?정보\s?(?:당국|기관|국)|"
                             # the directorate by its full name ("ГУР" spelled out)
                             r"main\s+intelligence\s+directorate|"
+                            # its English name: the Defence Intelligence of Ukraine
+                            r"defen[cs]e\s+intelligence\s+of\s+ukraine|(?<!\w)diu(?!\w)|"
                             r"главн\w*\s+управлени\w*\s+разведки",
            estimates=True),
     _party("SBU", r"(?<!\w)sbu(?!\w)|(?<!\w)сбу(?!\w)|security\s+service\s+of\s+ukraine|"
@@ -559,6 +581,7 @@ _PARTIES = (
                           r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
     _party("US", r"united\s+states|washington|(?<!\w)u\.s\.(?!\w)|(?<!\w)us(?!\w)|america(?!n)|"
                  r"미국|сша|штат\w*", country=True),
+    *_MEDIA_GROUPS,
     # Ukraine's forces speak when credited ("Ukraine's military said", "우크라이나군은 …
     # 밝혔다"); "fighting Ukrainian forces" is an object, as a country is
     _party("Ukrainian armed forces",
@@ -1126,7 +1149,8 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
             own.append(_joined([m.party.name for m in mentions]))
         several.append(bool(mentions) and all(m.party.pattern in _JOINT for m in mentions))
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
-        lent.append(own[-1] if lends else None)
+        # a country's media as a group lend no one: the next sentence often names the medium
+        lent.append(own[-1] if lends and own[-1] not in _MEDIA_GROUP_NAMES else None)
         speakers.append([(m.start, m.party.name) for m in every if m.credited])
     headline = _headline_claimant(title)
     # A text that credits no party of the table may still name its source: "according to
@@ -1138,9 +1162,12 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
     at_war = bool(_WAR.search(folded))
 
     def specificity(claimant: str) -> int:
-        """The outlet credits no one; a medium it names is someone ("…로 전해졌다. 매체 X는
-        …"); a party the text credits is more."""
-        return 0 if claimant == outlet else 1 if claimant == source else 2
+        """The outlet credits no one; a country's media are someone; a medium it names is
+        more ("…로 전해졌다. 매체 X는 …", "우크라이나 매체가 보도했다. … 매체 X는"); a party
+        the text credits is more still."""
+        if claimant == outlet:
+            return 0
+        return 1 if claimant in _MEDIA_GROUP_NAMES else 2 if claimant == source else 3
 
     def claimant_of(at: int, figure: _Figure) -> str:
         sentence = folded_parts[at]

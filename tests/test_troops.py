@@ -1234,3 +1234,36 @@ def test_a_medium_closing_a_sentence_is_its_source_in_place_of_a_party_it_only_n
 def test_a_medium_closing_a_sentence_leaves_a_party_the_sentence_credits() -> None:
     text = "The NIS said 1,100 North Korean soldiers were killed, Yonhap reported."
     assert [c.claimant for c in claims(text)] == ["NIS"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ukrainian media reported that six North Korean officers were killed near Donetsk.",
+        "우크라이나 매체들은 북한군 장교 6명이 도네츠크 인근에서 사망했다고 보도했다.",
+        "Украинские СМИ сообщили о гибели шести офицеров КНДР под Донецком.",
+    ],
+)
+def test_a_countrys_media_as_a_group_are_the_source(text: str) -> None:
+    assert [c.claimant for c in claims(text)] == ["Ukrainian media"]
+
+
+def test_a_medium_named_after_a_countrys_media_is_the_source() -> None:
+    text = ("북한 장교 6명이 사망했다고 우크라이나 매체가 보도했다. 우크라이나 매체 키이우포스트는 "
+            "북한 장교 6명을 포함해 20명이 숨졌다고 보도했다.")
+    assert [c.claimant for c in claims(text)][:1] == ["Kyiv Post"]
+
+
+def test_a_countrys_state_media_are_not_its_media_as_a_group() -> None:
+    text = "Russian state media reported that 500 North Korean soldiers arrived in Kursk."
+    assert [c.claimant for c in claims(text)] == ["Outlet"]
+
+
+def test_ukraines_defence_intelligence_by_its_english_acronym_is_the_gur() -> None:
+    text = "The DIU said 30 North Korean soldiers were killed or wounded in Kursk."
+    assert [c.claimant for c in claims(text)] == ["Ukraine's GUR"]
+
+
+def test_a_possessive_printed_without_its_apostrophe_still_names_seouls_spy_agency() -> None:
+    text = "South Koreas intelligence said 100 North Korean soldiers had died in Kursk."
+    assert [c.claimant for c in claims(text)] == ["NIS"]
