@@ -596,3 +596,29 @@ def test_by_military_means_is_no_soldiers(matcher: Matcher) -> None:
 def test_a_north_korean_military_delegation_is_no_troops_in_korean(matcher: Matcher) -> None:
     text = "모스크바 열병식에 참석한 북한군 대표단이 푸틴과 악수했다."
     assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "N. Korea, Russia sign agreement to enhance sports exchanges: KCNA",
+        "КНДР и Россия подписали соглашение о сотрудничестве в области образования.",
+    ],
+)
+def test_a_sectoral_agreement_of_the_two_countries_is_not_the_treaty(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia and North Korea sign a partnership agreement that includes mutual defence.",
+        "A sports delegation flew in as Russia's pact with North Korea took effect.",
+    ],
+)
+def test_an_agreement_with_no_field_or_a_pact_beside_one_is_the_treaty(
+    matcher: Matcher, text: str
+) -> None:
+    assert "treaty" in topics(matcher, text)
