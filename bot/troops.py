@@ -575,13 +575,13 @@ _PARTIES = (
     _party("US government", r"(?<!\w)u\.?s\.?\s+officials?|american\s+officials?|"
                             r"washington\s+officials?|американск\w*\s+чиновник\w*|미\s?정부\s?당국자"),
     _party("Shoigu", r"shoigu|шоигу|쇼이구"),
+    *_MEDIA_GROUPS,
     *(party for nation in _NATIONS for party in _nation_parties(nation)),
     *_WESTERN,
     _party("South Korea", rf"{_SOUTH}|남한|한국\s?정부|(?<![가-힣])한국(?![가-힣])|정부는|"
                           r"южн\w*\s+коре\w*|сеул\w*|대통령실", country=True),
     _party("US", r"united\s+states|washington|(?<!\w)u\.s\.(?!\w)|(?<!\w)us(?!\w)|america(?!n)|"
                  r"미국|сша|штат\w*", country=True),
-    *_MEDIA_GROUPS,
     # Ukraine's forces speak when credited ("Ukraine's military said", "우크라이나군은 …
     # 밝혔다"); "fighting Ukrainian forces" is an object, as a country is
     _party("Ukrainian armed forces",

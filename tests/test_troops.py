@@ -1267,3 +1267,9 @@ def test_ukraines_defence_intelligence_by_its_english_acronym_is_the_gur() -> No
 def test_a_possessive_printed_without_its_apostrophe_still_names_seouls_spy_agency() -> None:
     text = "South Koreas intelligence said 100 North Korean soldiers had died in Kursk."
     assert [c.claimant for c in claims(text)] == ["NIS"]
+
+
+def test_a_countrys_media_are_their_own_source_not_the_country() -> None:
+    text = ("The exact size remains unknown, but South Korean media, citing anonymous sources, "
+            "estimate it at 1,000 to 3,000 soldiers from North Korea.")
+    assert {c.claimant for c in claims(text)} == {"South Korean media"}
