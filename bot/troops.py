@@ -1054,6 +1054,18 @@ _PARTITIVE = re.compile(
     r"^\s+of\s+(?:the|them|those|these|its|their)(?!\w)|^\s+из\s+(?:них|этих)(?!\w)")
 
 
+# A total that includes North Koreans is no North Korean figure: "over 20 military
+# personnel, including the North Korean officers, were killed", "사망한 20여명 중 북한군 장교
+# 6명이 포함됐다", "18명이 사망하고 33명이 다쳤는데 부상자 중에는 북한군 3명", "в том числе".
+_INCLUDES_NK = re.compile(
+    r"^[^.;]{0,80}?(?:(?:(?<!\w)(?:including|among\s+them|among\s+whom|of\s+whom|"
+    r"в\s+том\s+числе|среди\s+(?:них|которых)|из\s+них|включая)(?!\w)"
+    r"[^.;]{0,40}?(?:north\s+korean|n\.\s*korean|северокореиск|кндр))|"
+    # Korean names the part right after 중 ("20여명 중 북한군"); "A를 포함해 B" is B's parts
+    r"(?<=[가-힣\d\s])중(?:에는|에서|에|엔)?\s?(?:북한|北))"
+)
+
+
 def _figures(sentence: str) -> list[_Figure]:
     found: list[_Figure] = []
     matches = [m for m in _NUMBER.finditer(sentence)]
@@ -1073,7 +1085,7 @@ def _figures(sentence: str) -> list[_Figure]:
         prev_end = matches[i - 1].end() if i else 0
         if _PARTITIVE.match(after):
             continue  # "one of the prisoners": some of a group, not a count
-        if _civilians(sentence, m):
+        if _civilians(sentence, m) or _INCLUDES_NK.match(sentence[m.end():]):
             continue
         personnel = _personnel_after(after)
         # the last end of a range whose first end is a figure ("closer to 11 to 12,000")

@@ -1273,3 +1273,27 @@ def test_a_countrys_media_are_their_own_source_not_the_country() -> None:
     text = ("The exact size remains unknown, but South Korean media, citing anonymous sources, "
             "estimate it at 1,000 to 3,000 soldiers from North Korea.")
     assert {c.claimant for c in claims(text)} == {"South Korean media"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Over 20 military personnel, including six North Korean officers, were killed in "
+        "Russia's Kursk region.",
+        "러시아 쿠르스크에서 미사일 공격으로 사망한 20여명 중 북한군 장교 6명이 포함됐다.",
+        "В Курской области погибли более 20 военных, в том числе шесть офицеров КНДР.",
+    ],
+)
+def test_a_total_that_includes_north_koreans_is_no_north_korean_figure(text: str) -> None:
+    assert figures(text) == [6]
+
+
+def test_a_korean_total_after_its_parts_keeps_them_all() -> None:
+    text = ("정보총국은 장교 500명과 장성 3명을 포함해 약 1만2000명의 북한 군인들이 "
+            "러시아에 있다고 밝혔다.")
+    assert sorted(figures(text)) == [3, 500, 12000]
+
+
+def test_a_north_korean_total_with_its_own_parts_is_kept() -> None:
+    text = "North Korea sent 11,000 North Korean troops to Russia, including 500 officers."
+    assert sorted(figures(text)) == [500, 11000]
