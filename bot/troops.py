@@ -185,7 +185,9 @@ _EN_NOUN = (
     r"military\s+workers|casualties|troop|soldier|deaths|dead|"
     r"killed|injuries|injured|wounded|fatalities|captives|prisoners|pows|veterans)(?!\w)"
 )
-_EN_AFTER = re.compile(rf"^\s*{_EN_MODIFIERS}{_EN_NOUN}")
+# "11,000 from North Korea have been deployed": the people, named by where they come from
+_EN_AFTER = re.compile(rf"^\s*(?:{_EN_MODIFIERS}{_EN_NOUN}|from\s+(?:north\s+korea|n\.\s*korea|"
+                       r"the\s+dprk|pyongyang)(?!\w))")
 _KO_AFTER = re.compile(r"^\s?(?:여\s?)?(?:명|넘)")
 _RU_ADJECTIVES = r"(?:[\w-]+(?:ых|их|ые|ие|ого|его|ому|ему|ои|еи|ыи|ии|ую|юю|ым|им)\s+){0,3}"
 _RU_NOUN = (

@@ -1297,3 +1297,8 @@ def test_a_korean_total_after_its_parts_keeps_them_all() -> None:
 def test_a_north_korean_total_with_its_own_parts_is_kept() -> None:
     text = "North Korea sent 11,000 North Korean troops to Russia, including 500 officers."
     assert sorted(figures(text)) == [500, 11000]
+
+
+def test_a_figure_named_by_where_its_people_come_from_is_a_troop_figure() -> None:
+    text = "Zelensky says 11,000 from North Korea have been deployed in Russia's Kursk region."
+    assert [(c.figure, c.claimant) for c in claims(text)] == [(11000, "Zelensky")]
