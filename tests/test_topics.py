@@ -413,6 +413,21 @@ def test_not_troops_for_north_korean_soldiers_turned_back_at_the_border(
     assert "troops" not in topics(matcher, text)
 
 
+def test_not_troops_for_soldiers_in_a_headline_whose_lead_names_the_inter_korean_border(
+    matcher: Matcher
+) -> None:
+    assert "troops" not in topics(
+        matcher, "North Korean soldiers cross border: injured",
+        "Several North Korean soldiers were injured by mines while working near the military "
+        "demarcation line, Seoul's military said.")
+
+
+def test_troops_when_a_headline_names_soldiers_and_the_lead_russia(matcher: Matcher) -> None:
+    assert "troops" in topics(
+        matcher, "North Korean soldiers reach the front",
+        "Thousands of them were moved to Russia's Kursk region this week.")
+
+
 @pytest.mark.parametrize(
     "text",
     [
