@@ -34,8 +34,9 @@ SPLITS = ("tune", "seen", "held")
 # The files of each round of labelling.
 GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l"), ("m", "n"),
           ("o", "p"), ("q", "r"), ("s", "t"), ("u", "v"), ("w", "x"), ("y", "z"),
-          ("za", "zb"), ("zc", "zd"))  # after z, the files take two letters
-BLIND_FILES = ("zc", "zd")  # the last blind round, held out
+          ("za", "zb"), ("zc", "zd"), ("ze", "zf"))  # after z, the files take two letters
+# The last blind rounds, held out; each is scored alone (--files zc,zd).
+BLIND_FILES = ("zc", "zd", "ze", "zf")
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
 _REQUIRED = ("id", "url", "outlet", "language", "published", "title", "summary", "story",
