@@ -542,6 +542,7 @@ _PARTIES = (
     _party("Ukraine's SSO", rf"{_UKRAINE_ADJ}\s+special\s+operations?\s+forces?|"
                             r"special\s+operations?\s+forces?\s+of\s+ukraine|(?<!\w)sso(?!\w)|"
                             r"(?:우크라이나|우크라)\s?(?:군\s?)?(?:제\s?\d+\s?)?특수\s?작전\s?(?:군|부대|사령부|연대|여단)|"
+                            r"(?:우크라이나|우크라)\s?(?:군\s?)?특수\s?부대|"
                             r"특수\s?작전\s?군\s?\((?:sso|sof)\)|"
                             r"(?:(?<!\w)ссо|сил\w*\s+специальных\s+операци\w*)\s+(?:всу|зсу|украин\w*)|"
                             r"украинск\w*\s+(?:(?<!\w)ссо|сил\w*\s+специальных\s+операци\w*)",
@@ -593,8 +594,9 @@ _PARTIES = (
            r"(?:우크라이나|우크라)\s?군(?![가-힣])|(?:우크라이나|우크라)군(?=은|이|측|도)",
            country=True),
     # a medium named for a city ("the Kyiv Post", "The Moscow Times") is no country speaking
+    # 우크라 is the short form headlines use ("우크라 \"…\"")
     _party("Ukraine", r"ukraine(?:'s|’s)?(?!\w)|kyiv(?:'s|’s)?(?!\w)(?!\s+(?:post|independent))|"
-                      rf"{_KO_MINISTRIES['Ukraine']}|우크라이나|украин\w*|киев\w*",
+                      rf"{_KO_MINISTRIES['Ukraine']}|우크라이나|우크라(?![가-힣])|украин\w*|киев\w*",
            country=True),
     _party("Russia", r"russia(?:'s|’s)?(?!\w)|moscow(?:'s|’s)?(?!\w)(?!\s+times)|росси\w*|москв\w*|"
                     rf"{_KO_MINISTRIES['Russia']}|러시아",
@@ -736,7 +738,7 @@ _REPORTED = re.compile(
     # Korean, the name in Hangul after its kind: "현지매체인 키이우 포스트는 … 보도했다",
     # "러시아 매체 베도모스티가 … 보도했다", "월스트리트저널(WSJ)이" (its Latin short name)
     rf"|{_MEDIUM_KIND_KO}(?:인\s?|\s)(?P<hangul>[가-힣A-Za-z-]+?(?:\s[가-힣]+?)??)"
-    r"(?:\((?P<latin>[A-Za-z]{2,6})\))?(?:가|이|은|는)\s(?:[^.]{0,200}?\s)?보도"
+    r"(?:\((?P<latin>[A-Za-z]{2,6})\))?(?:(?:가|이|은|는)\s(?:[^.]{0,200}?\s)?보도|에\s?따르면)"
 )
 
 
@@ -744,7 +746,15 @@ _REPORTED = re.compile(
 # the sentence only names ("… seized by Ukraine's special forces, CNN reports"), not of a
 # party it credits ("the NIS said …, Yonhap reported"); with no party named, a neighbour's
 # source (often the one the medium relays) is more specific.
-_TRAILING_MEDIUM = re.compile(rf",\s+(?P<name>{_MEDIUM})\s+(?:reports|reported|says|said)\W*$")
+_TRAILING_MEDIUM = re.compile(
+    rf",\s+(?P<name>{_MEDIUM})\s+(?:reports|reported|says|said)\W*$"
+    # Russian puts the medium after its verb at a sentence's end: "Об этом пишет Le Monde",
+    # "сообщает «Украинская правда»"
+    r"|(?:пишет|сообщает|сообщил[аио]?|передает|передал[аио]?)\s+"
+    r"(?:(?:издание|газета|агентство|телеканал|портал)\s+)?"
+    r"(?:(?P<latin>[A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*){0,3})|[«\"“](?P<quoted>[^»\"”]{2,40})[»\"”])"
+    r"\W*$"
+)
 
 
 def _media_key(name: str) -> str:
@@ -916,8 +926,10 @@ def _mentions(sentence: str, ministry: _Party | None = None) -> list[_Mention]:
 
 _LOCATIVE_BEFORE = re.compile(r"(?:in|at|в|во)\s+(?:the\s+)?$")
 _PAIRED = re.compile(r"^[-–‐]\w|\w[-–‐]$")
+# "러시아 측은", "한국 정부는", and its officials: "대통령실 관계자는", "정부 고위 당국자가"
 _KO_COUNTRY_SPEAKS = re.compile(
-    r"^\s?(?:측은|측이|측에\s?따르면|에\s?따르면|정부는|정부가|은|는)(?![가-힣])")
+    r"^\s?(?:측은|측이|측에\s?따르면|에\s?따르면|(?:정부\s?)?(?:고위\s?)?(?:관계자|당국자)(?:들)?"
+    r"(?:은|는|이|가|에\s?따르면)|정부는|정부가|은|는)(?![가-힣])")
 
 
 def _speaks(sentence: str, m: _Mention) -> bool:
@@ -1157,8 +1169,12 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
             named += [m.party.name for m in every]
         mentions = _chosen(every)
         trailing = _TRAILING_MEDIUM.search(original)
-        if trailing and every and not any(m.credited for m in every):
-            own.append(_medium_name(trailing["name"]))
+        medium = trailing and (trailing["name"] or trailing["latin"] or trailing["quoted"])
+        # the Russian form names the medium that relays a party the sentence names
+        # ("… после брифинга разведки, передает Euractiv"): only with no party named
+        if medium and bool(every) == bool(trailing["name"]) and not any(
+                m.credited for m in every):
+            own.append(_medium_name(medium.rstrip(".")))
         else:
             own.append(_joined([m.party.name for m in mentions]))
         several.append(bool(mentions) and all(m.party.pattern in _JOINT for m in mentions))

@@ -1302,3 +1302,35 @@ def test_a_north_korean_total_with_its_own_parts_is_kept() -> None:
 def test_a_figure_named_by_where_its_people_come_from_is_a_troop_figure() -> None:
     text = "Zelensky says 11,000 from North Korea have been deployed in Russia's Kursk region."
     assert [(c.figure, c.claimant) for c in claims(text)] == [(11000, "Zelensky")]
+
+
+def test_a_korean_countrys_official_speaks_for_it() -> None:
+    text = "대통령실 관계자는 러시아에 파병된 북한군이 최소 1만1천명이라고 밝혔다."
+    assert [c.claimant for c in claims(text)] == ["South Korea"]
+
+
+def test_the_short_korean_name_of_ukraine_in_a_headline_quote_credits_it() -> None:
+    text = "우크라 “러 파병 북한군 18명 부대 이탈”"
+    assert [c.claimant for c in claims(text)] == ["Ukraine"]
+
+
+def test_a_medium_named_after_its_kind_with_according_to_is_the_source() -> None:
+    text = "우크라이나 매체 키이우 인디펜던트에 따르면 러시아 당국은 북한군 병사 18명을 구금했다."
+    assert [c.claimant for c in claims(text)] == ["Kyiv Independent"]
+
+
+def test_ukraines_special_unit_in_korean_is_its_special_operations_forces() -> None:
+    text = "우크라이나 특수부대가 러시아 쿠르스크주에서 북한군 17명을 사살했다고 매체가 전했다."
+    assert [c.claimant for c in claims(text)] == ["Ukraine's SSO"]
+
+
+def test_a_russian_sentence_of_this_written_by_a_medium_credits_the_sentence_before() -> None:
+    text = ("Двое солдат КНДР, взятых в плен в Курской области, хотят уехать в Южную Корею. "
+            "Об этом пишет Le Monde.")
+    assert [c.claimant for c in claims(text)] == ["Le Monde"]
+
+
+def test_a_russian_medium_relaying_a_party_the_sentence_names_leaves_the_party() -> None:
+    text = ("Северная Корея направила в Россию около 5000 военных строителей. Об этом сообщил "
+            "депутат после брифинга национальной разведывательной службы, передает Euractiv.")
+    assert [c.claimant for c in claims(text)] == ["NIS"]
