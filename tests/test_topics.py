@@ -637,3 +637,32 @@ def test_an_agreement_with_no_field_or_a_pact_beside_one_is_the_treaty(
     matcher: Matcher, text: str
 ) -> None:
     assert "treaty" in topics(matcher, text)
+
+
+def test_building_a_bridge_is_no_builders(matcher: Matcher) -> None:
+    text = "Россия и КНДР запустили строительство автомобильного моста через реку Туманную"
+    assert "troops" not in topics(matcher, text)
+
+
+def test_military_builders_of_the_dprk_in_russia_are_troops(matcher: Matcher) -> None:
+    text = "КНДР направит в Курскую область тысячу военных строителей для помощи России"
+    assert "troops" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I betrayed my homeland: North Korean soldier leaves last words in Kursk",
+        "North Korea's suicide soldiers pose new challenge for Ukraine in war with Russia",
+    ],
+)
+def test_troops_for_one_north_korean_soldier_or_soldiers_with_a_modifier(
+    matcher: Matcher, text: str
+) -> None:
+    assert "troops" in topics(matcher, text)
+
+
+def test_north_koreas_television_named_in_russian_in_full_is_kcna(matcher: Matcher) -> None:
+    text = ("Центральное телевидение Корейской Народно-Демократической Республики показало "
+            "фильм. Об этом сообщает агентство Yonhap, на которое ссылается ТАСС.")
+    assert "kcna" in topics(matcher, text)
