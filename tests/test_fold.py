@@ -235,6 +235,18 @@ def test_a_gift_is_its_givers_act(headline: str, act: str) -> None:
     assert main_act(headline) == act
 
 
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Russia detains 18 North Korean soldiers who fled their posts",
+        "러시아서 근무지 이탈한 북한군 18명 붙잡혀 구금",
+        "В Курской области задержали 18 северокорейских военных",
+    ],
+)
+def test_a_detention_is_a_capture(headline: str) -> None:
+    assert main_act(headline) == "CAPTURE"
+
+
 def test_a_side_after_to_receives_the_act_and_does_not_do_it() -> None:
     assert main_act("More than 70 animals gifted to North Korea") == "GIFT:?"
 
