@@ -1097,11 +1097,13 @@ def _figures(sentence: str) -> list[_Figure]:
             if last is not None and value < 1000 and last // 10 < value * 1000 < last:
                 value *= 1000
         prev_end = matches[i - 1].end() if i else 0
-        if _PARTITIVE.match(after):
+        partitive = bool(_PARTITIVE.match(after))
+        if partitive and value < SMALL_FIGURE:
             continue  # "one of the prisoners": some of a group, not a count
         if _civilians(sentence, m) or _INCLUDES_NK.match(sentence[m.end():]):
             continue
-        personnel = _personnel_after(after)
+        # "more than 3,000 of them have been moved to the front": a count of the troops
+        personnel = _personnel_after(after) or partitive
         # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
         ends_range = bool(found) and found[-1].start == matches[i - 1].start() and bool(
             _RANGE.fullmatch(sentence[prev_end : m.start()]))

@@ -1334,3 +1334,14 @@ def test_a_russian_medium_relaying_a_party_the_sentence_names_leaves_the_party()
     text = ("Северная Корея направила в Россию около 5000 военных строителей. Об этом сообщил "
             "депутат после брифинга национальной разведывательной службы, передает Euractiv.")
     assert [c.claimant for c in claims(text)] == ["NIS"]
+
+
+def test_a_large_count_of_them_is_a_troop_figure() -> None:
+    text = ("At least 11,000 North Korean troops have been sent to Russia and more than 3,000 "
+            "of them have been moved close to the front lines.")
+    assert sorted(figures(text)) == [3000, 11000]
+
+
+def test_one_of_them_is_no_troop_figure() -> None:
+    text = "Two North Korean soldiers were captured in Kursk; one of them was wounded."
+    assert figures(text) == [2]
