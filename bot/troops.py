@@ -742,19 +742,29 @@ _REPORTED = re.compile(
 )
 
 
-# "…, CNN reports.": a medium's credit closing a sentence is its source in place of a party
-# the sentence only names ("… seized by Ukraine's special forces, CNN reports"), not of a
-# party it credits ("the NIS said …, Yonhap reported"); with no party named, a neighbour's
-# source (often the one the medium relays) is more specific.
-_TRAILING_MEDIUM = re.compile(
-    rf",\s+(?P<name>{_MEDIUM})\s+(?:reports|reported|says|said)\W*$"
-    # Russian puts the medium after its verb at a sentence's end: "Об этом пишет Le Monde",
-    # "сообщает «Украинская правда»"
+# A medium's credit closing a sentence: "…, CNN reports."; Russian puts the medium after its
+# verb: "Об этом пишет Le Monde", "…, сообщает «Украинская правда»".
+_CLOSING_MEDIUM = re.compile(
+    rf",\s+(?P<en>{_MEDIUM})\s+(?:reports|reported|says|said)\W*$"
     r"|(?:пишет|сообщает|сообщил[аио]?|передает|передал[аио]?)\s+"
     r"(?:(?:издание|газета|агентство|телеканал|портал)\s+)?"
-    r"(?:(?P<latin>[A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*){0,3})|[«\"“](?P<quoted>[^»\"”]{2,40})[»\"”])"
+    r"(?:(?P<ru>[A-Z][\w'’&.-]*(?:\s+[A-Z][\w'’&.-]*){0,3})|[«\"“](?P<quoted>[^»\"”]{2,40})[»\"”])"
     r"\W*$"
 )
+
+
+def _closing_medium(sentence: str, mentions: list[_Mention]) -> str | None:
+    """The medium a sentence's closing credit names, where it is the sentence's source: never
+    over a party the sentence credits ("the NIS said …, Yonhap reported"); the English form
+    over a party it only names ("… seized by Ukraine's special forces, CNN reports"); the
+    Russian form only where it names no party, as its medium often relays one ("… после
+    брифинга разведки, передает Euractiv"). With no party named, an English closing credit
+    leaves the sentence to a neighbour's source, often the one the medium relays."""
+    m = _CLOSING_MEDIUM.search(sentence)
+    if m is None or any(x.credited for x in mentions):
+        return None
+    name = m["en"] if mentions else None if m["en"] else m["ru"] or m["quoted"]
+    return _medium_name(name.rstrip(".")) if name else None
 
 
 def _media_key(name: str) -> str:
@@ -1170,15 +1180,8 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         if not refers:  # "Об этом сообщил X" names X for the sentence before, not the item
             named += [m.party.name for m in every]
         mentions = _chosen(every)
-        trailing = _TRAILING_MEDIUM.search(original)
-        medium = trailing and (trailing["name"] or trailing["latin"] or trailing["quoted"])
-        # the Russian form names the medium that relays a party the sentence names
-        # ("… после брифинга разведки, передает Euractiv"): only with no party named
-        if medium and bool(every) == bool(trailing["name"]) and not any(
-                m.credited for m in every):
-            own.append(_medium_name(medium.rstrip(".")))
-        else:
-            own.append(_joined([m.party.name for m in mentions]))
+        own.append(_closing_medium(original, every)
+                   or _joined([m.party.name for m in mentions]))
         several.append(bool(mentions) and all(m.party.pattern in _JOINT for m in mentions))
         lends = _TROOP_WORDS.search(s) or any(m.party.estimates for m in mentions)
         # a country's media as a group lend no one: the next sentence often names the medium
