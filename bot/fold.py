@@ -97,6 +97,7 @@ class Acts:
     undone_terms: TermSet  # a plan or an expectation, next to the act
     stage_terms: TermSet  # a step before the act, anywhere in its line
     personnel_terms: TermSet  # soldiers, whose arrival is a deployment
+    object_terms: dict[str, TermSet]  # act -> what it is done to, where its verb is vague
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Acts:
@@ -107,7 +108,8 @@ class Acts:
                    frozenset(data["background"]), *_owned(data["sides"]),
                    *_owned(data["voices"]), *_owned(data["headline_voices"]),
                    TermSet.build(data["undone"]), TermSet.build(data["stage"]),
-                   TermSet.build(data["personnel"]))
+                   TermSet.build(data["personnel"]),
+                   {act: TermSet.build(terms) for act, terms in data["objects"].items()})
 
     def read(self, headline: str, lead: str = "") -> tuple[str | None, tuple[str, ...], bool,
                                                             tuple[str, ...]]:
@@ -179,6 +181,8 @@ class Acts:
             act = self.names[self.owner[i]]
             if act in ignore or _attributive(text.words[start]) or _describes(text.words, start):
                 continue
+            if act in self.object_terms and not self.object_terms[act].found_indices(text):
+                continue  # "launched lanterns": no launch
             # Where two terms start at one word, the longer names the act ("signs into law").
             rank = (end - start, len(self.terms.terms[i]), act)
             if start not in at or rank > at[start]:

@@ -247,6 +247,30 @@ def test_a_detention_is_a_capture(headline: str) -> None:
     assert main_act(headline) == "CAPTURE"
 
 
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "North Korea launches ballistic missile toward East Sea",
+        "북한, 서해상으로 전략순항미사일 발사",
+        "КНДР запустила баллистическую ракету",
+        "Russia launched direct passenger flights to Pyongyang",
+    ],
+)
+def test_a_launch_is_of_what_is_fired_or_set_going(headline: str) -> None:
+    assert main_act(headline) == "LAUNCH"
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Russian schoolchildren in Pyongyang launched lanterns in honour of the soldiers",
+        "Российские школьники запустили фонарики в честь подвига солдат КНДР",
+    ],
+)
+def test_lanterns_set_afloat_are_no_launch(headline: str) -> None:
+    assert main_act(headline) != "LAUNCH"
+
+
 def test_a_side_after_to_receives_the_act_and_does_not_do_it() -> None:
     assert main_act("More than 70 animals gifted to North Korea") == "GIFT:?"
 
