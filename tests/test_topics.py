@@ -666,3 +666,24 @@ def test_north_koreas_television_named_in_russian_in_full_is_kcna(matcher: Match
     text = ("Центральное телевидение Корейской Народно-Демократической Республики показало "
             "фильм. Об этом сообщает агентство Yonhap, на которое ссылается ТАСС.")
     assert "kcna" in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The camp opened on Wednesday and was touted as a triumph in the North Korean press.",
+        "북한 매체들은 러시아 어린이들의 야영소 도착을 크게 보도했다.",
+    ],
+)
+def test_north_koreas_media_by_another_name_are_kcna(matcher: Matcher, text: str) -> None:
+    assert "kcna" in topics(matcher, text)
+
+
+def test_russias_state_run_media_on_north_korea_are_not_kcna(matcher: Matcher) -> None:
+    text = "A Russian tour group will visit North Korea next month, Russia's state-run media said."
+    assert "kcna" not in topics(matcher, text)
+
+
+def test_the_dprks_overseas_operation_area_names_its_troops(matcher: Matcher) -> None:
+    text = "북한 노동신문은 해외작전지역에 출병하였던 조선인민군 공병부대가 귀국했다고 보도했다."
+    assert "troops" in topics(matcher, text)
