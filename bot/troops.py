@@ -82,7 +82,8 @@ _EN_WORD = "|".join(w for w in _EN_SMALL if w != "a")
 _RU_SMALL_FORMS = (
     r"(?:дв(?:а|е|ух|ое|оих|умя)|тр(?:и|ех|ое|оих|емя)|четыр(?:е|ех)|четвер(?:о|ых)|"
     r"пят(?:ь|и|еро|ерых)|шест(?:ь|и|еро|ерых)|сем(?:ь|и|еро)|восемь|восьми|девят(?:ь|и)|"
-    r"десят(?:ь|и|еро))(?!\w)"
+    # "более десятка": more than ten (not "десятки тысяч", tens of thousands)
+    r"десят(?:ь|и|еро|ок|ка))(?!\w)"
 )
 # A sentence without any of these holds no figure.
 _MAY_COUNT = re.compile(
@@ -134,7 +135,7 @@ def _ko_value(raw: str) -> int | None:
 
 def _ru_small(word: str) -> int | None:
     if word.startswith("десятк"):  # десятки тысяч: tens of thousands, no figure
-        return None
+        return 10 if word in ("десяток", "десятка") else None
     for stem, value in _RU_SMALL:
         if word.startswith(stem):
             return value
@@ -199,8 +200,10 @@ _RU_NOUN = (
     r"тел\s+(?:военн\w*|военнослужащ\w*|солдат\w*|боиц\w*))"  # "30 тел военнослужащих"
 )
 _RU_AFTER = re.compile(rf"^\s*{_RU_ADJECTIVES}{_RU_NOUN}")
+# Another side's soldiers counted ("12,000 Russian troops", "1,000 more Ukrainian
+# soldiers"), not ours placed somewhere ("12,000 soldiers on Russian soil").
 _OTHER_FORCES = re.compile(
-    r"^\s*(?:\w+\s+){0,2}?(?:enemy|russian|ukrainian|american|u\.s\.|us|south\s+korean|"
+    rf"^\s*(?:(?!{_EN_NOUN})\w+\s+){{0,2}}?(?:enemy|russian|ukrainian|american|u\.s\.|us|south\s+korean|"
     r"chinese|british|french|nato|россииск\w*|украинск\w*|вражеск\w*|противник\w*|"
     r"американск\w*|южнокореиск\w*)(?!\w)"
 )

@@ -1345,3 +1345,23 @@ def test_a_large_count_of_them_is_a_troop_figure() -> None:
 def test_one_of_them_is_no_troop_figure() -> None:
     text = "Two North Korean soldiers were captured in Kursk; one of them was wounded."
     assert figures(text) == [2]
+
+
+def test_soldiers_on_russian_soil_are_north_koreas_not_russias() -> None:
+    text = ("Zelensky warned Pyongyang may soon have as many as 12,000 soldiers on Russian "
+            "soil.")
+    assert figures(text) == [12000]
+
+
+def test_russian_soldiers_counted_are_no_north_korean_figure() -> None:
+    text = "North Korea's troops fight beside 50,000 Russian soldiers in Kursk."
+    assert figures(text) == []
+
+
+def test_more_than_a_ten_in_russian_is_ten() -> None:
+    text = "Более десятка военных офицеров Северной Кореи вернулись домой из России."
+    assert [(c.figure, c.qualifier) for c in claims(text)] == [(10, "more than")]
+
+
+def test_tens_of_thousands_in_russian_is_no_figure() -> None:
+    assert figures("Десятки тысяч военных КНДР могут прибыть в Россию.") == []
