@@ -617,6 +617,7 @@ def test_a_north_korean_military_delegation_is_no_troops_in_korean(matcher: Matc
     "text",
     [
         "N. Korea, Russia sign agreement to enhance sports exchanges: KCNA",
+        "북한과 러시아가 의료 협력 확대를 위한 협정을 체결했다.",
         "КНДР и Россия подписали соглашение о сотрудничестве в области образования.",
     ],
 )
