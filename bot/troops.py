@@ -482,11 +482,11 @@ _WESTERN = (
 # A country's media as a group ("Ukrainian media reported", "우크라이나 매체들은", "украинские
 # СМИ"): a source of its own, not the country; a medium it goes on to name ("the Ukrainian
 # outlet the Kyiv Post") is that medium. Its state media are not this group.
-_MEDIA_OF = (("Ukrainian", "ukrainian", "우크라이나|우크라", "украинск"),
-             ("South Korean", r"south\s+korean", "한국|국내", "южнокореиск"),
-             ("Russian", "russian", "러시아", "российск"),
-             ("Japanese", "japanese", "일본", "японск"),
-             ("US", r"american|u\.s\.|us", "미국", "американск"),
+_MEDIA_OF = (("Ukrainian", r"ukrainian|ukraine['’]s", "우크라이나|우크라", "украинск"),
+             ("South Korean", r"south\s+korean|south\s+korea['’]s", "한국|국내", "южнокореиск"),
+             ("Russian", r"russian|russia['’]s", "러시아", "российск"),
+             ("Japanese", r"japanese|japan['’]s", "일본", "японск"),
+             ("US", r"american|u\.s\.|us|america['’]s", "미국", "американск"),
              ("Western", "western", "서방", "западн"))
 _MEDIA_GROUPS = tuple(
     _party(f"{name} media",
@@ -1301,7 +1301,7 @@ _ANONYMOUS = re.compile(
 # ("…달라지지 않은 것으로, 미국 국방부도 … 밝힌 바 있다").
 _CONTRAST = re.compile(
     r"(?:,\s*|\s)(?:while|whereas|but|however|although|though|а|но|тогда\s+как|"
-    r"в\s+то\s+время\s+как)\s|;|반면|지만\s|으나\s|(?<=[가-힣]),\s"
+    r"в\s+то\s+время\s+как)\s|,\s*as\s|;|반면|지만\s|으나\s|(?<=[가-힣]),\s"
 )
 
 

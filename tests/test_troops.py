@@ -1365,3 +1365,16 @@ def test_more_than_a_ten_in_russian_is_ten() -> None:
 
 def test_tens_of_thousands_in_russian_is_no_figure() -> None:
     assert figures("Десятки тысяч военных КНДР могут прибыть в Россию.") == []
+
+
+def test_a_turn_to_another_voice_with_as_credits_the_figure_after_it_to_that_voice() -> None:
+    text = ("The NIS told lawmakers that North Korea is likely to send more troops to Russia "
+            "in July, as Russia's media reported that Pyongyang will send 5,000 military "
+            "construction workers.")
+    assert [(c.figure, c.claimant) for c in claims(text)] == [(5000, "Russian media")]
+
+
+def test_a_figure_before_the_turn_keeps_the_first_voice() -> None:
+    text = ("The NIS said North Korea has sent 11,000 troops to Russia, as Moscow prepares "
+            "a new offensive in Kursk.")
+    assert [(c.figure, c.claimant) for c in claims(text)] == [(11000, "NIS")]
