@@ -1297,7 +1297,8 @@ _ANONYMOUS = re.compile(
 
 
 # Where a sentence turns to another voice: "…, US officials say, while Kyiv puts the number
-# at 12,000", "…, а в Киеве называют 12 тысяч", "…고 밝혔지만 …", a Korean clause's comma
+# at 12,000", "…, as Russia's media reported that …", "…, а в Киеве называют 12 тысяч",
+# "…고 밝혔지만 …", a Korean clause's comma
 # ("…달라지지 않은 것으로, 미국 국방부도 … 밝힌 바 있다").
 _CONTRAST = re.compile(
     r"(?:,\s*|\s)(?:while|whereas|but|however|although|though|а|но|тогда\s+как|"
