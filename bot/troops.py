@@ -581,6 +581,9 @@ _PARTIES = (
     _party("US government", r"(?<!\w)u\.?s\.?\s+officials?|american\s+officials?|"
                             r"washington\s+officials?|американск\w*\s+чиновник\w*|미\s?정부\s?당국자"),
     _party("Shoigu", r"shoigu|шоигу|쇼이구"),
+    # the think tank whose daily assessments the war's news quotes most
+    _party("ISW", r"institute\s+for\s+the\s+study\s+of\s+war|(?<!\w)isw(?!\w)|전쟁\s?연구소|"
+                  r"институт\w*\s+(?:по\s+)?изучени\w*\s+войны", estimates=True),
     *_MEDIA_GROUPS,
     *(party for nation in _NATIONS for party in _nation_parties(nation)),
     *_WESTERN,

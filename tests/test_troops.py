@@ -1378,3 +1378,15 @@ def test_a_figure_before_the_turn_keeps_the_first_voice() -> None:
     text = ("The NIS said North Korea has sent 11,000 troops to Russia, as Moscow prepares "
             "a new offensive in Kursk.")
     assert [(c.figure, c.claimant) for c in claims(text)] == [(11000, "NIS")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "About 12,000 North Korean soldiers in Kursk could all be dead or wounded by April, "
+        "according to the Institute for the Study of War.",
+        "미 전쟁연구소(ISW)는 북한군 1만2000명이 4월까지 모두 사상할 수 있다고 전망했다.",
+    ],
+)
+def test_the_institute_for_the_study_of_war_is_a_party(text: str) -> None:
+    assert [c.claimant for c in claims(text)] == ["ISW"]
