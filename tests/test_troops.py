@@ -299,8 +299,8 @@ def test_a_neighbours_party_is_still_lent_to_a_figure_it_may_estimate() -> None:
         ("Two North Korean prisoners of war held in Ukraine have asked to resettle in South "
          "Korea, according to the human rights group Gyeore-eol Nation United.",
          "Gyeore-eol Nation United"),
-        ("North Korea has lost 4,700 soldiers in Kursk, according to the Institute for the "
-         "Study of War.", "Institute for the Study of War"),
+        ("North Korea has lost 4,700 soldiers in Kursk, according to the Royal United "
+         "Services Institute.", "Royal United Services Institute"),
         ("Об этом сообщает «Газета.Ru» со ссылкой на Reuters. В боях под Курском погибли "
          "около 600 солдат КНДР.", "Reuters"),
     ],
