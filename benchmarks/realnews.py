@@ -36,7 +36,7 @@ GROUPS = (("a", "b"), ("c", "d"), ("e", "f"), ("g", "h"), ("i", "j"), ("k", "l")
           ("o", "p"), ("q", "r"), ("s", "t"), ("u", "v"), ("w", "x"), ("y", "z"),
           ("za", "zb"), ("zc", "zd"), ("ze", "zf"), ("zg", "zh"),
           ("zi", "zj"), ("zk", "zl"))  # past z: two letters
-BLIND_FILES = ("zk", "zl")  # the next blind round, held out (not yet labelled)
+BLIND_FILES = ("zk", "zl")  # the last blind round, held out
 ARTICLE_COUNT = 23  # articles of the DPRK–Russia treaty
 
 _REQUIRED = ("id", "url", "outlet", "language", "published", "title", "summary", "story",
