@@ -229,7 +229,7 @@ class Acts:
         else:
             # a side after "to" or "for" receives the act ("animals gifted to North Korea")
             sides = [(s, e, side) for s, e, side in sides
-                     if not (s and text.words[s - 1] in _PREPOSITIONS)]
+                     if not (s and text.words[s - 1] in _TO_RECEIVER)]
         return sides[0][2] if sides else "?"
 
 
@@ -238,7 +238,7 @@ _UNDONE_GAP = 3
 _CLAUSE_BREAK = re.compile(r"…|\.\.\.|⋯")
 _SUBJECT_PARTICLES = ("은", "는", "이", "가", "도")
 _TOPIC_PARTICLES = ("은", "는", "도")
-_PREPOSITIONS = frozenset({"to", "for"})
+_TO_RECEIVER = frozenset({"to", "for"})  # words before the side that receives an act
 # A Korean act in a relative clause ("체결한 조약", the treaty that was signed) describes a
 # noun; the headline's own act is elsewhere.
 _ATTRIBUTIVE = ("한", "된", "하는", "할")
@@ -431,7 +431,8 @@ DETAILS = frozenset({"GIFT"})
 
 def veto(a: Features, b: Features, gap: timedelta, acts: Acts | None = None) -> str | None:
     """Why two reports `gap` apart cannot be one event, or None: their main acts differ and
-    no act is reported by both (a confirmation joins only an act it names), or one reports
+    no act is reported by both (a confirmation joins only an act it names; a detail, a gift,
+    vetoes no other act), or one reports
     the act not done (to come, denied) and the other done, or different sides doing a
     one-sided act, or one names no side and they are more than a day apart, or each reports
     someone's word and not the same one's.

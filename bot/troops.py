@@ -134,7 +134,7 @@ def _ko_value(raw: str) -> int | None:
 
 
 def _ru_small(word: str) -> int | None:
-    if word.startswith("десятк"):  # десятки тысяч: tens of thousands, no figure
+    if word.startswith("десятк"):  # "более десятка" is ten; "десятки тысяч" no figure
         return 10 if word in ("десяток", "десятка") else None
     for stem, value in _RU_SMALL:
         if word.startswith(stem):
@@ -769,7 +769,10 @@ def _closing_medium(sentence: str, mentions: list[_Mention]) -> str | None:
     m = _CLOSING_MEDIUM.search(sentence)
     if m is None or any(x.credited for x in mentions):
         return None
-    name = m["en"] if mentions else None if m["en"] else m["ru"] or m["quoted"]
+    if m["en"]:
+        name = m["en"] if mentions else None
+    else:
+        name = None if mentions else m["ru"] or m["quoted"]
     return _medium_name(name.rstrip(".")) if name else None
 
 
@@ -1080,6 +1083,8 @@ def _civilian_values(sentences: list[str]) -> set[int]:
     """The numbers a text counts as civilians anywhere in it."""
     return {v for s in sentences if _MAY_COUNT.search(s)
             for m in _NUMBER.finditer(s) if _civilians(s, m) and (v := _value(m)) is not None}
+
+
 _PARTITIVE = re.compile(
     r"^\s+of\s+(?:the|them|those|these|its|their)(?!\w)|^\s+из\s+(?:них|этих)(?!\w)")
 
