@@ -35,7 +35,7 @@ import yaml
 
 from bot.event_date import event_day
 from bot.terms import TermSet, Text
-from bot.text import is_hangul, sentences, words
+from bot.text import is_hangul, script, sentences, words
 
 SYNDICATION_THRESHOLD = 0.5
 SYNDICATION_WINDOW = timedelta(days=14)
@@ -61,6 +61,13 @@ PLAIN_THRESHOLD = 0.45
 UNEVEN_ACT_MARGIN = 0.05
 BACKGROUND_MIN = 12  # reports in the window before their mean is taken as the background
 BACKGROUND_SHARE = 0.5  # of that mean taken out of every vector
+# A multilingual encoder puts reports in one language nearer each other than the same news
+# in another: the vectors of each language share a part of their own. With a background,
+# each script's own mean is taken out of its reports (where the window holds SCRIPT_MIN of
+# them, else the window's mean); without one, a cosine across scripts is raised by
+# CROSS_SCRIPT_ALLOWANCE instead.
+SCRIPT_MIN = 4
+CROSS_SCRIPT_ALLOWANCE = 0.03
 SKETCH_CHARS = 1500  # of the summary, in the MinHash sketch
 LEAD_CHARS = 400  # of the summary, where its first sentence is looked for
 _SHINGLE = 3
@@ -307,6 +314,7 @@ class Features:
     undone: bool = False  # the act is still to come (planned, expected) or denied
     named: tuple[str, ...] = ()  # every act the headline and the lead's start name
     day: date | None = None  # the day its event happened, where its text says it
+    script: str = ""  # of most of its title's and lead's letters ("hangul", "cyrillic", …)
     # The minhash as a set, made once: a burst's fold tests each item against thousands.
     sketch: frozenset[int] = field(init=False, repr=False, compare=False)
 
@@ -321,14 +329,15 @@ class Features:
         return {"action": self.action, "minhash": list(self.minhash),
                 "voices": list(self.voices), "undone": self.undone,
                 "named": list(self.named),
-                "day": self.day.isoformat() if self.day else None}
+                "day": self.day.isoformat() if self.day else None, "script": self.script}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Features:
         return cls(data.get("action"), tuple(data.get("minhash", ())),
                    tuple(data.get("voices", ())), bool(data.get("undone", False)),
                    tuple(data.get("named", ())),
-                   date.fromisoformat(data["day"]) if data.get("day") else None)
+                   date.fromisoformat(data["day"]) if data.get("day") else None,
+                   data.get("script", ""))
 
 
 @lru_cache(maxsize=4096)
@@ -347,7 +356,7 @@ def features(title: str, summary: str, acts: Acts | None = None,
     action, voices, undone, named = acts.read(title, lead)
     day = event_day(without_dateline(title), lead, published, language) if published else None
     return Features(action, minhash(f"{title} {summary[:SKETCH_CHARS]}"), voices, undone, named,
-                    day)
+                    day, script(f"{title} {lead}"))
 
 
 def minhash(text: str) -> tuple[int, ...]:
@@ -509,7 +518,7 @@ class _Story:
     members: list[Candidate]
     sims: np.ndarray  # the item's cosine to each member
     threshold: float  # the score that joins: plain cosines and relative ones differ
-    background: np.ndarray | None  # taken out of every vector before the cosines
+    background: np.ndarray | None  # taken out of each member's vector (a row each)
 
     def vectors(self) -> np.ndarray:
         matrix = np.stack([m.vector for m in self.members])  # type: ignore[misc]
@@ -533,14 +542,15 @@ class _Story:
 
 
 def _stories(vector: np.ndarray, published: datetime, candidates: Sequence[Candidate],
-             day: date | None = None) -> list[_Story]:
+             day: date | None = None, script: str = "") -> list[_Story]:
     """The candidates within the event window, by story, with the item's cosine to each.
 
     Cosines are taken relative to the news of those days: with enough reports in the
     window, part of their mean is taken out of every vector first. What all of the days'
     reports share (North Korean troops, Russia) then counts less than what sets one event
     apart from the next (who said it, where, which figure). `day`: the item's event's, if
-    its text says it (else its publication's), for how long a story grows.
+    its text says it (else its publication's), for how long a story grows; `script`: the
+    item's, whose own mean is taken out of its vector (see SCRIPT_MIN).
     """
     near = [c for c in candidates
             if c.vector is not None and abs(c.published - published) <= EVENT_WINDOW]
@@ -551,18 +561,43 @@ def _stories(vector: np.ndarray, published: datetime, candidates: Sequence[Candi
     if not near:
         return []
     matrix = np.stack([c.vector for c in near])  # type: ignore[misc]
+    scripts = [c.features.script for c in near]
     threshold, background = PLAIN_THRESHOLD, None
     if len(near) >= BACKGROUND_MIN:
         threshold = EVENT_THRESHOLD
-        background = BACKGROUND_SHARE * (matrix.sum(axis=0) + vector) / (len(near) + 1)
+        means = _script_means(matrix, vector, scripts, script)
+        background = np.stack([means[s] for s in scripts])
         matrix = _unit(matrix - background)
-        vector = _unit(vector - background)
+        vector = _unit(vector - means[script])
     sims = matrix @ vector
+    if background is None:
+        sims = sims + _allowance(near, script)
     by_story: dict[int, list[int]] = {}
     for i, cand in enumerate(near):
         by_story.setdefault(cand.story_id, []).append(i)
-    return [_Story(sid, [near[i] for i in idx], sims[idx], threshold, background)
+    return [_Story(sid, [near[i] for i in idx], sims[idx], threshold,
+                   None if background is None else background[idx])
             for sid, idx in by_story.items()]
+
+
+def _script_means(matrix: np.ndarray, vector: np.ndarray, scripts: list[str],
+                  script: str) -> dict[str, np.ndarray]:
+    """BACKGROUND_SHARE of the mean vector of each script's reports in the window, the item
+    among them: the background taken out of that script's vectors. A script with fewer than
+    SCRIPT_MIN reports takes the window's mean instead."""
+    every = BACKGROUND_SHARE * (matrix.sum(axis=0) + vector) / (len(matrix) + 1)
+    means: dict[str, np.ndarray] = {}
+    for name in {*scripts, script}:
+        rows = matrix[[s == name for s in scripts]]
+        count = len(rows) + (name == script)
+        total = rows.sum(axis=0) + (vector if name == script else 0.0)
+        means[name] = BACKGROUND_SHARE * total / count if count >= SCRIPT_MIN else every
+    return means
+
+
+def _allowance(members: Sequence[Candidate], script: str) -> np.ndarray:
+    """What each member's plain cosine with a report in `script` is raised by."""
+    return CROSS_SCRIPT_ALLOWANCE * np.array([m.features.script != script for m in members])
 
 
 def _unit(a: np.ndarray) -> np.ndarray:
@@ -591,7 +626,8 @@ def _in_view(story: _Story) -> bool:
 def _joins(a: _Story, b: _Story, acts: Acts | None) -> bool:
     """Whether two stories the item matches are one event by the measure an item joins by:
     each report of the smaller is close enough to the other's reports, on average, and no
-    two reports veto each other."""
+    two reports veto each other. Without the allowance across scripts: a merge joins two
+    stories some channel may have seen, and needs at least a join's evidence."""
     small, big = sorted((a, b), key=lambda s: len(s.members))
     theirs = big.vectors()
     for member, vector in zip(small.members, small.vectors(), strict=True):
@@ -613,8 +649,8 @@ def decide(
         return Decision(cand.story_id, "syndicated", cand.item_id, round(sim, 3))
     if vector is None:
         return Decision(None, "new")
-    stories = sorted(_stories(vector, published, candidates, item.day), key=_Story.score,
-                     reverse=True)
+    stories = sorted(_stories(vector, published, candidates, item.day, item.script),
+                     key=_Story.score, reverse=True)
     matches: list[_Story] = []
     vetoed: list[dict[str, Any]] = []
     for story in stories:

@@ -127,6 +127,21 @@ def is_hangul(ch: str) -> bool:
     return "\uac00" <= ch <= "\ud7a3" or "\u3131" <= ch <= "\u318e"
 
 
+def script(text: str) -> str:
+    """The script most of the text's letters are in: "hangul", "cyrillic" or "latin" ("" when
+    it has none of them)."""
+    counts = {"hangul": 0, "cyrillic": 0, "latin": 0}
+    for ch in text:
+        if is_hangul(ch):
+            counts["hangul"] += 1
+        elif "\u0400" <= ch <= "\u04ff":
+            counts["cyrillic"] += 1
+        elif ch.isascii() and ch.isalpha():
+            counts["latin"] += 1
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ""
+
+
 def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
     """Cut at a word boundary so that the result, ellipsis included, fits `limit`."""
     if len(text) <= limit:

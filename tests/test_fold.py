@@ -11,6 +11,8 @@ import pytest
 
 from bot.embed import default_embedder, embed_text
 from bot.fold import (
+    CROSS_SCRIPT_ALLOWANCE,
+    PLAIN_THRESHOLD,
     Candidate,
     Decision,
     Features,
@@ -728,6 +730,46 @@ def test_a_report_close_to_two_stories_of_one_event_merges_them() -> None:
     decision = fold(third, T0 + timedelta(hours=3), english, korean)
     assert decision.how == "event"
     assert {decision.story_id, *decision.also} == {7, 8}
+
+
+def _leaning(script: str, event: int) -> np.ndarray:
+    """A unit vector of an event with a part its script's reports share, as a multilingual
+    encoder's vectors have: one axis per script, one per event."""
+    axes = np.eye(16)
+    vector = 1.5 * axes[{"latin": 0, "hangul": 1}[script]] + axes[event]
+    return vector / np.linalg.norm(vector)
+
+
+def _reported(item_id: int, story_id: int, script: str, vector: np.ndarray) -> Candidate:
+    return Candidate(item_id, story_id, T0, Features(None, (), script=script), vector,
+                     story_first=T0)
+
+
+def test_each_scripts_own_mean_is_taken_out_so_an_event_joins_across_languages() -> None:
+    # A busy window: twelve reports, each script's sharing its part. The Korean report of
+    # event 2 joins the English report of event 2, not the Korean report of event 3.
+    window = [_reported(1, 1, "latin", _leaning("latin", 2)),
+              _reported(2, 2, "hangul", _leaning("hangul", 3))]
+    window += [_reported(10 + k, 10 + k, "latin" if k % 2 else "hangul",
+                         _leaning("latin" if k % 2 else "hangul", 4 + k)) for k in range(10)]
+    korean = Features(None, (), script="hangul")
+    decision = decide(korean, _leaning("hangul", 2), T0 + timedelta(hours=1), window)
+    assert (decision.how, decision.story_id) == ("event", 1)
+
+
+def test_with_few_reports_a_cosine_across_scripts_gets_an_allowance() -> None:
+    # Too few reports for a background: plain cosines, just under the threshold.
+    cosine = PLAIN_THRESHOLD - CROSS_SCRIPT_ALLOWANCE / 2
+    vector = np.array([cosine, np.sqrt(1 - cosine**2)])
+    english = _reported(1, 1, "latin", np.array([1.0, 0.0]))
+    korean, other = Features(None, (), script="hangul"), Features(None, (), script="latin")
+    assert decide(korean, vector, T0, [english]).story_id == 1
+    assert decide(other, vector, T0, [english]).how == "new"
+
+
+def test_features_name_the_script_of_most_of_the_headlines_and_leads_letters() -> None:
+    assert [features(*text).script for text in (WIRE, KOREAN, RUSSIAN)] == [
+        "latin", "hangul", "cyrillic"]
 
 
 def test_features_survive_a_json_round_trip() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import fold, sentences, strip_html, truncate
+from bot.text import fold, script, sentences, strip_html, truncate
 
 # --- strip_html -----------------------------------------------------------------------------
 
@@ -168,3 +168,13 @@ def test_sentences_split_after_a_korean_declarative_ending_without_a_full_stop()
 def test_sentences_do_not_split_a_korean_quotative_ending() -> None:
     text = "국정원은 북한군이 이동했다고 밝혔다."
     assert sentences(text) == [text]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("North Korea ratifies treaty", "latin"),
+    ("북한, 조약 비준 (KCNA)", "hangul"),
+    ("КНДР ратифицировала договор с РФ (KCNA, Reuters)", "cyrillic"),
+    ("2024.11.12 — 12:00", ""),
+])
+def test_a_texts_script_is_that_of_most_of_its_letters(text: str, expected: str) -> None:
+    assert script(text) == expected
