@@ -616,6 +616,18 @@ def test_a_north_korean_military_delegation_is_no_troops_in_korean(matcher: Matc
 @pytest.mark.parametrize(
     "text",
     [
+        "A delegation from a North Korean military school has departed for Russia.",
+        "The KPA military education delegation led by its president left for Russia.",
+    ],
+)
+def test_a_delegation_of_north_koreas_military_is_no_troops(matcher: Matcher,
+                                                            text: str) -> None:
+    assert "troops" not in topics(matcher, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "N. Korea, Russia sign agreement to enhance sports exchanges: KCNA",
         "북한과 러시아가 의료 협력 확대를 위한 협정을 체결했다.",
         "КНДР и Россия подписали соглашение о сотрудничестве в области образования.",
