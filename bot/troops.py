@@ -217,8 +217,11 @@ _TOTAL_BEFORE = re.compile(
     r"(?:[^.;]|\.\.\.){0,100}?"  # an ellipsis ("…", folded) is no sentence end
     r"(?<!\w)(?:to|at|reach\w*|of|exceed\w*|surpass\w*|top\w*|hit|hits|stand\w*\s+at|"
     r"(?:risen|rose|rises?|increased|grown|grew|climbed)\s+by|"
-    r"stood\s+at|number\w*|totall?\w*|is|are|was|were)\s+(?:(?:about|around|some|"
+    r"stood\s+at|number\w*|totall?\w*|is|are|was|were|be)\s+(?:(?:about|around|some|"
     r"approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)\s+)?$"
+    # or a qualifier right after the loss: "with estimated casualties around 1,100"
+    r"|(?:casualt\w*|fatalit\w*|injuries|deaths|losses)\s+(?:about|around|some|"
+    r"approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)\s+$"
 )
 
 
@@ -240,6 +243,16 @@ _CASUALTY_VERB_AFTER = re.compile(
     r"\s*(?:погибл?\w*|убиты|были\s+убиты|ранены|были\s+ранены|получил\w*\s+ранени\w*|"
     r"попал\w*\s+в\s+плен|взяты\s+в\s+плен)(?!\w)"
 )
+
+
+# A figure right after a verb of loss whose soldiers are named once for two figures: "killed
+# 77 and wounded as many as 40 North Korean soldiers", "killed 50 … and injured 47 others".
+_LOSS_VERB_BEFORE = re.compile(
+    r"(?<!\w)(?:killed|wounded|injured|captured)\s+(?:about|around|some|as\s+many\s+as|"
+    r"up\s+to|more\s+than|over|at\s+least|nearly|another)?\s*$")
+_SOLDIERS_NAMED_ONCE = re.compile(
+    rf"^\s*(?:others|more)(?!\w)|^\s*and\s+(?:killed|wounded|injured|captured)\s+"
+    rf"(?:[a-z]+\s+){{0,3}}?\d[\d,.]*\s*{_EN_MODIFIERS}{_EN_NOUN}")
 
 
 def _personnel_after(after: str) -> bool:
@@ -1123,8 +1136,11 @@ def _figures(sentence: str) -> list[_Figure]:
             continue  # "one of the prisoners": some of a group, not a count
         if _civilians(sentence, m) or _INCLUDES_NK.match(sentence[m.end():]):
             continue
+        before = sentence[prev_end : m.start()]
+        shares_noun = bool(_LOSS_VERB_BEFORE.search(before)) and bool(
+            _SOLDIERS_NAMED_ONCE.match(after))
         # "more than 3,000 of them have been moved to the front": a count of the troops
-        personnel = _personnel_after(after) or partitive
+        personnel = _personnel_after(after) or partitive or shares_noun
         # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
         ends_range = bool(found) and found[-1].start == matches[i - 1].start() and bool(
             _RANGE.fullmatch(sentence[prev_end : m.start()]))
@@ -1132,14 +1148,13 @@ def _figures(sentence: str) -> list[_Figure]:
                 or _total_of_troops(sentence[prev_end : m.start()], sentence[: m.start()])):
             continue
         next_start = nxt.start() if nxt is not None else len(sentence)
-        before = sentence[prev_end : m.start()]
         korean = bool(m.group("ko")) or bool(re.match(r"^\s?(?:여\s?)?명", after))
         # Korean puts the verb after every figure it governs: the clause runs on past a
         # list of figures ("3만~4만명, 어쩌면 50만명을 더 데려올 수 있다").
         listed = korean and _KO_LIST.match(sentence[m.end() : next_start])
         kind = _kind(before, after if listed else sentence[m.end():next_start], korean)
         total = None if personnel else _TOTAL_BEFORE.search(before)
-        if (_CASUALTY_TOTAL.search(before) or _CASUALTY_AFTER.match(after)
+        if (shares_noun or _CASUALTY_TOTAL.search(before) or _CASUALTY_AFTER.match(after)
                 or _CASUALTY_VERB_AFTER.match(after)
                 # a total of losses: "the number of killed and wounded … exceeded 3,000"
                 or (total is not None and _CASUALTY.search(total.group()))):

@@ -861,6 +861,34 @@ def test_others_killed_or_injured_after_a_figure_are_casualties() -> None:
                                                           (2700, "casualties")]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ukraine's special forces killed 50 North Korean soldiers and injured 47 others in "
+        "three days of fighting.",
+        "The video claims Ukrainian soldiers have killed 47 and wounded as many as 50 North "
+        "Korean soldiers over three days.",
+    ],
+)
+def test_two_losses_of_soldiers_named_once_are_both_casualties(text: str) -> None:
+    assert sorted((c.figure, c.kind) for c in claims(text)) == [(47, "casualties"),
+                                                               (50, "casualties")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "North Korea is believed to have sent thousands of soldiers to Russia, with estimated "
+        "casualties around 1,100, the NIS said.",
+        "North Korea has sent thousands of troops to Russia, with the number of casualties "
+        "estimated to be around 1,100, according to the NIS.",
+    ],
+)
+def test_a_loss_estimated_around_a_figure_is_casualties(text: str) -> None:
+    assert [(c.figure, c.qualifier, c.kind) for c in claims(text)] == [
+        (1100, "about", "casualties")]
+
+
 def test_a_figure_after_an_estimate_of_troops_is_counted() -> None:
     text = ("North Korea has sent some 10,000 troops to train in Russia, the Pentagon said, "
             "raising Washington's previous estimate of 3,000 from last week.")
