@@ -7,7 +7,8 @@ Three ways to join a story, tried in order:
   * the same event in other words, possibly another language: the item's sentence vector
     (bot/embed.py) is close to the story's reports within 48 hours — to each of them, on
     average, not to a blend of them or to its nearest one, so that a story cannot grow by
-    chaining — and no report of the story names another act and none in common with it (a
+    chaining; a report in another script counted as close as one in its own (SCRIPT_MIN) —
+    and no report of the story names another act and none in common with it (a
     signing is not the text's publication), the same act not done (a committee's
     recommendation is not the vote, an expected signing not the signing), another acting
     side (Russia's ratification is not North Korea's), or another voice (the NIS's briefing
