@@ -127,17 +127,14 @@ def is_hangul(ch: str) -> bool:
     return "\uac00" <= ch <= "\ud7a3" or "\u3131" <= ch <= "\u318e"
 
 
+_SCRIPTS = {"hangul": re.compile("[\uac00-\ud7a3\u3131-\u318e]"),
+            "cyrillic": re.compile("[\u0400-\u04ff]"), "latin": re.compile("[A-Za-z]")}
+
+
 def script(text: str) -> str:
     """The script most of the text's letters are in: "hangul", "cyrillic" or "latin" ("" when
     it has none of them)."""
-    counts = {"hangul": 0, "cyrillic": 0, "latin": 0}
-    for ch in text:
-        if is_hangul(ch):
-            counts["hangul"] += 1
-        elif "\u0400" <= ch <= "\u04ff":
-            counts["cyrillic"] += 1
-        elif ch.isascii() and ch.isalpha():
-            counts["latin"] += 1
+    counts = {name: len(letter.findall(text)) for name, letter in _SCRIPTS.items()}
     best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ""
 
