@@ -442,10 +442,9 @@ DETAILS = frozenset({"GIFT"})
 def veto(a: Features, b: Features, gap: timedelta, acts: Acts | None = None) -> str | None:
     """Why two reports `gap` apart cannot be one event, or None: their main acts differ and
     no act is reported by both (a confirmation joins only an act it names; a detail, a gift,
-    vetoes no other act), or one reports
-    the act not done (to come, denied) and the other done, or different sides doing a
-    one-sided act, or one names no side and they are more than a day apart, or each reports
-    someone's word and not the same one's.
+    vetoes no other act), or one reports the act not done (to come, denied) and the other
+    done, or different sides doing a one-sided act, or one names no side and they are more
+    than a day apart, or each reports someone's word and not the same one's.
     A report that names no act (or no voice) vetoes nothing on that count. `acts` are those
     the features were read with (which of them are background)."""
     if a.voices and b.voices and not set(a.voices) & set(b.voices):

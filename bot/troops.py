@@ -209,19 +209,19 @@ _OTHER_FORCES = re.compile(
 )
 
 
+_LOSSES = r"casualt\w*|fatalit\w*|injuries|deaths|losses"
+_ROUGHLY = r"(?:about|around|some|approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)"
 # A number with no noun after it that a sentence's troops lead up to: "bringing the number
 # of Pyongyang's troops in Russia to 3,000", "the total likely to climb to around 10,000".
 _TOTAL_BEFORE = re.compile(
-    r"(?:total|number|tally|count|contingent|deployment|strength|estimate|casualt\w*|"
-    r"fatalit\w*|injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)"
+    rf"(?:total|number|tally|count|contingent|deployment|strength|estimate|{_LOSSES}|"
+    r"사상자|사망자|부상자|потер\w*)(?!\w)"
     r"(?:[^.;]|\.\.\.){0,100}?"  # an ellipsis ("…", folded) is no sentence end
     r"(?<!\w)(?:to|at|reach\w*|of|exceed\w*|surpass\w*|top\w*|hit|hits|stand\w*\s+at|"
     r"(?:risen|rose|rises?|increased|grown|grew|climbed)\s+by|"
-    r"stood\s+at|number\w*|totall?\w*|is|are|was|were|be)\s+(?:(?:about|around|some|"
-    r"approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)\s+)?$"
+    rf"stood\s+at|number\w*|totall?\w*|is|are|was|were|be)\s+(?:{_ROUGHLY}\s+)?$"
     # or a qualifier right after the loss: "with estimated casualties around 1,100"
-    r"|(?:casualt\w*|fatalit\w*|injuries|deaths|losses)\s+(?:about|around|some|"
-    r"approximately|roughly|nearly|more\s+than|over|at\s+least|up\s+to)\s+$"
+    rf"|(?:{_LOSSES})\s+{_ROUGHLY}\s+$"
 )
 
 
@@ -247,11 +247,12 @@ _CASUALTY_VERB_AFTER = re.compile(
 
 # A figure right after a verb of loss whose soldiers are named once for two figures: "killed
 # 77 and wounded as many as 40 North Korean soldiers", "killed 50 … and injured 47 others".
+_LOSS_VERB = r"(?:killed|wounded|injured|captured)"
 _LOSS_VERB_BEFORE = re.compile(
-    r"(?<!\w)(?:killed|wounded|injured|captured)\s+(?:about|around|some|as\s+many\s+as|"
-    r"up\s+to|more\s+than|over|at\s+least|nearly|another)?\s*$")
+    rf"(?<!\w){_LOSS_VERB}\s+(?:about|around|some|as\s+many\s+as|up\s+to|more\s+than|over|"
+    r"at\s+least|nearly|another)?\s*$")
 _SOLDIERS_NAMED_ONCE = re.compile(
-    rf"^\s*(?:others|more)(?!\w)|^\s*and\s+(?:killed|wounded|injured|captured)\s+"
+    rf"^\s*(?:others|more)(?!\w)|^\s*and\s+{_LOSS_VERB}\s+"
     rf"(?:[a-z]+\s+){{0,3}}?\d[\d,.]*\s*{_EN_MODIFIERS}{_EN_NOUN}")
 
 
@@ -263,7 +264,7 @@ def _personnel_after(after: str) -> bool:
 
 
 _CASUALTY_TOTAL = re.compile(
-    r"(?:casualt\w*|fatalit\w*|injuries|deaths|losses|사상자|사망자|부상자|потер\w*)(?!\w)"
+    rf"(?:{_LOSSES}|사상자|사망자|부상자|потер\w*)(?!\w)"
     r"[^.;]{0,60}$"
 )
 # Between two figures that share one verb: "1,000 sappers and", "тысячу саперов и".
@@ -1228,7 +1229,9 @@ def troop_claims(text: str, outlet: str) -> tuple[TroopClaim, ...]:
         the text credits is more still."""
         if claimant == outlet:
             return 0
-        return 1 if claimant in _MEDIA_GROUP_NAMES else 2 if claimant == source else 3
+        if claimant in _MEDIA_GROUP_NAMES:
+            return 1
+        return 2 if claimant == source else 3
 
     def claimant_of(at: int, figure: _Figure) -> str:
         sentence = folded_parts[at]
