@@ -539,7 +539,7 @@ _PARTIES = (
            r"объединенн\w*\s+комитет\w*\s+начальник\w*", estimates=True),
     _party("Ukraine's GUR", rf"(?<!\w)(?:hur|gur)(?!\w)|budanov|{_UKRAINE_ADJ}\s+(?:military\s+)?"
                             r"intelligence|(?<!\w)гур(?!\w)|буданов|украинск\w*\s+разведк\w*|"
-                            r"разведк\w*\s+украин\w*|우크라이나\s?정보총국|정보총국|"
+                            r"разведк\w*\s+украин\w*|(?:우크라이나|우크라)\s?(?:국방부\s?)?정보총국|정보총국|"
                             # 우크라이나 (국방)정보국, 우크라이나 정보 당국
                             r"우크라이나\s?(?:국방\s?)?정보\s?(?:당국|기관|국)|"
                             # the directorate by its full name ("ГУР" spelled out)
@@ -632,7 +632,7 @@ _SAYS = re.compile(
     r"thinks|accus\w*|put\s+the\s+number|puts\s+the\s+number|added|has\s+said|have\s+said|"
     r"сообщ\w*|заяв\w*|обвин\w*|счита\w*|оцени\w*|утвержда\w*|подтверд\w*|пишет|передает|"
     r"информир\w*|говор\w*|сказал\w*|приводит|уточни\w*|рассказ\w*|отмети\w*|озвучи\w*)|밝혔|밝혀|밝힌|말했|전했|추정|판단|보고|예상|파악|분석|확인|발표|주장|설명|집계|"
-    r"전망"
+    r"전망|내다[봤본보]"
 )
 _CREDIT_FRAME = (
     r"(?:according\s+to|citing|cited\s+by|quoting|per|as\s+reported\s+by|as\s+estimated\s+by|"
@@ -931,7 +931,7 @@ def _mentions(sentence: str, ministry: _Party | None = None) -> list[_Mention]:
                 continue
             before, after = sentence[: m.start()], sentence[m.end():]
             taken.append((m.start(), m.end()))
-            if _NEGATED_AFTER.match(after):
+            if _NEGATED_AFTER.match(after) or _GLUED.search(before[-1:] + m.group()[:1]):
                 continue
             who = ministry if ministry is not None and m.group() == "국방부" else party
             cited = bool(_CITING_BEFORE.search(before[-60:]) or _KO_CITED_AFTER.match(after)
@@ -957,6 +957,8 @@ def _mentions(sentence: str, ministry: _Party | None = None) -> list[_Mention]:
     return [m for m in found if not m.party.country or _speaks(sentence, m)]
 
 
+# A Korean name glued to Latin letters is part of a longer name: "RBC우크라이나" is a medium.
+_GLUED = re.compile(r"[a-z][가-힣]")
 _LOCATIVE_BEFORE = re.compile(r"(?:in|at|в|во)\s+(?:the\s+)?$")
 _PAIRED = re.compile(r"^[-–‐]\w|\w[-–‐]$")
 # "러시아 측은", "한국 정부는", and its officials: "대통령실 관계자는", "정부 고위 당국자가"
@@ -969,16 +971,18 @@ def _speaks(sentence: str, m: _Mention) -> bool:
     """Whether a country is a speaker, not a place or an object: credited, not after
     "against/to/with…", after "in" only right before its verb ("in Seoul, officials said"
     is not, "В Сеуле говорят" is), and in Korean only as the topic ("러시아 측은")."""
+    before, after = sentence[: m.start], sentence[m.end :]
+    if _PAIRED.search(before[-2:]) or _PAIRED.match(after):
+        # one of a pair that names a war or a border ("the Russia-Ukraine war"), or a
+        # modifier ("a report by the US-based ISW"), even in a frame that cites
+        return False
     if m.cited:  # "citing Seoul", "со ссылкой на Сеул": a source, not an object
         return True
-    before, after = sentence[: m.start], sentence[m.end :]
     if not m.credited or (_OBJECT_BEFORE.search(before[-24:])
                           and not _FRAMES_IT.search(before[-40:])):
         return False
     if before.endswith("(") and after.startswith(")"):  # an aside: "(러시아) 쿠르스크"
         return False
-    if _PAIRED.search(before[-2:]) or _PAIRED.match(after):
-        return False  # one of a pair that names a war or a border: "the Russia-Ukraine war"
     if re.match(r"^\s?[가-힣]", after):
         return bool(_KO_COUNTRY_SPEAKS.match(after))
     if _LOCATIVE_BEFORE.search(before[-8:]):
@@ -986,9 +990,14 @@ def _speaks(sentence: str, m: _Mention) -> bool:
     return True
 
 
+_BRACKETED = re.compile(r"^\s?\([a-z]{2,8}\)(?=[가-힣])")
+
+
 def _credited(before: str, after: str, inverted: bool = False) -> bool:
     if _CREDITS_BEFORE.search(before[-60:]):
         return True
+    # a name's Latin short form in brackets comes before its particle: "전쟁연구소(ISW)는"
+    after = _BRACKETED.sub("", after, count=1)
     if re.match(r"^\s?[가-힣]", after) or re.search(r"[가-힣]\s?$", before[-2:]):
         # Korean puts the verb last: "국정원은 … 밝혔다", "젤렌스키 대통령은 … 주장했다".
         return bool(_KO_CREDITS_AFTER.match(after)) and bool(_SAYS.search(after))

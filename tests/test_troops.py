@@ -1418,3 +1418,26 @@ def test_a_figure_before_the_turn_keeps_the_first_voice() -> None:
 )
 def test_the_institute_for_the_study_of_war_is_a_party(text: str) -> None:
     assert [c.claimant for c in claims(text)] == ["ISW"]
+
+
+def test_a_country_hyphened_to_a_word_is_a_modifier_even_in_a_citing_frame() -> None:
+    text = ("An estimated 12,000 North Korean soldiers in Kursk could all be dead or wounded "
+            "by April, according to a report by the US-based Institute for the Study of War.")
+    assert [c.claimant for c in claims(text)] == ["ISW"]
+
+
+def test_a_korean_country_name_glued_to_latin_letters_is_part_of_a_mediums_name() -> None:
+    text = ("RBC우크라이나에 따르면 전쟁연구소(ISW)는 16일 발간한 보고서에서 약 1만2000명의 "
+            "북한군 병력이 모두 전사하거나 부상할 수 있다고 내다봤다.")
+    assert [c.claimant for c in claims(text)] == ["ISW"]
+
+
+def test_a_korean_forecast_verb_credits_its_subject() -> None:
+    text = "한국 정부는 북한이 3000명을 추가 파병할 것으로 내다봤다."
+    assert [c.claimant for c in claims(text)] == ["South Korea"]
+
+
+def test_two_services_joined_in_korean_credit_the_first_named() -> None:
+    text = ("국정원과 우크라이나 국방부 정보총국(HUR)은 북한군 1만1000명 중 4000여명의 "
+            "사상자가 발생했다고 전했다.")
+    assert [c.claimant for c in claims(text)] == ["NIS", "NIS"]
