@@ -597,6 +597,20 @@ def test_russian_soldiers_from_north_korea_are_troops(matcher: Matcher) -> None:
     assert "troops" in topics(matcher, text)
 
 
+def test_soldiers_of_north_korea_in_the_russian_genitive_are_troops(matcher: Matcher) -> None:
+    # Ukraine's soldiers named in the same sentence do not make them Ukraine's
+    text = ("Двое солдат Северной Кореи, которые воевали на стороне России и которых "
+            "военнослужащие ВСУ взяли в плен, хотят переехать в Южную Корею.")
+    assert "troops" in topics(matcher, text)
+
+
+def test_not_troops_for_soldiers_of_north_korea_at_the_border_in_the_genitive(
+    matcher: Matcher,
+) -> None:
+    text = "Солдаты Северной Кореи пересекли демаркационную линию и вернулись назад."
+    assert "troops" not in topics(matcher, text)
+
+
 def test_north_korean_prisoners_of_ukraine_are_troops_in_korean(matcher: Matcher) -> None:
     text = "우크라이나군에 포로로 잡힌 북한군 중 한 명이 한국으로 귀순하고 싶다는 의사를 밝혔다."
     assert "troops" in topics(matcher, text)
