@@ -1087,14 +1087,15 @@ _KO_LIST = re.compile(
     r"^\s?(?:여\s?)?명?\s?(?:[,~∼]|과|와|및|또는|혹은|내지)\s?(?:[가-힣]+\s){0,3}$")
 
 
-# Korean names the counted noun before the figure ("노동자 1만 2천 명") or after it with 의
-# ("1만2000명의 여성 근로자"): civilians counted are no troops; nor are the people a place
-# lodges ("2만 명 숙박 능력").
+# Korean names the counted noun before the figure ("노동자 1만 2천 명") or after it, with 의
+# or without ("1만2000명의 여성 근로자", "180명 유학생"): civilians counted are no troops;
+# nor are the people a place lodges ("2만 명 숙박 능력").
 _KO_CIVILIANS_BEFORE = re.compile(
     r"(?:개인|주민|관광객|선원|학생|탈북민|민간인|외교관|대표단|선수단|예술단|여성|"
     r"(?<!건설)(?<!건설\s)(?:노동자|근로자))\s?$")
 _KO_CIVILIANS_AFTER = re.compile(
-    r"^\s?(?:여\s?)?명(?:의\s(?:[가-힣]+\s)?(?:노동자|근로자|주민|관광객|학생|여성)|\s?(?:숙박|수용))")
+    r"^\s?(?:여\s?)?명(?:의?\s(?:[가-힣]+\s)?[가-힣]*(?:노동자|근로자|주민|관광객|학생|여성)"
+    r"|\s?(?:숙박|수용))")
 
 
 def _civilians(sentence: str, m: re.Match[str]) -> bool:

@@ -1441,3 +1441,14 @@ def test_two_services_joined_in_korean_credit_the_first_named() -> None:
     text = ("국정원과 우크라이나 국방부 정보총국(HUR)은 북한군 1만1000명 중 4000여명의 "
             "사상자가 발생했다고 전했다.")
     assert [c.claimant for c in claims(text)] == ["NIS", "NIS"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "국정원은 북한이 지난해 러시아에 1000여명 노동자를 파견했다고 밝혔다.",
+        "북한과 러시아 대학들이 협력해 180명 유학생에 단기 연수까지 제공한다.",
+    ],
+)
+def test_civilians_named_right_after_a_korean_count_are_no_troop_figure(text: str) -> None:
+    assert figures(text) == []
