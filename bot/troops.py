@@ -225,10 +225,12 @@ _TOTAL_BEFORE = re.compile(
 )
 
 
-# "another 4,100 have been injured", "300 were killed", "some 2,700 others were injured"
+# "another 4,100 have been injured", "300 were killed", "some 2,700 others were injured", and
+# "others" with the verb's auxiliary left out in a coordination ("300 have been killed and
+# 2,700 others injured")
 _CASUALTY_AFTER = re.compile(
-    r"^\s*(?:others\s+|more\s+)?(?:have|has|had|were|was|are|is)\s+"
-    r"(?:been\s+|likely\s+been\s+)?"
+    r"^\s*(?:(?:others\s+|more\s+)?(?:have|has|had|were|was|are|is)\s+"
+    r"(?:been\s+|likely\s+been\s+)?|others\s+)"
     r"(?:killed|wounded|injured|captured|taken\s+prisoner)"
 )
 # The figure is the subject of a verb of loss after its noun phrase: "100 North Korean
@@ -251,6 +253,8 @@ _LOSS_VERB = r"(?:killed|wounded|injured|captured)"
 _LOSS_VERB_BEFORE = re.compile(
     rf"(?<!\w){_LOSS_VERB}\s+(?:about|around|some|as\s+many\s+as|up\s+to|more\s+than|over|"
     r"at\s+least|nearly|another)?\s*$")
+# "killed 50 North Korean soldiers and injured another 47": the soldiers of the figure before
+_ANOTHER_AFTER_LOSS = re.compile(rf"(?<!\w){_LOSS_VERB}\s+another\s*$")
 _SOLDIERS_NAMED_ONCE = re.compile(
     rf"^\s*(?:others|more)(?!\w)|^\s*and\s+{_LOSS_VERB}\s+"
     rf"(?:[a-z]+\s+){{0,3}}?\d[\d,.]*\s*{_EN_MODIFIERS}{_EN_NOUN}")
@@ -274,8 +278,16 @@ _TROOP_WORDS = re.compile(
     rf"{_EN_NOUN}|{_RU_NOUN}|병력|북한군|파병|\d\s?명|여\s?명|deploy|dispatch")
 
 
-def _total_of_troops(before: str, sentence_before: str) -> bool:
-    return bool(_TOTAL_BEFORE.search(before)) and bool(
+# A figure with no noun, the subject of a verb of sending: "after an estimated 14,000 were
+# sent last year"
+_SENT_AFTER = re.compile(
+    r"^\s*(?:have|has|had|were|was|are|is)\s+(?:been\s+|already\s+been\s+)?"
+    r"(?:sent|deployed|dispatched|stationed)(?!\w)")
+
+
+def _total_of_troops(before: str, after: str, sentence_before: str) -> bool:
+    """A figure with no noun of its own that counts the troops its sentence names before it."""
+    return bool(_TOTAL_BEFORE.search(before) or _SENT_AFTER.match(after)) and bool(
         re.search(_EN_NOUN, sentence_before) or re.search(_RU_NOUN, sentence_before))
 
 
@@ -380,6 +392,8 @@ def _kind(before: str, after: str, korean: bool) -> str:
             if korean else before[-30:] + " " + after[:40])
     if _CASUALTY.search(near):
         return "casualties"
+    if not korean and _SENT_AFTER.match(after):
+        return "deployed"  # its own verb, past or present: "after 14,000 were sent"
     # Whether the figure is planned is its clause's verb: before the figure in English and
     # Russian ("plans to send 10,000"), after it in Korean ("1만 명을 보낼 예정").
     if korean:
@@ -1149,14 +1163,15 @@ def _figures(sentence: str) -> list[_Figure]:
             continue
         before = sentence[prev_end : m.start()]
         shares_noun = bool(_LOSS_VERB_BEFORE.search(before)) and bool(
-            _SOLDIERS_NAMED_ONCE.match(after))
+            _SOLDIERS_NAMED_ONCE.match(after)) or bool(found and _ANOTHER_AFTER_LOSS.search(before))
         # "more than 3,000 of them have been moved to the front": a count of the troops
         personnel = _personnel_after(after) or partitive or shares_noun
         # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
         ends_range = bool(found) and found[-1].start == matches[i - 1].start() and bool(
             _RANGE.fullmatch(sentence[prev_end : m.start()]))
         if not (personnel or ends_range
-                or _total_of_troops(sentence[prev_end : m.start()], sentence[: m.start()])):
+                or _total_of_troops(sentence[prev_end : m.start()], after,
+                                    sentence[: m.start()])):
             continue
         next_start = nxt.start() if nxt is not None else len(sentence)
         korean = bool(m.group("ko")) or bool(re.match(r"^\s?(?:여\s?)?명", after))

@@ -1452,3 +1452,24 @@ def test_two_services_joined_in_korean_credit_the_first_named() -> None:
 )
 def test_civilians_named_right_after_a_korean_count_are_no_troop_figure(text: str) -> None:
     assert figures(text) == []
+
+
+def test_others_injured_without_an_auxiliary_are_casualties() -> None:
+    text = ("About 300 North Korean troops have been killed and 2,700 others injured while "
+            "fighting for Russia, South Korean lawmakers said.")
+    assert [(c.figure, c.kind) for c in claims(text)] == [(300, "casualties"),
+                                                         (2700, "casualties")]
+
+
+def test_another_figure_after_a_verb_of_loss_counts_the_soldiers_before() -> None:
+    text = ("Ukrainian drone operators killed 50 North Korean soldiers and injured another 47 "
+            "over three days in Kursk.")
+    assert [(c.figure, c.kind) for c in claims(text)] == [(50, "casualties"),
+                                                         (47, "casualties")]
+
+
+def test_a_bare_figure_that_was_sent_counts_the_troops_its_sentence_names() -> None:
+    text = ("That would triple the number of North Korean soldiers supporting Russia after "
+            "an estimated 14,000 were sent last year to Kursk.")
+    assert [(c.figure, c.kind, c.qualifier) for c in claims(text)] == [
+        (14000, "deployed", "about")]
