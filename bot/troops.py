@@ -1162,8 +1162,9 @@ def _figures(sentence: str) -> list[_Figure]:
         if _civilians(sentence, m) or _INCLUDES_NK.match(sentence[m.end():]):
             continue
         before = sentence[prev_end : m.start()]
-        shares_noun = bool(_LOSS_VERB_BEFORE.search(before)) and bool(
-            _SOLDIERS_NAMED_ONCE.match(after)) or bool(found and _ANOTHER_AFTER_LOSS.search(before))
+        shares_noun = (bool(_LOSS_VERB_BEFORE.search(before))
+                       and bool(_SOLDIERS_NAMED_ONCE.match(after))) or (
+                           bool(found) and bool(_ANOTHER_AFTER_LOSS.search(before)))
         # "more than 3,000 of them have been moved to the front": a count of the troops
         personnel = _personnel_after(after) or partitive or shares_noun
         # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
