@@ -392,7 +392,7 @@ def _kind(before: str, after: str, korean: bool) -> str:
             if korean else before[-30:] + " " + after[:40])
     if _CASUALTY.search(near):
         return "casualties"
-    if not korean and _SENT_AFTER.match(after):
+    if _SENT_AFTER.match(after):
         return "deployed"  # its own verb, past or present: "after 14,000 were sent"
     # Whether the figure is planned is its clause's verb: before the figure in English and
     # Russian ("plans to send 10,000"), after it in Korean ("1만 명을 보낼 예정").
@@ -1162,9 +1162,9 @@ def _figures(sentence: str) -> list[_Figure]:
         if _civilians(sentence, m) or _INCLUDES_NK.match(sentence[m.end():]):
             continue
         before = sentence[prev_end : m.start()]
-        shares_noun = (bool(_LOSS_VERB_BEFORE.search(before))
-                       and bool(_SOLDIERS_NAMED_ONCE.match(after))) or (
-                           bool(found) and bool(_ANOTHER_AFTER_LOSS.search(before)))
+        shares_noun = bool(
+            (_LOSS_VERB_BEFORE.search(before) and _SOLDIERS_NAMED_ONCE.match(after))
+            or (found and _ANOTHER_AFTER_LOSS.search(before)))
         # "more than 3,000 of them have been moved to the front": a count of the troops
         personnel = _personnel_after(after) or partitive or shares_noun
         # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
