@@ -570,8 +570,8 @@ def _stories(vector: np.ndarray, published: datetime, candidates: Sequence[Candi
         matrix = _unit(matrix - background)
         vector = _unit(vector - means[script])
     sims = matrix @ vector
-    if background is None:
-        sims = sims + _allowance(near, script)
+    if background is None:  # raised across scripts instead (CROSS_SCRIPT_ALLOWANCE)
+        sims = sims + CROSS_SCRIPT_ALLOWANCE * (np.array(scripts) != script)
     by_story: dict[int, list[int]] = {}
     for i, cand in enumerate(near):
         by_story.setdefault(cand.story_id, []).append(i)
@@ -593,11 +593,6 @@ def _script_means(matrix: np.ndarray, vector: np.ndarray, scripts: list[str],
         total = rows.sum(axis=0) + (vector if name == script else 0.0)
         means[name] = BACKGROUND_SHARE * total / count if count >= SCRIPT_MIN else every
     return means
-
-
-def _allowance(members: Sequence[Candidate], script: str) -> np.ndarray:
-    """What each member's plain cosine with a report in `script` is raised by."""
-    return CROSS_SCRIPT_ALLOWANCE * np.array([m.features.script != script for m in members])
 
 
 def _unit(a: np.ndarray) -> np.ndarray:

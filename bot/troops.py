@@ -1169,10 +1169,9 @@ def _figures(sentence: str) -> list[_Figure]:
         personnel = _personnel_after(after) or partitive or shares_noun
         # the last end of a range whose first end is a figure ("closer to 11 to 12,000")
         ends_range = bool(found) and found[-1].start == matches[i - 1].start() and bool(
-            _RANGE.fullmatch(sentence[prev_end : m.start()]))
+            _RANGE.fullmatch(before))
         if not (personnel or ends_range
-                or _total_of_troops(sentence[prev_end : m.start()], after,
-                                    sentence[: m.start()])):
+                or _total_of_troops(before, after, sentence[: m.start()])):
             continue
         next_start = nxt.start() if nxt is not None else len(sentence)
         korean = bool(m.group("ko")) or bool(re.match(r"^\s?(?:여\s?)?명", after))
